@@ -1,6 +1,5 @@
 import { type Context, Hono } from "hono";
 import {
-  AVATAR_TYPES,
   avatarOf,
   avatarVersion,
   MAX_AVATAR_BYTES,
@@ -9,12 +8,12 @@ import {
 } from "../avatars.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
 import type { ChatNode } from "../node.ts";
-import { isFailure, rateLimited } from "../protocol/errors.ts";
+import { rateLimited } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { Account } from "../store/mod.ts";
-import { limitBody } from "./body_limit.ts";
-import { sessionAccount } from "./files.ts";
-import { keepImage } from "./images.ts";
+import { accountOrRefusal, putImageRoute } from "./images.ts";
+
+const SIGN_IN = "Sign in with an account to change its profile picture.";
 
 const NOT_AN_IMAGE =
   "A profile picture is a PNG, JPEG, WebP or GIF image, sent as the body " +
@@ -36,83 +35,35 @@ export function avatarRoutes(node: ChatNode): Hono {
     name: "avatar",
     spec: node.limits.perAvatarChange,
   });
-  const tooLarge = (c: Context) =>
-    httpError(
-      c,
-      "invalid_message",
-      `A profile picture is at most ${MAX_AVATAR_BYTES} bytes.`,
-      { status: 413 },
-    );
-
   // The account asking, or the answer refusing it (no session: 401).
-  async function changer(c: Context): Promise<Account | Response> {
-    const account = await sessionAccount(c, node);
-    if (!account) {
-      return httpError(
-        c,
-        "bad_credentials",
-        "Sign in with an account to change its profile picture.",
-      );
-    }
-    if (isFailure(account)) return httpFailure(c, account);
-    return account;
-  }
+  const changer = (c: Context) => accountOrRefusal(c, node, SIGN_IN);
 
   async function paced(c: Context, account: Account) {
     const wait = await perAccount.take(account.key);
     return wait > 0 ? httpFailure(c, rateLimited(wait)) : undefined;
   }
 
-  // The account of each PUT let through to its body.
-  const owners = new WeakMap<Context, Account>();
-  routes.put(
-    "/api/me/avatar",
-    // Before the body is read: a chunked one is read whole by limitBody,
-    // and was, up to 1 MiB, for a caller with no session or out of pace.
-    async (c, next) => {
-      // A length said to be too large is refused first, taking no pace.
-      if (Number(c.req.header("content-length")) > MAX_AVATAR_BYTES) {
-        await c.req.raw.body?.cancel().catch(() => {});
-        return tooLarge(c);
-      }
-      const account = await changer(c);
-      const declared = (c.req.header("content-type") ?? "").split(";")[0]
-        .trim().toLowerCase();
-      const refusal = account instanceof Response
-        ? account
-        : !AVATAR_TYPES.has(declared)
-        ? httpError(c, "not_an_image", NOT_AN_IMAGE)
-        : await paced(c, account);
-      if (refusal) {
-        await c.req.raw.body?.cancel().catch(() => {});
-        return refusal;
-      }
-      owners.set(c, account as Account);
-      await next();
-    },
-    limitBody(MAX_AVATAR_BYTES, tooLarge),
-    (c) => {
-      const owner = owners.get(c)!;
-      return keepImage(c, node, {
-        maxSide: MAX_AVATAR_SIDE,
-        what: "A profile picture",
-        notAnImage: NOT_AN_IMAGE,
-      }, async (file, facts) => {
-        const saved = await node.files.saveAvatar(
-          { ...file, name: "avatar" },
-          facts,
-          owner.key,
-          owner.createdAt,
-        );
-        if (!saved) {
-          return httpError(c, "bad_credentials", "The account is gone.");
-        }
-        const version = avatarVersion(saved);
-        publishAvatar(node, owner.username, version);
-        return c.json({ avatar: version });
-      });
-    },
-  );
+  putImageRoute(routes, "/api/me/avatar", node, {
+    maxBytes: MAX_AVATAR_BYTES,
+    maxSide: MAX_AVATAR_SIDE,
+    what: "A profile picture",
+    notAnImage: NOT_AN_IMAGE,
+    signIn: SIGN_IN,
+    pace: perAccount,
+  }, async (c, owner, file, facts) => {
+    const saved = await node.files.saveAvatar(
+      { ...file, name: "avatar" },
+      facts,
+      owner.key,
+      owner.createdAt,
+    );
+    if (!saved) {
+      return httpError(c, "bad_credentials", "The account is gone.");
+    }
+    const version = avatarVersion(saved);
+    publishAvatar(node, owner.username, version);
+    return c.json({ avatar: version });
+  });
 
   routes.get("/api/me/avatar", async (c) => {
     const account = await changer(c);

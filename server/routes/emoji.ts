@@ -1,5 +1,4 @@
 import { type Context, Hono } from "hono";
-import { AVATAR_TYPES } from "../avatars.ts";
 import {
   isBuiltInShortcode,
   MAX_CUSTOM_EMOJI,
@@ -15,15 +14,14 @@ import type { KeyedBuckets } from "../buckets/mod.ts";
 import { httpError, httpFailure } from "../http/errors.ts";
 import type { ChatNode } from "../node.ts";
 import { CUSTOM_EMOJI_NAME } from "../protocol/emoji.ts";
-import { fail, isFailure, rateLimited } from "../protocol/errors.ts";
-import type { Account } from "../store/mod.ts";
-import { limitBody } from "./body_limit.ts";
-import { sessionAccount } from "./files.ts";
-import { keepImage } from "./images.ts";
+import { fail, isFailure } from "../protocol/errors.ts";
+import { accountOrRefusal, putImageRoute } from "./images.ts";
 
 const NOT_AN_IMAGE =
   "A custom emoji is a PNG, JPEG, WebP or GIF image, sent as the body " +
   "with its Content-Type (SVG is not taken: it can run scripts).";
+
+const SIGN_IN = "Sign in with an account to add or remove custom emoji.";
 
 const BAD_NAME =
   "An emoji's name is 1 to 32 of a-z, 0-9, _, + and -, as in :party_parrot:.";
@@ -43,35 +41,13 @@ export function emojiRoutes(
   perUploader: KeyedBuckets,
 ): Hono {
   const routes = new Hono();
-  const tooLarge = (c: Context) =>
-    httpError(
-      c,
-      "invalid_message",
-      `A custom emoji is at most ${MAX_EMOJI_BYTES} bytes.`,
-      { status: 413 },
-    );
-
-  async function adder(c: Context): Promise<Account | Response> {
-    const account = await sessionAccount(c, node);
-    if (!account) {
-      return httpError(
-        c,
-        "bad_credentials",
-        "Sign in with an account to add or remove custom emoji.",
-      );
-    }
-    if (isFailure(account)) return httpFailure(c, account);
-    return account;
-  }
-
-  // The refusal of a name no emoji may take, before anything is read.
-  async function badName(c: Context, name: string) {
+  // The refusal of a name no emoji may take, before the body is read.
+  async function badName(c: Context) {
+    const name = c.req.param("name") ?? "";
     if (!CUSTOM_EMOJI_NAME.test(name)) {
       return httpError(c, "invalid_message", BAD_NAME);
     }
-    if (
-      isBuiltInShortcode(name) || await node.store.findEmoji(name)
-    ) {
+    if (isBuiltInShortcode(name) || await node.store.findEmoji(name)) {
       return httpError(
         c,
         "emoji_exists",
@@ -81,83 +57,52 @@ export function emojiRoutes(
     return undefined;
   }
 
-  const owners = new WeakMap<Context, Account>();
-  routes.put(
-    "/api/emoji/:name",
-    // Before the body is read, as the avatar's: a chunked one would be
-    // read whole by limitBody.
-    async (c, next) => {
-      if (Number(c.req.header("content-length")) > MAX_EMOJI_BYTES) {
-        await c.req.raw.body?.cancel().catch(() => {});
-        return tooLarge(c);
-      }
-      const account = await adder(c);
-      const declared = (c.req.header("content-type") ?? "").split(";")[0]
-        .trim().toLowerCase();
-      let refusal = account instanceof Response
-        ? account
-        : await badName(c, c.req.param("name")) ??
-          (!AVATAR_TYPES.has(declared)
-            ? httpError(c, "not_an_image", NOT_AN_IMAGE)
-            : undefined);
-      if (!refusal) {
-        const wait = await perUploader.take((account as Account).key);
-        if (wait > 0) refusal = httpFailure(c, rateLimited(wait));
-      }
-      if (refusal) {
-        await c.req.raw.body?.cancel().catch(() => {});
-        return refusal;
-      }
-      owners.set(c, account as Account);
-      await next();
-    },
-    limitBody(MAX_EMOJI_BYTES, tooLarge),
-    (c) => {
-      const owner = owners.get(c)!;
-      const name = c.req.param("name");
-      return keepImage(c, node, {
-        maxSide: MAX_EMOJI_SIDE,
-        what: "A custom emoji",
-        notAnImage: NOT_AN_IMAGE,
-      }, async (file, facts) => {
-        const saved = await node.files.saveEmoji(
-          file,
-          facts,
-          { name, author: owner.key, authorCreatedAt: owner.createdAt },
-          MAX_CUSTOM_EMOJI,
-        );
-        if (saved === "gone") {
-          return httpError(c, "bad_credentials", "The account is gone.");
-        }
-        if (saved === "exists") {
-          return httpError(
-            c,
-            "emoji_exists",
-            `The emoji :${name}: exists already; choose another name.`,
-          );
-        }
-        if (saved === "too_many") {
-          return httpFailure(
-            c,
-            fail(
-              "too_many_emoji",
-              `The server has ${MAX_CUSTOM_EMOJI} custom emoji, its most: ` +
-                "remove one first.",
-            ),
-          );
-        }
-        const added = shownEmoji({
-          name,
-          uploadId: saved.id,
-          authorKey: owner.key,
-          author: owner.username,
-          createdAt: saved.createdAt,
-        });
-        publishEmoji(node, { added });
-        return c.json({ emoji: added });
-      });
-    },
-  );
+  putImageRoute(routes, "/api/emoji/:name", node, {
+    maxBytes: MAX_EMOJI_BYTES,
+    maxSide: MAX_EMOJI_SIDE,
+    what: "A custom emoji",
+    notAnImage: NOT_AN_IMAGE,
+    signIn: SIGN_IN,
+    pace: perUploader,
+    refuse: badName,
+  }, async (c, owner, file, facts) => {
+    const name = c.req.param("name") ?? "";
+    const saved = await node.files.saveEmoji(
+      file,
+      facts,
+      { name, author: owner.key, authorCreatedAt: owner.createdAt },
+      MAX_CUSTOM_EMOJI,
+    );
+    if (saved === "gone") {
+      return httpError(c, "bad_credentials", "The account is gone.");
+    }
+    if (saved === "exists") {
+      return httpError(
+        c,
+        "emoji_exists",
+        `The emoji :${name}: exists already; choose another name.`,
+      );
+    }
+    if (saved === "too_many") {
+      return httpFailure(
+        c,
+        fail(
+          "too_many_emoji",
+          `The server has ${MAX_CUSTOM_EMOJI} custom emoji, its most: ` +
+            "remove one first.",
+        ),
+      );
+    }
+    const added = shownEmoji({
+      name,
+      uploadId: saved.id,
+      authorKey: owner.key,
+      author: owner.username,
+      createdAt: saved.createdAt,
+    });
+    publishEmoji(node, { added });
+    return c.json({ emoji: added });
+  });
 
   // Every emoji, as list_emoji shows them (the admin page's list, which
   // speaks HTTP), and one of them, to anyone (as their pictures are).
@@ -173,7 +118,7 @@ export function emojiRoutes(
   });
 
   routes.delete("/api/emoji/:name", async (c) => {
-    const account = await adder(c);
+    const account = await accountOrRefusal(c, node, SIGN_IN);
     if (account instanceof Response) return account;
     const removed = await removeCustomEmoji(
       node,

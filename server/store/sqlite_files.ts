@@ -42,16 +42,7 @@ export class SqliteFiles implements FileStore {
          WHERE ? = 0 OR ? + coalesce((SELECT bytes FROM upload_usage
                                       WHERE uploader = ?), 0) <= ?`,
       ).run(
-        upload.id,
-        upload.hash,
-        upload.name,
-        upload.type,
-        upload.size,
-        upload.uploader,
-        upload.width ?? null,
-        upload.height ?? null,
-        upload.frames ?? null,
-        upload.createdAt,
+        ...uploadValues(upload),
         quota,
         upload.size,
         upload.uploader,
@@ -359,7 +350,12 @@ export function recordUpload(
        height, frames, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
-  ).run(
+  ).run(...uploadValues(upload));
+}
+
+// An upload's columns in the order the inserts name them.
+function uploadValues(upload: StoredUpload): (string | number | null)[] {
+  return [
     upload.id,
     upload.hash,
     upload.name,
@@ -370,5 +366,5 @@ export function recordUpload(
     upload.height ?? null,
     upload.frames ?? null,
     upload.createdAt,
-  );
+  ];
 }
