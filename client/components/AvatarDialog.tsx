@@ -7,48 +7,26 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect } from "preact/hooks";
 import { MAX_AVATAR_BYTES } from "../../server/protocol/limits.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { errorText } from "../error_text.ts";
+import { IMAGE_ACCEPT, useImageChoice } from "../image_choice.ts";
 import { t } from "../i18n.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Dialog } from "./Dialog.tsx";
-
-/** The types the server takes, for the file picker. */
-const ACCEPT = "image/png,image/jpeg,image/webp,image/gif";
 
 /** The Profile picture dialog; `onClose` once dismissed. */
 export function AvatarDialog(props: { onClose: () => void }): JSX.Element {
   const { state } = useApp();
   const me = state.username.value ?? "";
-  const chosen = useSignal<File | null>(null);
-  const preview = useSignal<string | null>(null);
   const busy = useSignal(false);
-  const error = useSignal<string | null>(null);
+  const { chosen, preview, error, choose } = useImageChoice(
+    MAX_AVATAR_BYTES,
+    () => t("avatar.tooLarge"),
+  );
   const hasOne = typeof state.avatars.value[nameKey(me)] === "string";
-  // The preview's object URL lives as long as its choice.
-  useEffect(() => {
-    const url = preview.value;
-    return () => {
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [preview.value]);
-
-  function choose(file: File | undefined): void {
-    error.value = null;
-    chosen.value = null;
-    preview.value = null;
-    if (!file) return;
-    if (file.size > MAX_AVATAR_BYTES) {
-      error.value = t("avatar.tooLarge");
-      return;
-    }
-    chosen.value = file;
-    preview.value = URL.createObjectURL(file);
-  }
 
   async function send(method: "PUT" | "DELETE"): Promise<void> {
     const file = chosen.value;
@@ -112,7 +90,7 @@ export function AvatarDialog(props: { onClose: () => void }): JSX.Element {
           <input
             type="file"
             class="sr-only"
-            accept={ACCEPT}
+            accept={IMAGE_ACCEPT}
             data-testid="avatar-file"
             disabled={busy.value}
             onChange={(e) => choose(e.currentTarget.files?.[0])}

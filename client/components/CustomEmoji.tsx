@@ -7,17 +7,14 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect } from "preact/hooks";
 import { CUSTOM_EMOJI_NAME } from "../../server/protocol/emoji.ts";
 import { MAX_EMOJI_BYTES } from "../../server/protocol/limits.ts";
 import type { CustomEmoji } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { addCustomEmoji } from "../connection/custom_emoji.ts";
 import { errorText } from "../error_text.ts";
+import { IMAGE_ACCEPT, useImageChoice } from "../image_choice.ts";
 import { t } from "../i18n.ts";
-
-/** The types the server takes, for the file picker. */
-const ACCEPT = "image/png,image/jpeg,image/webp,image/gif";
 
 // A `:name:` as messages write a custom emoji (server/protocol/emoji.ts).
 const WRITTEN = /:([a-z0-9_+-]{1,32}):/g;
@@ -83,29 +80,14 @@ export function AddEmojiForm(
 ): JSX.Element {
   const { state } = useApp();
   const name = useSignal("");
-  const chosen = useSignal<File | null>(null);
-  const preview = useSignal<string | null>(null);
   const busy = useSignal(false);
-  const error = useSignal<string | null>(null);
-  // The preview's object URL lives as long as its choice.
-  useEffect(() => {
-    const url = preview.value;
-    return () => {
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [preview.value]);
+  const { chosen, preview, error, choose: chooseImage } = useImageChoice(
+    MAX_EMOJI_BYTES,
+    () => t("emoji.tooLarge"),
+  );
 
   function choose(file: File | undefined): void {
-    error.value = null;
-    chosen.value = null;
-    preview.value = null;
-    if (!file) return;
-    if (file.size > MAX_EMOJI_BYTES) {
-      error.value = t("emoji.tooLarge");
-      return;
-    }
-    chosen.value = file;
-    preview.value = URL.createObjectURL(file);
+    if (!chooseImage(file) || !file) return;
     // A name from the file's, as Slack offers: "party-parrot.gif".
     if (name.value === "") {
       name.value = file.name.replace(/\.[^.]*$/, "").toLowerCase()
@@ -156,7 +138,7 @@ export function AddEmojiForm(
           <input
             type="file"
             class="sr-only"
-            accept={ACCEPT}
+            accept={IMAGE_ACCEPT}
             data-testid="emoji-add-file"
             disabled={busy.value}
             onChange={(e) => choose(e.currentTarget.files?.[0])}
