@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { MAX_CUSTOM_EMOJI } from "../server/protocol/limits.ts";
 import { bothStores } from "./both_stores.ts";
 import {
   gifOfFrames,
@@ -311,6 +312,50 @@ stores.test(
       perUploader: { burst: 2, perSecond: 1 / 3600 },
     },
   },
+);
+
+stores.test(
+  "a server with 1,000 custom emoji refuses one more with too_many_emoji, and takes it once one is removed",
+  async (server) => {
+    const ann = await member(server, "ann");
+    try {
+      // Straight into the store: a thousand PUTs would be the test's minute.
+      const store = server.node.store;
+      for (let i = 0; i < MAX_CUSTOM_EMOJI; i++) {
+        const id = i.toString(16).padStart(32, "0");
+        const added = await store.addEmoji({
+          name: `e${i}`,
+          upload: {
+            id,
+            hash: "ab".repeat(32),
+            name: `e${i}`,
+            type: "image/png",
+            size: 1,
+            uploader: "ann",
+            createdAt: Date.now(),
+          },
+          authorKey: "ann",
+          createdAt: Date.now(),
+        }, { max: MAX_CUSTOM_EMOJI });
+        assert.equal(added, "added");
+      }
+      const refused = await putEmoji(server, "one_more", PNG, {
+        cookie: ann.cookie,
+      });
+      assert.deepEqual([refused.status, refused.body.error], [
+        403,
+        "too_many_emoji",
+      ]);
+      await ann.client.ok("remove_emoji", { name: "e0" });
+      const taken = await putEmoji(server, "one_more", PNG, {
+        cookie: ann.cookie,
+      });
+      assert.equal(taken.status, 200, JSON.stringify(taken.body));
+    } finally {
+      await ann.client.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
 );
 
 stores.test(
