@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { completeWith, completionAt } from "../client/completion.ts";
 import {
+  customEmojiCandidates,
   emojiCandidates,
   emojiNames,
   type EmojiRow,
@@ -178,4 +179,19 @@ Deno.test("skin tones: every toned form offered is a reaction the server takes a
   for (const [, ...forms] of toneRows()) {
     for (const form of forms) assert.equal(reactionEmoji(form), form);
   }
+});
+
+Deno.test("completion offers the server's custom emoji that a query finds: the name itself, then those it starts, then those that hold it", () => {
+  const names = ["parrot", "party_parrot", "blob_party", "partyblob", "cat"];
+  assert.deepEqual(customEmojiCandidates(names, "party"), [
+    "party_parrot",
+    "partyblob",
+    "blob_party",
+  ]);
+  assert.deepEqual(customEmojiCandidates(names, "PARROT"), [
+    "parrot",
+    "party_parrot",
+  ]);
+  assert.deepEqual(customEmojiCandidates(names, "dog"), []);
+  assert.deepEqual(customEmojiCandidates(names, "pa", 2).length, 2);
 });
