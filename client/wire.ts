@@ -328,7 +328,7 @@ export function isCustomEmoji(value: unknown): value is CustomEmoji {
   return isFields(value) && typeof value.name === "string" &&
     CUSTOM_EMOJI_NAME.test(value.name) &&
     (value.author === null || typeof value.author === "string") &&
-    typeof value.created_at === "number" &&
+    typeof value.created_at === "string" &&
     typeof value.version === "string" && /^[0-9a-f]{1,64}$/.test(value.version);
 }
 

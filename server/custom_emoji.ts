@@ -42,7 +42,7 @@ export function shownEmoji(emoji: StoredEmoji): CustomEmoji {
   return {
     name: emoji.name,
     author: emoji.author,
-    created_at: emoji.createdAt,
+    created_at: new Date(emoji.createdAt).toISOString(),
     // Half its upload's id, as a profile picture's: the whole one would
     // name the upload at `/files/`.
     version: avatarVersion({ id: emoji.uploadId }),

@@ -668,7 +668,7 @@ function EmojiList({ state, service }: PageProps): JSX.Element {
             <span class="admin-meta">
               {one.author !== null &&
                 `${t("emoji.by", { user: one.author })} · `}
-              {when(new Date(one.created_at).toISOString())}
+              {when(one.created_at)}
             </span>
             <button
               type="button"

@@ -393,7 +393,8 @@ export interface AvatarEvent {
 export interface CustomEmoji {
   name: string;
   author: string | null;
-  created_at: number;
+  /** When it was added, ISO 8601 as every time the protocol shows. */
+  created_at: string;
   version: string;
 }
 
