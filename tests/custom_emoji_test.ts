@@ -195,7 +195,7 @@ stores.test(
 );
 
 stores.test(
-  "a custom emoji is refused with a bad name, a built-in shortcode's or a taken one (emoji_exists), as SVG, over 256 KiB or 512 px, or without an account; nothing is added",
+  "a custom emoji is refused with a bad name, a built-in shortcode's or a taken one (emoji_exists), as SVG, over 256 KiB or 512 px, without an account, or from another site; nothing is added or removed",
   async (server) => {
     const ann = await member(server, "ann");
     try {
@@ -240,6 +240,18 @@ stores.test(
         401,
         "bad_credentials",
       ]);
+      // A page of another site, with the session's cookie.
+      const forged = await putEmoji(server, "forged", PNG, {
+        cookie: ann.cookie,
+        origin: "https://evil.example",
+      });
+      assert.equal(forged.status, 403);
+      const forgedDelete = await fetch(`${server.url}/api/emoji/taken`, {
+        method: "DELETE",
+        headers: { origin: "https://evil.example", cookie: ann.cookie },
+      });
+      await forgedDelete.body?.cancel();
+      assert.equal(forgedDelete.status, 403);
       const names = (await ann.client.ok("list_emoji")).emoji as {
         name: string;
       }[];
