@@ -86,7 +86,11 @@ function renderInline(
   return nodes.map((node, i) => {
     switch (node.kind) {
       case "text":
-        return <EmojiText key={i} text={node.text} />;
+        // Only a run that may hold a `:name:` reads the custom emoji: the
+        // others stay plain strings, no component each.
+        return node.text.includes(":")
+          ? <EmojiText key={i} text={node.text} />
+          : node.text;
       case "bold":
         return <strong key={i}>{renderInline(node.children, me)}</strong>;
       case "italic":
