@@ -44,6 +44,7 @@ import {
   probeAddress,
 } from "./http/listener_watchdog.ts";
 import { UpgradeSocket } from "./http/upgrade_socket.ts";
+import { sparesHeld } from "./http/connection_cutter.ts";
 import { log } from "./log.ts";
 
 const logger = log("http");
@@ -91,6 +92,13 @@ export interface HttpServerOptions {
    * one IPv6 /48 may hold together (address_share.ts); 0 or left out: none.
    */
   siteSharePercent?: number;
+  /**
+   * Descriptors the process may give connections (file_limit.ts): each
+   * WebSocket keeps a second one, to end its connection should its client
+   * stop reading (connection_cutter.ts), while open connections and those
+   * spares stay under it. 0 or left out: no bound.
+   */
+  descriptorBudget?: number;
 }
 
 /** A running front. */
@@ -259,7 +267,12 @@ export async function startHttpServer(
     try {
       response = await options.fetch(upgradeRequestOf(request, url), {
         remoteAddr: peerOf(socket),
-        upgrade: new UpgradeSocket(socket, new Uint8Array(head), slot),
+        upgrade: new UpgradeSocket(
+          socket,
+          new Uint8Array(head),
+          slot,
+          spareAllowed(),
+        ),
       });
     } catch (error) {
       logger.error("Crash upgrading {url}: {error}", { url, error });
@@ -268,6 +281,13 @@ export async function startHttpServer(
     // Accepted: Deno wrote the 101 and owns the socket now.
     if (response.status === 101) return;
     await writeRaw(socket, response);
+  }
+
+  // Near the descriptors' end, a WebSocket keeps no spare: it could not
+  // be cut, as before, rather than take a descriptor the server needs.
+  function spareAllowed(): boolean {
+    const budget = options.descriptorBudget ?? 0;
+    return budget === 0 || slots.total + sparesHeld() < budget;
   }
 
   let acceptor = await listen(options.hostname, options.port, accept);

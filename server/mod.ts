@@ -183,6 +183,7 @@ export async function startServer(
       keepAliveTimeoutSeconds: config.keepAliveTimeoutSeconds,
       upgradePath: WEBSOCKET_PATH,
       maxConnections,
+      descriptorBudget: connectionBudget(),
       // Behind a proxy every connection comes from the proxy: WebSockets
       // are capped and shared per forwarded address instead (websocket.ts).
       maxConnectionsPerAddress: config.trustProxy

@@ -7,7 +7,13 @@ import { httpError } from "./http/errors.ts";
 import { sessionTokenOf } from "./http/session_cookie.ts";
 import type { ServeInfo } from "./http_server.ts";
 import type { UpgradeSocket } from "./http/upgrade_socket.ts";
-import { clearIdleTimer, dropIdleTimerListener } from "./http/idle_timer.ts";
+import {
+  clearIdleTimer,
+  dropIdleTimerListener,
+  idleTimerOf,
+} from "./http/idle_timer.ts";
+import { cancelRead } from "./http/connection_cutter.ts";
+import { StallWatch, type Watched } from "./http/stall_watch.ts";
 import { log } from "./log.ts";
 import {
   CLOSE_LOGIN_TIMEOUT,
@@ -81,7 +87,12 @@ export function createWebSocketEndpoint(
   node: ChatNode,
   options: WebSocketOptions,
 ): WebSocketEndpoint {
-  const open = new Map<ConnectionWriter, ClientConnection>();
+  const open = new Map<ConnectionWriter, SocketSession>();
+  // Sockets whose client stopped reading, cut (stall_watch.ts).
+  const stalls = new StallWatch<SocketSession>({
+    open: () => open.values(),
+    count: () => open.size,
+  }, options);
   // closeAll's code and reason, for sockets that open after it began.
   let goodbye: { code: number; reason: string } | undefined;
   const perAddress = new AddressCounts({
@@ -159,6 +170,7 @@ export function createWebSocketEndpoint(
     node,
     options,
     open,
+    stalls,
     perAddress,
     awaitLogin,
     forgetLogin,
@@ -265,7 +277,7 @@ export function createWebSocketEndpoint(
       firmDeadlines.clear();
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        Promise.all([...open.values()].map((c) => c.settled())),
+        Promise.all([...open.values()].map((s) => s.settled())),
         new Promise((resolve) => timer = setTimeout(resolve, graceMs)),
       ]);
       clearTimeout(timer);
@@ -276,6 +288,7 @@ export function createWebSocketEndpoint(
       while (open.size > 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
+      stalls.stop();
     },
     get openSockets() {
       return open.size;
@@ -334,7 +347,8 @@ function originAllowed(
 interface Endpoint {
   node: ChatNode;
   options: WebSocketOptions;
-  open: Map<ConnectionWriter, ClientConnection>;
+  open: Map<ConnectionWriter, SocketSession>;
+  stalls: StallWatch<SocketSession>;
   perAddress: AddressCounts;
   awaitLogin(connection: ClientConnection, firm: boolean): void;
   forgetLogin(connection: ClientConnection): void;
@@ -357,7 +371,7 @@ interface SessionOptions {
  * ten thousand idle sockets share these methods instead of holding closures
  * each.
  */
-class SocketSession implements FrameSink, LoginWatcher {
+class SocketSession implements FrameSink, LoginWatcher, Watched {
   #endpoint: Endpoint;
   #remoteAddress: string;
   #raw: UpgradeSocket;
@@ -369,6 +383,10 @@ class SocketSession implements FrameSink, LoginWatcher {
   #counted = true;
   #favoured = false;
   #reserved: boolean;
+  #cut = false;
+  // The stall watch's (Watched).
+  stallTimer: unknown;
+  stallSince = 0;
 
   constructor(
     endpoint: Endpoint,
@@ -417,7 +435,8 @@ class SocketSession implements FrameSink, LoginWatcher {
     });
     this.#writer = writer;
     this.#connection = connection;
-    open.set(writer, connection);
+    open.set(writer, this);
+    this.#endpoint.stalls.opened(this);
     // Upgraded while the server shuts down (the listener stops only after
     // closeAll): closed at once, or it would wait for a login that has no
     // server left, and start again the login sweeper closeAll stopped, an
@@ -461,11 +480,40 @@ class SocketSession implements FrameSink, LoginWatcher {
     this.#counted = false;
     clearIdleTimer(this.#socket);
     this.#raw.release();
-    const { perAddress, open, forgetLogin } = this.#endpoint;
+    const { perAddress, open, forgetLogin, stalls } = this.#endpoint;
     if (this.#connection) forgetLogin(this.#connection);
     perAddress.remove(this.#remoteAddress, this.#favoured);
     if (this.#writer) open.delete(this.#writer);
-    this.#connection?.closed((event as CloseEvent).code ?? 1006);
+    stalls.forget(this);
+    // A cut socket's events say 0 or 1005: the connection was lost.
+    const code = this.#cut ? 1006 : (event as CloseEvent).code ?? 1006;
+    this.#connection?.closed(code);
+  }
+
+  /** Resolves once the requests under way are answered (closeAll). */
+  settled(): Promise<void> {
+    return this.#connection?.settled() ?? Promise.resolve();
+  }
+
+  // The stall watch's.
+
+  idleTimer(): unknown {
+    return idleTimerOf(this.#socket);
+  }
+
+  /**
+   * Ends the connection of a client that stopped reading: its writes
+   * fail, its read stops, and "close" follows (onClose).
+   */
+  cut(why: string): void {
+    if (this.#cut || !this.#counted) return;
+    if (!this.#raw.cut()) return;
+    this.#cut = true;
+    logger.info("Cutting {address}: {why}", {
+      address: this.#remoteAddress,
+      why,
+    });
+    cancelRead(this.#socket);
   }
 
   /** Its connection logged in to an account: it weighs half against its address's share. */
@@ -502,5 +550,6 @@ class SocketSession implements FrameSink, LoginWatcher {
   close(code: number, reason: string): void {
     this.#socket.close(code, closeReason(reason));
     this.#connection?.closed(code);
+    if (this.#counted) this.#endpoint.stalls.closing(this);
   }
 }

@@ -22,6 +22,7 @@ import {
   withServer,
 } from "./harness.ts";
 import { accountWithToken, sharedFile } from "./api_helpers.ts";
+import { NO_RATE_LIMITS } from "../server/mod.ts";
 import {
   addLoopbackIpv6,
   loopbackIpv6SkipReason,
@@ -223,6 +224,129 @@ for (
       }
     }, { headerTimeoutSeconds: 1, maxConnectionsPerAddress: 1 }));
 }
+
+/**
+ * A WebSocket from `localAddress` logged in as the guest `username`,
+ * reading until its login's reply came.
+ */
+async function rawGuest(
+  server: TestServer,
+  localAddress: string,
+  username: string,
+): Promise<RawClient> {
+  const client = await RawClient.open(server, localAddress);
+  client.write(`GET /ws HTTP/1.1\r\nHost: x\r\n${UPGRADE}\r\n`);
+  client.socket.write(encodeFrame({
+    opcode: 0x1,
+    payload: JSON.stringify({ action: "login", data: { username }, id: "1" }),
+  }));
+  await within(
+    PATIENT_WAIT_MS,
+    (async () => {
+      while (!client.received.includes('"request":"login"')) await delay(20);
+    })(),
+    `${username}'s login`,
+  );
+  assert.match(client.received, /^HTTP\/1\.1 101/);
+  return client;
+}
+
+Deno.test("http: a WebSocket whose client stops reading is cut off once nothing came from it for --idle-timeout, leaves the room, and its place comes back", () =>
+  withServer(async (server) => {
+    const alice = await TestClient.login(server.wsUrl, "alice");
+    // 800 KB of history a page.
+    const text = "x".repeat(4000);
+    for (let i = 0; i < 200; i++) await alice.ok("send_message", { text });
+    // It answers no ping: it stops reading at once.
+    const stuck = await rawGuest(server, "127.0.0.2", "stuck");
+    try {
+      await alice.event(
+        "system",
+        (d) => d.kind === "joined" && d.user === "stuck",
+      );
+      // It reads nothing more (a zero TCP window) and asks for 24 MB: far
+      // more than the kernel's buffers on both sides take in. The socket
+      // held its place and its buffers as long as the peer answered TCP's
+      // probes.
+      stuck.socket.pause();
+      for (let i = 0; i < 30; i++) {
+        stuck.socket.write(encodeFrame({
+          opcode: 0x1,
+          payload: JSON.stringify({
+            action: "history",
+            data: { room: "general", limit: 200 },
+            id: `h${i}`,
+          }),
+        }));
+      }
+      // About 6 s; a minute is ten times that. Deno's ping waited behind
+      // them for good.
+      await within(
+        60_000,
+        alice.event("system", (d) => d.kind === "left" && d.user === "stuck"),
+        "the stalled guest's leaving",
+      );
+      // The address's one place is free again.
+      await servedFrom(server, "127.0.0.2", 60_000);
+      // Its TCP connection was reset: it gets what its own kernel took in,
+      // then the end, not the rest of the 24 MB.
+      stuck.socket.resume();
+      await within(60_000, stuck.closed, "the end of its TCP connection");
+      assert.ok(
+        stuck.received.length < 20e6,
+        `${stuck.received.length} characters came after the cut`,
+      );
+    } finally {
+      await stuck.close();
+      await alice.close();
+    }
+  }, {
+    idleTimeoutSeconds: 4,
+    maxConnectionsPerAddress: 1,
+    // Far above the 24 MB asked for: no 4008.
+    maxBufferedBytes: 64 * 1024 * 1024,
+    rateLimits: NO_RATE_LIMITS,
+  }));
+
+Deno.test("http: a WebSocket that never logs in and sends the fragments of one message without end is cut off after --login-timeout", () =>
+  withServer(async (server) => {
+    const client = await RawClient.open(server, "127.0.0.2");
+    client.write(`GET /ws HTTP/1.1\r\nHost: x\r\n${UPGRADE}\r\n`);
+    const fragment = new Uint8Array(64 * 1024).fill(0x78);
+    let sent = 0;
+    let first = true;
+    // Deno gathers a message's fragments with no bound and no event: the
+    // 4001 close went out, but the read went on for as long as they came
+    // (1.6 GB of the server in 50 s from loopback, round 12).
+    const flood = (async () => {
+      while (!client.socket.destroyed) {
+        const ok = client.socket.write(encodeFrame({
+          opcode: first ? 0x1 : 0x0,
+          fin: false,
+          payload: fragment,
+        }));
+        first = false;
+        sent += fragment.length;
+        if (!ok) {
+          await Promise.race([
+            new Promise((resolve) => client.socket.once("drain", resolve)),
+            client.closed,
+          ]);
+        }
+        await delay(5);
+      }
+    })();
+    try {
+      // About 3 s; a minute is twenty times that.
+      await within(60_000, client.closed, "the flooding socket's end");
+      await flood;
+      assert.ok(sent > 0);
+      await servedFrom(server, "127.0.0.2", PATIENT_WAIT_MS);
+    } finally {
+      await client.close();
+      await flood;
+    }
+  }, { loginTimeoutSeconds: 2, maxConnectionsPerAddress: 1 }));
 
 Deno.test("http: past the per-address cap a connection gets 429 rate_limited, other addresses and 127.0.0.1 do not", () =>
   withServer(async (server) => {

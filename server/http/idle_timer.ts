@@ -87,3 +87,12 @@ export function clearIdleTimer(socket: WebSocket): void {
   const timer = (socket as unknown as Record<symbol, number | undefined>)[key];
   if (timer !== undefined) clearTimeout(timer);
 }
+
+/**
+ * A WebSocket's idle timer now: Deno arms a new one whenever anything
+ * comes in or its ping went out (stall_watch.ts). Undefined if none.
+ */
+export function idleTimerOf(socket: WebSocket): unknown {
+  const key = idleTimerKey(socket);
+  return key === null ? undefined : (socket as unknown as Fields)[key];
+}

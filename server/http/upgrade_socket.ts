@@ -1,5 +1,6 @@
 import type net from "node:net";
 import type { ConnectionSlot } from "./connection_slots.ts";
+import { cutConnection, keepAside, letGo } from "./connection_cutter.ts";
 
 /**
  * A connection whose request asked for an upgrade, shaped as what
@@ -9,23 +10,70 @@ import type { ConnectionSlot } from "./connection_slots.ts";
  * WebSocket's whole life (a close listener's closure holds it), so it is
  * this small object rather than the `node:net` socket, and {@link detach}
  * lets go of the socket once the WebSocket is open: 1.3 KB less per idle
- * connection (the socket, its stream states and listeners).
+ * connection (the socket, its stream states and listeners). It stands in
+ * for the TCP handle too (`readStop`, `takeStream`), so that a spare
+ * descriptor of the connection is kept before Deno takes the stream: the
+ * one way to end the connection later ({@link cut}, connection_cutter.ts).
  */
 export class UpgradeSocket {
   /** Bytes the client sent after the request head. */
   head: Uint8Array;
   /** Read by Deno's upgrade, which sets it once it took the handle. */
   destroyed = false;
-  /** The TCP handle, which Deno's upgrade takes the stream of. */
-  _handle: unknown;
+  /** Deno's upgrade takes the stream of it: this object, until detached. */
+  _handle: this | null = this;
   #socket: net.Socket | undefined;
   #slot: ConnectionSlot;
+  #spareAllowed: boolean;
+  // A spare descriptor of the connection (connection_cutter.ts); -1: none.
+  #spare = -1;
 
-  constructor(socket: net.Socket, head: Uint8Array, slot: ConnectionSlot) {
+  /**
+   * `spareAllowed`: whether the process has a descriptor to spare for
+   * this connection (each one kept holds one more, see the front).
+   */
+  constructor(
+    socket: net.Socket,
+    head: Uint8Array,
+    slot: ConnectionSlot,
+    spareAllowed = true,
+  ) {
     this.#socket = socket;
     this.head = head.byteLength > 0 ? head : NO_BYTES;
     this.#slot = slot;
-    this._handle = (socket as unknown as { _handle: unknown })._handle;
+    this.#spareAllowed = spareAllowed;
+  }
+
+  /** Stops reading the connection: Deno's upgrade calls it. */
+  readStop(): number {
+    return this.#tcp()?.readStop() ?? 0;
+  }
+
+  /**
+   * Hands the connection's stream to Deno's upgrade (a resource id), a
+   * spare descriptor of it kept aside first.
+   */
+  takeStream(): number {
+    const tcp = this.#tcp();
+    if (!tcp) throw new Error("The connection was let go of");
+    if (this.#spareAllowed && this.#spare < 0) this.#spare = keepAside(tcp);
+    return tcp.takeStream();
+  }
+
+  /**
+   * Ends the TCP connection at once (a reset), whatever it waits to
+   * write: for a WebSocket whose client stopped reading. False if it
+   * cannot (no spare was kept).
+   */
+  cut(): boolean {
+    const spare = this.#spare;
+    this.#spare = -1;
+    return cutConnection(spare);
+  }
+
+  #tcp(): UpgradedTcp | null {
+    return (this.#socket as unknown as { _handle: UpgradedTcp | null })
+      ?._handle ?? null;
   }
 
   /** Writes the 101 response: Deno's upgrade calls it. */
@@ -44,6 +92,8 @@ export class UpgradeSocket {
    */
   release(): void {
     this.#slot.release();
+    letGo(this.#spare);
+    this.#spare = -1;
     // Still held: the WebSocket never opened (its upgrade failed), and the
     // connection is still `node:net`'s to close.
     this.#socket?.destroy();
@@ -87,5 +137,11 @@ export class UpgradeSocket {
 
 /** What {@link UpgradeSocket.detach} uses of a `node:net` socket's handle. */
 type TcpHandle = Record<symbol, unknown> & { close?(): void };
+
+/** What Deno's upgrade uses of it. */
+interface UpgradedTcp {
+  readStop(): number;
+  takeStream(): number;
+}
 
 const NO_BYTES = new Uint8Array(0);
