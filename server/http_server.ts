@@ -14,8 +14,9 @@
  * Its parts, under http/: the connections' slots and caps
  * (connection_slots.ts), the answers it writes itself
  * (front_refusals.ts), the upgraded socket handed to the WebSocket
- * endpoint (upgrade_socket.ts), the listener and its watchdog's probe
- * (listener_watchdog.ts).
+ * endpoint (upgrade_socket.ts) with the spare descriptor that can end it
+ * (connection_cutter.ts; the endpoint's stall_watch.ts says when), the
+ * listener and its watchdog's probe (listener_watchdog.ts).
  */
 import http from "node:http";
 import net from "node:net";
