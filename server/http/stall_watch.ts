@@ -59,8 +59,11 @@ export class StallWatch<T extends Watched> {
     this.#count = sockets.count;
     this.#idleMs = options.idleTimeoutSeconds * 1000;
     // A pong's window, as Deno gives one (half the timeout), from 1 to
-    // 10 s: what a peer that reads needs to answer a close.
-    this.graceMs = Math.min(10_000, Math.max(1000, this.#idleMs / 2));
+    // 10 s (10 with no timeout): what a peer that reads needs to answer a
+    // close.
+    this.graceMs = this.#idleMs > 0
+      ? Math.min(10_000, Math.max(1000, this.#idleMs / 2))
+      : 10_000;
     this.#sweepMs = Math.min(
       5000,
       Math.max(250, this.#idleMs > 0 ? this.#idleMs / 4 : 1000),
