@@ -419,6 +419,8 @@ export function categoryOf(action: string): RateCategory {
     case "mark_unread":
     // A commit and an event to the account's other sockets, as mark_read.
     case "set_notify_level":
+    case "star":
+    case "unstar":
     case "set_do_not_disturb":
     case "save_message":
     case "unsave_message":

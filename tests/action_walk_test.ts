@@ -62,6 +62,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   set_room_posting: { room: "nowhere", posting: "moderators" },
   set_notify_level: { room: "general", level: "none" },
   list_notify_levels: {},
+  star: { room: "general" },
+  unstar: { with: "victim" },
   set_do_not_disturb: { until: Date.now() + 3_600_000 },
   set_status: { text: "In a meeting", emoji: "📅" },
   get_status: { users: ["victim", "nobody"] },

@@ -23,7 +23,8 @@
  * scheduled messages' table; two-factor authentication's tables; the
  * messages' link previews, with the version's trigger as it was before;
  * the rooms' posting rule; the messages' polls, with the version's trigger
- * again; the custom emoji, with PostgreSQL's function of their trigger).
+ * again; the custom emoji, with PostgreSQL's function of their trigger; the
+ * stars' table).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -67,6 +68,7 @@ import {
   ROOM_MARKERS_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   SCHEDULED_MIGRATION,
+  STARS_MIGRATION,
   STATUS_MIGRATION,
   THREAD_FOLLOWS_MIGRATION,
   THREADS_MIGRATION,
@@ -124,6 +126,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, STARS_MIGRATION)) {
+    await sql`DROP TABLE stars`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, CUSTOM_EMOJI_MIGRATION)) {
     await sql`DROP TABLE custom_emoji`;
     await sql`DROP FUNCTION chat_custom_emoji_gone()`;
@@ -150,6 +155,7 @@ async function rewindPostgres(
         edited_at, previews
       ON messages FOR EACH ROW EXECUTE FUNCTION chat_message_version();`);
   }
+  // Its chat_rename_room is CREATE OR REPLACE: it runs again as is.
   // Its chat_rename_room is CREATE OR REPLACE: it runs again as is.
   if (before <= versionBefore(POSTGRES_MIGRATIONS, POSTING_MIGRATION)) {
     await sql`ALTER TABLE rooms DROP COLUMN posting`;
@@ -307,6 +313,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, STARS_MIGRATION)) {
+    db.exec("DROP TABLE stars");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, CUSTOM_EMOJI_MIGRATION)) {
     // Its index and trigger go with it.
     db.exec("DROP TABLE custom_emoji");

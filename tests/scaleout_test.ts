@@ -2137,6 +2137,27 @@ function registerTests(pg: PostgresService): void {
   );
 
   sharedTest(
+    "scale-out: star on one node reaches every connection of the account on the others, and a login on a third lists it",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const [phone, laptop] = await Promise.all([
+        pools[1].login({ token: ann.token }),
+        pools[2].login({ token: ann.token }),
+      ]);
+      await phone.ok("star", { room: "general" });
+      for (const device of [ann, phone, laptop]) {
+        await device.event(
+          "starred",
+          (d) => d.room === "general" && d.starred === true,
+        );
+      }
+      const tablet = await pools[2].login({ token: ann.token });
+      const reply = tablet.received.find((f) => f.data.request === "login")!;
+      assert.deepEqual(reply.data.starred, { rooms: ["general"], with: [] });
+    },
+  );
+
+  sharedTest(
     "scale-out: set_do_not_disturb on one node reaches the account's devices on the others, and a login on a third carries it",
     async ({ pools, name }) => {
       const ann = await pools[0].register(name("ann"));

@@ -27,6 +27,7 @@ import { savedMessages } from "./store_contract/saved.ts";
 import { scheduledMessages } from "./store_contract/scheduled.ts";
 import { threadFollows } from "./store_contract/thread_follows.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
+import { stars } from "./store_contract/stars.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
 import { statuses } from "./store_contract/status.ts";
 import { customEmoji } from "./store_contract/emoji.ts";
@@ -100,6 +101,7 @@ export function storeContract(
   threadFollows(test);
   scheduledMessages(test);
   notifyLevels(test);
+  stars(test);
   doNotDisturb(test);
   statuses(test);
   customEmoji(test);

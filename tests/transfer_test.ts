@@ -119,6 +119,8 @@ async function populated(): Promise<Before> {
     await bob.client.ok("set_draft", { room: "team", text: "see you at " });
     await bob.client.ok("set_draft", { with: "Alice", text: "thanks" });
     await bob.client.ok("set_notify_level", { with: "carol", level: "none" });
+    await bob.client.ok("star", { room: "team" });
+    await bob.client.ok("star", { with: "Alice" });
     await a.ok("create_group", { name: "design", members: ["bob", "carol"] });
     const guest = await TestClient.login(server.wsUrl, "mallory");
     await a.ok("ban", { user: "mallory", reason: "spam" });
@@ -509,6 +511,7 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "membership",
         "ignore",
         "notify_level",
+        "star",
         "read_position",
         "draft",
         "invite",

@@ -44,6 +44,7 @@ import { setTopic } from "./topics.ts";
 import { archiveRoom, unarchiveRoom } from "./archive.ts";
 import { setRoomPosting } from "./posting.ts";
 import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
+import { star, unstar } from "./stars.ts";
 import { setDoNotDisturb } from "./do_not_disturb.ts";
 import { getStatus, setStatus } from "./status.ts";
 import { listConversations } from "./conversations.ts";
@@ -110,6 +111,8 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   set_room_posting: setRoomPosting,
   set_notify_level: setNotifyLevel,
   list_notify_levels: listNotifyLevels,
+  star,
+  unstar,
   set_do_not_disturb: setDoNotDisturb,
   set_status: setStatus,
   get_status: getStatus,

@@ -41,6 +41,7 @@ import {
 import { CLOSE_SESSION_ENDED } from "../protocol/close_codes.ts";
 import type { ChatNode } from "../node.ts";
 import { notifyLevelsOf } from "./notify_levels.ts";
+import { starsOf } from "./stars.ts";
 import { doNotDisturbOf } from "./do_not_disturb.ts";
 import { statusOf } from "./status.ts";
 import { avatarOf } from "../avatars.ts";
@@ -397,6 +398,7 @@ async function enterServer(
       // reads a login of an account (stores25 measured 11 store calls
       // against 9 for a token login).
       reply.notify_levels = await notifyLevelsOf(node, userKey);
+      reply.starred = await starsOf(node, userKey);
       reply.do_not_disturb = await doNotDisturbOf(node, userKey);
       reply.status = await statusOf(node, userKey);
       reply.avatar = await avatarOf(node, userKey);

@@ -38,6 +38,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   too_many_drafts: 403,
   drafts_too_long: 403,
   too_many_saved: 403,
+  too_many_stars: 403,
   too_many_scheduled: 403,
   scheduled_not_found: 404,
   group_not_found: 404,

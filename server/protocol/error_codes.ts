@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   "drafts_too_long",
   // save_message past the account's cap of saved messages.
   "too_many_saved",
+  // star of a new room or conversation past the account's cap of stars.
+  "too_many_stars",
   // schedule_message past the account's cap of scheduled messages.
   "too_many_scheduled",
   // update_scheduled or cancel_scheduled of none (or one being sent).

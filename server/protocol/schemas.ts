@@ -171,6 +171,15 @@ export const setNotifyLevelData = z.object({
   "give one of 'room' or 'with'",
 );
 
+/** `star` and `unstar` data: a room or a private conversation. */
+export const starData = z.object({
+  room: name.optional(),
+  with: name.optional(),
+}).refine(
+  (d) => (d.room === undefined) !== (d.with === undefined),
+  "give one of 'room' or 'with'",
+);
+
 /**
  * `set_do_not_disturb` data: until when (ms since the epoch) the account
  * is not disturbed, or null to end it. Its range against the clock is the

@@ -359,6 +359,22 @@ export interface NotifyLevelEvent {
 }
 
 /**
+ * A room or conversation (one of `room` or `with`) starred or unstarred by
+ * the account: the `starred` event.
+ */
+export interface StarredEvent {
+  room?: string;
+  with?: string;
+  starred: boolean;
+}
+
+/** The login's `starred`: the account's starred rooms and conversations. */
+export interface StarredList {
+  rooms: string[];
+  with: string[];
+}
+
+/**
  * Until when (ms since the epoch) an account is not disturbed, null for
  * not: a `do_not_disturb` event and the `set_do_not_disturb` reply.
  */
@@ -613,6 +629,11 @@ export interface LoginSuccess {
    * absent for guests (set_notify_level).
    */
   notify_levels?: NotifyLevelEvent[];
+  /**
+   * The account's starred rooms (it belongs to) and conversations; absent
+   * for guests (star).
+   */
+  starred?: StarredList;
   /**
    * Until when (ms since the epoch) the account is not disturbed, null
    * when it is not (a time past reads as null); absent for guests

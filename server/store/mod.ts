@@ -1625,6 +1625,35 @@ export interface NotificationStore {
   membersAtAll(roomKey: string): Promise<string[]>;
 }
 
+/** A room or conversation an account starred, as the store keeps it. */
+export interface StoredStar {
+  /** The room key, or the conversation's key (`conversationKey`). */
+  stream: string;
+  /** For a conversation: the other side's name as the account wrote it. */
+  with?: string;
+  /** When it was starred (ms since the epoch). */
+  createdAt: number;
+}
+
+/**
+ * Each account's starred rooms and conversations (Slack's "Starred",
+ * Mattermost's favourites), kept on the server so that every device shows
+ * one list: one row per account and stream. A room's row follows its
+ * renames and goes with it; an account's go with the account.
+ */
+export interface StarStore {
+  /**
+   * Stars a stream for an account (starring it again changes nothing).
+   * False, and nothing written, when the account has `max` rows already
+   * and none of this stream: conversations name anyone, so a cap.
+   */
+  star(userKey: string, star: StoredStar, max: number): Promise<boolean>;
+  /** Unstars a stream; one not starred is no error. */
+  unstar(userKey: string, stream: string): Promise<void>;
+  /** An account's stars, by stream. */
+  listStars(userKey: string): Promise<StoredStar[]>;
+}
+
 /**
  * Each account's "do not disturb" (set_do_not_disturb, as Slack's, Zulip's
  * and Mattermost's): until when no push goes to it and its web clients
@@ -2198,6 +2227,7 @@ export interface Store
     IgnoreStore,
     DraftStore,
     NotificationStore,
+    StarStore,
     DoNotDisturbStore,
     StatusStore,
     GroupStore,

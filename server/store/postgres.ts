@@ -59,6 +59,7 @@ import {
   type SearchQuery,
   SenderBannedError,
   SenderGoneError,
+  type StarStore,
   type StatusStore,
   type Store,
   type StoredRoom,
@@ -95,6 +96,7 @@ import { PostgresScheduled } from "./postgres_scheduled.ts";
 import { PostgresMentions } from "./postgres_mentions.ts";
 import { PostgresThreads } from "./postgres_threads.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
+import { PostgresStars } from "./postgres_stars.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresStatus } from "./postgres_status.ts";
 import { PostgresEmoji } from "./postgres_emoji.ts";
@@ -211,6 +213,7 @@ export interface PostgresStore
     IgnoreStore,
     DraftStore,
     NotificationStore,
+    StarStore,
     DoNotDisturbStore,
     StatusStore,
     EmojiStore,
@@ -255,6 +258,7 @@ export class PostgresStore implements Store {
   #mentions: PostgresMentions;
   #threads: PostgresThreads;
   #notifyLevels: PostgresNotifyLevels;
+  #stars: PostgresStars;
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
   #emoji: PostgresEmoji;
@@ -286,6 +290,7 @@ export class PostgresStore implements Store {
     this.#mentions = new PostgresMentions(this.#context);
     this.#threads = new PostgresThreads(this.#context);
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
+    this.#stars = new PostgresStars(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
     this.#emoji = new PostgresEmoji(this.#context);
@@ -320,6 +325,7 @@ export class PostgresStore implements Store {
       PostgresNotifyLevels,
       (store) => store.#notifyLevels,
     );
+    delegate(PostgresStore, PostgresStars, (store) => store.#stars);
     delegate(
       PostgresStore,
       PostgresDoNotDisturb,
@@ -409,6 +415,10 @@ export class PostgresStore implements Store {
         -- leave): a range of notification_levels_stream, as in sqlite.ts.
         unleveled AS (
           DELETE FROM notification_levels WHERE stream = ${key}
+        ),
+        -- Its stars, as in sqlite.ts.
+        unstarred AS (
+          DELETE FROM stars WHERE stream = ${key}
         ),
         -- The messages scheduled to it, as in sqlite.ts.
         unscheduled AS (

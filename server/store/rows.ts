@@ -25,6 +25,7 @@ import type {
   StoredInvite,
   StoredNotifyLevel,
   StoredRoom,
+  StoredStar,
   StoredTotp,
   StoredUpload,
 } from "./mod.ts";
@@ -473,5 +474,21 @@ export function toNotifyLevel(row: NotifyLevelRow): StoredNotifyLevel {
     ...(row.with_name === null ? {} : { with: row.with_name }),
     level: row.level as StoredNotifyLevel["level"],
     updatedAt: Number(row.updated_at),
+  };
+}
+
+/** A row of `stars` as both stores return it. */
+export interface StarRow {
+  stream: string;
+  with_name: string | null;
+  created_at: number;
+}
+
+/** A row as the store's callers see it. */
+export function toStar(row: StarRow): StoredStar {
+  return {
+    stream: row.stream,
+    ...(row.with_name === null ? {} : { with: row.with_name }),
+    createdAt: Number(row.created_at),
   };
 }

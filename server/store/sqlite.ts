@@ -67,6 +67,7 @@ import {
   type SearchQuery,
   SenderBannedError,
   SenderGoneError,
+  type StarStore,
   type StatusStore,
   type Store,
   type StoredRoom,
@@ -103,6 +104,7 @@ import { SqliteScheduled } from "./sqlite_scheduled.ts";
 import { SqliteMentions } from "./sqlite_mentions.ts";
 import { SqliteThreads } from "./sqlite_threads.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
+import { SqliteStars } from "./sqlite_stars.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
 import { SqliteEmoji } from "./sqlite_emoji.ts";
@@ -223,6 +225,7 @@ export interface SqliteStore
     IgnoreStore,
     DraftStore,
     NotificationStore,
+    StarStore,
     DoNotDisturbStore,
     StatusStore,
     EmojiStore,
@@ -281,6 +284,7 @@ export class SqliteStore implements Store {
   #mentions = new SqliteMentions(this.#context);
   #threads = new SqliteThreads(this.#context);
   #notifyLevels = new SqliteNotifyLevels(this.#context);
+  #stars = new SqliteStars(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
   #emoji = new SqliteEmoji(this.#context);
@@ -337,6 +341,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteMentions, (store) => store.#mentions);
     delegate(SqliteStore, SqliteThreads, (store) => store.#threads);
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
+    delegate(SqliteStore, SqliteStars, (store) => store.#stars);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);
     delegate(SqliteStore, SqliteEmoji, (store) => store.#emoji);
@@ -724,6 +729,9 @@ export class SqliteStore implements Store {
         // leave), so a room made again under the name starts at the
         // default: a range of notification_levels_stream.
         this.#q("DELETE FROM notification_levels WHERE stream = ?").run(key);
+        // Its stars, members' or not (a star outlives a leave): a range of
+        // stars_stream.
+        this.#q("DELETE FROM stars WHERE stream = ?").run(key);
         // The messages scheduled to it: a range of scheduled_messages_room.
         this.#q("DELETE FROM scheduled_messages WHERE room_key = ?").run(key);
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
@@ -789,10 +797,10 @@ export class SqliteStore implements Store {
             this.#q(`UPDATE ${table} SET stream = ? WHERE stream = ?`)
               .run(newKey, key);
           }
-          // Drafts and notification levels follow (a muted room stays
-          // muted). Rows under the new key, which no room has, would
+          // Drafts, notification levels and stars follow (a muted room
+          // stays muted). Rows under the new key, which no room has, would
           // collide on the primary key: they go first.
-          for (const table of ["drafts", "notification_levels"]) {
+          for (const table of ["drafts", "notification_levels", "stars"]) {
             this.#q(`DELETE FROM ${table} WHERE stream = ?`).run(newKey);
             this.#q(`UPDATE ${table} SET stream = ? WHERE stream = ?`)
               .run(newKey, key);

@@ -1035,4 +1035,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     DELETE FROM uploads WHERE id = old.upload_id;
   END;
   `,
+  `
+  -- Starred rooms and conversations (star), on every device: one row per
+  -- account and stream (a room key or a conversation's key; with_name: the
+  -- other side's name as the account wrote it). The rows go with their
+  -- account (the foreign key), with their room (deleteRoom) and follow its
+  -- renames; a leave keeps them (a rejoin shows the star again). The index
+  -- by stream makes a room's deletion and rename a range. Cost: two index
+  -- writes per star.
+  CREATE TABLE stars (
+    user_key TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    stream TEXT NOT NULL,
+    with_name TEXT,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_key, stream)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX stars_stream ON stars (stream);
+  `,
 ];

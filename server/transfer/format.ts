@@ -601,6 +601,18 @@ export const TABLES: readonly TableSpec[] = [
     key: ["user_key", "stream"],
   },
   {
+    // An account's starred rooms and conversations (star).
+    table: "stars",
+    kind: "star",
+    columns: [
+      text("user_key"),
+      text("stream"),
+      text("with_name", { nullable: true }),
+      int("created_at"),
+    ],
+    key: ["user_key", "stream"],
+  },
+  {
     table: "read_positions",
     kind: "read_position",
     columns: [

@@ -59,6 +59,7 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "memberships",
   "ignores",
   "notification_levels",
+  "stars",
   "read_positions",
   "drafts",
   "saved_messages",

@@ -363,6 +363,10 @@ export const UNREAD_INDEX_MIGRATION =
 
 /** Text of the migration that says who posts in a room. */
 export const POSTING_MIGRATION = "Who posts in a room (set_room_posting)";
+
+/** Text of the migration that keeps each account's stars. */
+export const STARS_MIGRATION = "Starred rooms and conversations (star)";
+
 /** Text of the migration that marks archived rooms. */
 export const ARCHIVED_MIGRATION = "An archived room (archive_room)";
 
