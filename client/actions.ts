@@ -14,6 +14,7 @@ export * from "./actions/messages.ts";
 export * from "./actions/rooms.ts";
 export * from "./actions/unread.ts";
 export * from "./actions/notify.ts";
+export * from "./actions/stars.ts";
 export * from "./actions/status.ts";
 export * from "./actions/avatars.ts";
 export * from "./actions/composer.ts";

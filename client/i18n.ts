@@ -113,6 +113,7 @@ const EN = {
     "Your drafts hold too much text together: send or clear one first.",
   "code.too_many_saved":
     "You keep too many saved messages: remove one from saved first.",
+  "code.too_many_stars": "You have too many stars: unstar one first.",
   "code.too_many_scheduled":
     "You have too many messages scheduled: cancel one first.",
   "code.scheduled_not_found":
@@ -175,6 +176,7 @@ const EN = {
 
   "sidebar.label": "Rooms and conversations",
   "sidebar.rooms": "Rooms",
+  "sidebar.starred": "Starred",
   "sidebar.createRoom": "Create a room",
   "sidebar.newRoom": "New room name",
   "sidebar.dms": "Direct messages",
@@ -371,6 +373,8 @@ const EN = {
   "header.topicCancel": "Cancel",
   "header.online": "Online",
   "header.mutedBadge": "Muted",
+  "header.star": "Star",
+  "header.unstar": "Unstar",
   "header.membersWord": "members",
 
   "members.title": "Members — {n}",
@@ -966,6 +970,7 @@ const FR: Record<MessageKey, string> = {
     "Vos brouillons contiennent trop de texte en tout : envoyez-en ou effacez-en un d'abord.",
   "code.too_many_saved":
     "Vous gardez trop de messages enregistrés : retirez-en un d'abord.",
+  "code.too_many_stars": "Vous avez trop de favoris : retirez-en un d'abord.",
   "code.too_many_scheduled":
     "Vous avez trop de messages programmés : annulez-en un d'abord.",
   "code.scheduled_not_found":
@@ -1030,6 +1035,7 @@ const FR: Record<MessageKey, string> = {
 
   "sidebar.label": "Salons et conversations",
   "sidebar.rooms": "Salons",
+  "sidebar.starred": "Favoris",
   "sidebar.createRoom": "Créer un salon",
   "sidebar.newRoom": "Nom du nouveau salon",
   "sidebar.dms": "Messages privés",
@@ -1232,6 +1238,8 @@ const FR: Record<MessageKey, string> = {
   "header.topicCancel": "Annuler",
   "header.online": "En ligne",
   "header.mutedBadge": "Sourdine",
+  "header.star": "Ajouter aux favoris",
+  "header.unstar": "Retirer des favoris",
   "header.membersWord": "membres",
 
   "members.title": "Membres — {n}",

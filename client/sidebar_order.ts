@@ -62,17 +62,27 @@ export function nextStop(
   state: AppState,
   options: { step: 1 | -1; unread?: boolean },
 ): Stop | null {
+  // In the sidebar's order: the starred rooms and conversations first.
+  const rooms = starredRooms(state, listedRooms(state).mine);
+  const talks = starredConversations(
+    state,
+    sortConversations(state.conversations.value),
+  );
+  const room = (r: RoomSummary): Stop => ({
+    kind: "room",
+    name: r.name,
+    key: roomKey(r.name),
+  });
+  const dm = (c: Conversation): Stop => ({
+    kind: "dm",
+    name: c.name,
+    key: dmKey(c.name),
+  });
   const stops = [
-    ...listedRooms(state).mine.map((r): Stop => ({
-      kind: "room",
-      name: r.name,
-      key: roomKey(r.name),
-    })),
-    ...sortConversations(state.conversations.value).map((c): Stop => ({
-      kind: "dm",
-      name: c.name,
-      key: dmKey(c.name),
-    })),
+    ...rooms.starred.map(room),
+    ...talks.starred.map(dm),
+    ...rooms.rest.map(room),
+    ...talks.rest.map(dm),
   ];
   const here = state.viewKey.value;
   const at = stops.findIndex((s) => s.key === here);
@@ -126,4 +136,45 @@ export function sortConversations(
       ? 1
       : -1
   );
+}
+
+/** Places split into the starred ones and the rest, each in its order. */
+export interface Starred<T> {
+  starred: T[];
+  rest: T[];
+}
+
+/**
+ * The account's rooms split by star (state.starred): the starred ones go
+ * to the sidebar's "Starred" section, the rest stay under "Rooms".
+ */
+export function starredRooms(
+  state: AppState,
+  rooms: RoomSummary[],
+): Starred<RoomSummary> {
+  const stars = state.starred.value;
+  const starred = rooms.filter((r) => entry(stars, roomKey(r.name)));
+  return { starred, rest: rooms.filter((r) => !starred.includes(r)) };
+}
+
+/**
+ * The conversations split by star, as {@link starredRooms}. A starred one
+ * the sidebar has not listed (older than the pages fetched, or without a
+ * message yet) is shown all the same, after the listed ones, by name.
+ */
+export function starredConversations(
+  state: AppState,
+  conversations: Conversation[],
+): Starred<Conversation> {
+  const stars = state.starred.value;
+  const starred = conversations.filter((c) => entry(stars, dmKey(c.name)));
+  const listed = new Set(starred.map((c) => dmKey(c.name)));
+  const unlisted = Object.entries(stars)
+    .filter(([key]) => key.startsWith("@") && !listed.has(key))
+    .map(([, name]): Conversation => ({ name, lastTs: "" }))
+    .sort((a, b) => BY_NAME.compare(a.name, b.name));
+  return {
+    starred: [...starred, ...unlisted],
+    rest: conversations.filter((c) => !listed.has(dmKey(c.name))),
+  };
 }

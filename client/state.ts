@@ -312,6 +312,12 @@ export interface AppState {
    */
   notifyLevels: Signal<Record<string, NotifyLevel>>;
   /**
+   * The account's starred rooms and conversations by log key (rooms and
+   * `@name`), each with its name as the server spelled it (star): the
+   * sidebar's "Starred" section, on every device.
+   */
+  starred: Signal<Record<string, string>>;
+  /**
    * Until when (ms since the epoch) the account's notifications are paused
    * on every device (set_do_not_disturb), null when they are not: no sound
    * and no desktop notification meanwhile; unread counts go on.
@@ -670,6 +676,7 @@ export function createAppState(): AppState {
     firstUnread,
     readHeld: signal(null),
     notifyLevels: signal({}),
+    starred: signal({}),
     doNotDisturb: signal(null),
     myStatus: signal(null),
     totp: signal(false),

@@ -32,6 +32,7 @@ import type {
   ScheduledMessage,
   SearchResult,
   ServerLimits,
+  StarredEvent,
   Status,
   StatusEvent,
   SystemEvent,
@@ -376,6 +377,12 @@ export function isNotifyLevelEvent(value: unknown): value is NotifyLevelEvent {
   return isFields(value) &&
     (value.level === "all" || value.level === "mentions" ||
       value.level === "none") &&
+    (typeof value.room === "string") !== (typeof value.with === "string");
+}
+
+/** Whether a value is a `starred` event. */
+export function isStarredEvent(value: unknown): value is StarredEvent {
+  return isFields(value) && typeof value.starred === "boolean" &&
     (typeof value.room === "string") !== (typeof value.with === "string");
 }
 

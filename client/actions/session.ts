@@ -22,6 +22,7 @@ import {
 } from "../state.ts";
 import { placeUnreadLine, setCounts } from "./counts.ts";
 import { avatarsReset } from "./avatars.ts";
+import { starsListed } from "./stars.ts";
 
 /** Records the socket's new state. */
 export function connectionChanged(
@@ -114,6 +115,7 @@ export function loggedIn(
     state.membersOwner.value = null;
     state.manages.value = {};
     state.doNotDisturb.value = data.do_not_disturb ?? null;
+    starsListed(state, data.starred);
     // This account's, read once it is in (connection/saved.ts).
     state.team.saved.value = null;
     state.myStatus.value = data.status ?? null;
@@ -137,6 +139,7 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     state.maxFileBytes.value = data.limits?.max_file_bytes ?? null;
     // Set or ended on another device while this one was away.
     state.doNotDisturb.value = data.do_not_disturb ?? null;
+    starsListed(state, data.starred);
     state.myStatus.value = data.status ?? null;
     state.totp.value = data.totp ?? false;
     // Statuses set or cleared while away came as no event: asked again.
@@ -190,6 +193,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.lineCounts.value = {};
     state.readHeld.value = null;
     state.notifyLevels.value = {};
+    state.starred.value = {};
     state.doNotDisturb.value = null;
     state.team.saved.value = null;
     state.myStatus.value = null;

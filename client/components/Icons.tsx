@@ -167,6 +167,15 @@ export function BellIcon(): JSX.Element {
   );
 }
 
+/** A five-pointed star: starred (filled by CSS when pressed). */
+export function StarIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M12 2l3.1 6.3 6.9 1-5 4.9 1.2 6.8L12 17.8l-6.2 3.2L7 14.2 2 9.3l6.9-1z" />
+    </Svg>
+  );
+}
+
 /** A crossed-out bell: muted. */
 export function BellOffIcon(): JSX.Element {
   return (

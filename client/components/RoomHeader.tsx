@@ -12,6 +12,7 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { type MessageKey, t } from "../i18n.ts";
 import {
+  dmKey,
   entry,
   isAnnouncementRoom,
   isArchivedRoom,
@@ -38,6 +39,7 @@ import {
   MenuIcon,
   MoreIcon,
   PencilIcon,
+  StarIcon,
   UsersIcon,
 } from "./Icons.tsx";
 
@@ -94,6 +96,7 @@ export function RoomHeader(): JSX.Element {
           <span data-testid="current-conversation">{shown.with}</span>
         </h1>
         <span class="room-kind">{t("header.dm")}</span>
+        <StarButton place={{ with: shown.with }} />
         {mutedMark}
         <button
           type="button"
@@ -136,6 +139,7 @@ export function RoomHeader(): JSX.Element {
         </h1>
         {topic !== undefined && <RoomTopic topic={topic} />}
       </div>
+      <StarButton place={{ room }} />
       {mutedMark}
       <span
         class="room-members header-end wide-only"
@@ -190,6 +194,37 @@ export function RoomHeader(): JSX.Element {
         room={room}
       />
     </header>
+  );
+}
+
+/**
+ * The star toggle of an account's room or conversation: pressed, it keeps
+ * the place in the sidebar's "Starred" section on every device.
+ */
+function StarButton(props: { place: LevelPlace }): JSX.Element | null {
+  const { state, connection } = useApp();
+  // A guest's name does not last: the server keeps no stars for it.
+  if (!state.account.value) return null;
+  const { place } = props;
+  const key = "room" in place ? roomKey(place.room) : dmKey(place.with);
+  const starred = entry(state.starred.value, key) !== undefined;
+  const label = t(starred ? "header.unstar" : "header.star");
+  return (
+    <button
+      type="button"
+      class={`icon-button star-toggle${starred ? " starred" : ""}`}
+      data-testid="star-toggle"
+      aria-pressed={starred}
+      aria-label={label}
+      title={label}
+      onClick={async () =>
+        actions.errorShown(
+          state,
+          await connection.setStarred(place, !starred),
+        )}
+    >
+      <StarIcon />
+    </button>
   );
 }
 

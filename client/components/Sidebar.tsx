@@ -8,9 +8,21 @@ import type { RoomSummary } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { lang, LANGS, setLang, t, tn } from "../i18n.ts";
-import { dmKey, entry, isPaused, notifyLevelOf, roomKey } from "../state.ts";
+import {
+  type Conversation,
+  dmKey,
+  entry,
+  isPaused,
+  notifyLevelOf,
+  roomKey,
+} from "../state.ts";
 import { inAnHour, pauseEnd, tomorrowAtNine } from "../do_not_disturb.ts";
-import { listedRooms, sortConversations } from "../sidebar_order.ts";
+import {
+  listedRooms,
+  sortConversations,
+  starredConversations,
+  starredRooms,
+} from "../sidebar_order.ts";
 import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
 import { usePauseEnd } from "../use_pause_end.ts";
 import { STATUS_PRESETS, statusLine, statusShown } from "../status.ts";
@@ -55,6 +67,18 @@ export function Sidebar(): JSX.Element {
   const mine = filterByName(allMine, wanted, (r) => r.name);
   const others = filterByName(allOthers, wanted, (r) => r.name);
   const finding = wanted.trim() !== "";
+  const conversationsNow = state.conversations.value;
+  // Sorted again only when the conversations change, not at each member
+  // joining or leaving the room shown (the lists read the members for the
+  // presence dots).
+  const sorted = useMemo(
+    () => sortConversations(conversationsNow),
+    [conversationsNow],
+  );
+  // Starred rooms and conversations move to their own section, on top.
+  const rooms = starredRooms(state, mine);
+  const talks = starredConversations(state, sorted);
+  const starred = rooms.starred.length + talks.starred.length > 0;
   return (
     <nav id="sidebar" class="sidebar" aria-label={t("sidebar.label")}>
       <div class="sidebar-brand">
@@ -85,6 +109,20 @@ export function Sidebar(): JSX.Element {
         <kbd aria-hidden="true">Ctrl+K</kbd>
       </button>
       <div class="sidebar-scroll">
+        {starred && (
+          <section data-testid="starred" aria-labelledby="starred-title">
+            <div class="sidebar-section">
+              <h2 class="section-title" id="starred-title">
+                {t("sidebar.starred")}
+              </h2>
+            </div>
+            <RoomList rooms={rooms.starred} testId="starred-room-list" />
+            <ConversationList
+              conversations={talks.starred}
+              testId="starred-dm-list"
+            />
+          </section>
+        )}
         <div class="sidebar-section">
           <h2 class="section-title">{t("sidebar.rooms")}</h2>
           <span class="section-actions">
@@ -119,7 +157,7 @@ export function Sidebar(): JSX.Element {
             {t("sidebar.noRoomFound")}
           </p>
         )}
-        <RoomList rooms={mine} testId="room-list" />
+        <RoomList rooms={rooms.rest} testId="room-list" />
         {others.length > 0 && (
           <>
             <div class="sidebar-section">
@@ -149,7 +187,10 @@ export function Sidebar(): JSX.Element {
         <div class="sidebar-section">
           <h2 class="section-title">{t("sidebar.dms")}</h2>
         </div>
-        <DirectMessages />
+        <DirectMessages
+          conversations={talks.rest}
+          starred={talks.starred.length}
+        />
       </div>
       <MyCard />
     </nav>
@@ -260,21 +301,13 @@ function RoomList(
  * are: a reader of hundreds of guests' messages would otherwise render a
  * row per conversation at each new message.
  */
-function DirectMessages(): JSX.Element {
+function DirectMessages(
+  props: { conversations: Conversation[]; starred: number },
+): JSX.Element {
   const { state, connection } = useApp();
   const query = useSignal("");
   const fetching = useSignal(false);
-  const shown = state.view.value;
-  const open = shown.kind === "dm" ? roomKey(shown.with) : "";
-  const conversationsNow = state.conversations.value;
-  // Sorted again only when the conversations change, not at each member
-  // joining or leaving the room shown (this component reads the members
-  // for the presence dots).
-  const all = useMemo(
-    () => sortConversations(conversationsNow),
-    [conversationsNow],
-  );
-  const drafted = useDrafted();
+  const all = props.conversations;
   // The server lists an account's conversations a page at a time (the
   // newest 100 after each login): older ones are a click away.
   const more = state.conversationsNext.value !== null && (
@@ -298,6 +331,7 @@ function DirectMessages(): JSX.Element {
       </button>
     </p>
   );
+  if (all.length === 0 && props.starred > 0) return <>{more}</>;
   if (all.length === 0) {
     return (
       <>
@@ -311,9 +345,6 @@ function DirectMessages(): JSX.Element {
   const long = all.length > WINDOW_FROM;
   const wanted = long ? query.value : "";
   const conversations = filterByName(all, wanted, (c) => c.name);
-  const online = new Set(
-    state.presenceKnown.value ? state.members.value.map(roomKey) : [],
-  );
   return (
     <>
       {long && (
@@ -328,71 +359,7 @@ function DirectMessages(): JSX.Element {
           {t("sidebar.noDmFound")}
         </p>
       )}
-      <WindowedList
-        items={conversations}
-        keyOf={(c) => roomKey(c.name)}
-        list={{ class: "room-list", "data-testid": "dm-list" }}
-        row={(c, position) => {
-          const key = dmKey(c.name);
-          const active = roomKey(c.name) === open;
-          const count = active ? 0 : entry(state.unread.value, key) ?? 0;
-          const unread = count > 0;
-          const muted = notifyLevelOf(state, key) === "none";
-          return (
-            <li key={roomKey(c.name)} {...position} class="dm-row">
-              <button
-                type="button"
-                class={`room-item dm-item${active ? " active" : ""}${
-                  unread ? " unread" : ""
-                }${muted ? " muted" : ""}${c.deleted ? " deleted" : ""}`}
-                data-testid="dm-item"
-                data-user={c.name}
-                aria-current={active ? "page" : undefined}
-                onClick={() => void connection.openConversation(c.name)}
-              >
-                <span class="presence-wrap">
-                  <Avatar name={c.name} size="tiny" />
-                  {online.has(roomKey(c.name)) && <span class="presence" />}
-                </span>
-                <span class="room-name">{c.name}</span>
-                {c.deleted && (
-                  <span class="dm-deleted" data-testid="dm-deleted">
-                    {t("sidebar.deletedAccount")}
-                  </span>
-                )}
-                {muted && (
-                  <span class="muted-icon" aria-hidden="true">
-                    <BellOffIcon />
-                  </span>
-                )}
-                {!active && drafted.has(key) && <DraftMark />}
-                {unread && (
-                  <>
-                    <span
-                      class={`unread-badge${muted ? " quiet" : ""}`}
-                      data-testid="dm-unread"
-                    >
-                      {muted ? "" : count > 99 ? "99+" : count}
-                    </span>
-                    <span class="sr-only">
-                      {tn("sidebar.unreadCount", count)}
-                    </span>
-                  </>
-                )}
-              </button>
-              <button
-                type="button"
-                class="dm-close"
-                aria-label={t("sidebar.closeDm", { name: c.name })}
-                title={t("sidebar.close")}
-                onClick={() => actions.conversationClosed(state, c.name)}
-              >
-                ×
-              </button>
-            </li>
-          );
-        }}
-      />
+      <ConversationList conversations={conversations} testId="dm-list" />
       {more}
     </>
   );
@@ -791,6 +758,89 @@ function SettingsMenu(): JSX.Element {
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * Private conversations as rows with their unread counts: the sidebar's
+ * "Direct messages", and the starred ones atop it.
+ */
+function ConversationList(
+  props: { conversations: Conversation[]; testId: string },
+): JSX.Element {
+  const { state, connection } = useApp();
+  const shown = state.view.value;
+  const open = shown.kind === "dm" ? roomKey(shown.with) : "";
+  const drafted = useDrafted();
+  const online = new Set(
+    state.presenceKnown.value ? state.members.value.map(roomKey) : [],
+  );
+  return (
+    <WindowedList
+      items={props.conversations}
+      keyOf={(c) => roomKey(c.name)}
+      list={{ class: "room-list", "data-testid": props.testId }}
+      row={(c, position) => {
+        const key = dmKey(c.name);
+        const active = roomKey(c.name) === open;
+        const count = active ? 0 : entry(state.unread.value, key) ?? 0;
+        const unread = count > 0;
+        const muted = notifyLevelOf(state, key) === "none";
+        return (
+          <li key={roomKey(c.name)} {...position} class="dm-row">
+            <button
+              type="button"
+              class={`room-item dm-item${active ? " active" : ""}${
+                unread ? " unread" : ""
+              }${muted ? " muted" : ""}${c.deleted ? " deleted" : ""}`}
+              data-testid="dm-item"
+              data-user={c.name}
+              aria-current={active ? "page" : undefined}
+              onClick={() => void connection.openConversation(c.name)}
+            >
+              <span class="presence-wrap">
+                <Avatar name={c.name} size="tiny" />
+                {online.has(roomKey(c.name)) && <span class="presence" />}
+              </span>
+              <span class="room-name">{c.name}</span>
+              {c.deleted && (
+                <span class="dm-deleted" data-testid="dm-deleted">
+                  {t("sidebar.deletedAccount")}
+                </span>
+              )}
+              {muted && (
+                <span class="muted-icon" aria-hidden="true">
+                  <BellOffIcon />
+                </span>
+              )}
+              {!active && drafted.has(key) && <DraftMark />}
+              {unread && (
+                <>
+                  <span
+                    class={`unread-badge${muted ? " quiet" : ""}`}
+                    data-testid="dm-unread"
+                  >
+                    {muted ? "" : count > 99 ? "99+" : count}
+                  </span>
+                  <span class="sr-only">
+                    {tn("sidebar.unreadCount", count)}
+                  </span>
+                </>
+              )}
+            </button>
+            <button
+              type="button"
+              class="dm-close"
+              aria-label={t("sidebar.closeDm", { name: c.name })}
+              title={t("sidebar.close")}
+              onClick={() => actions.conversationClosed(state, c.name)}
+            >
+              ×
+            </button>
+          </li>
+        );
+      }}
+    />
   );
 }
 

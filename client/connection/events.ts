@@ -59,6 +59,7 @@ import {
   isSavedEvent,
   isScheduledFailed,
   isScheduledMessage,
+  isStarredEvent,
   isStatusEvent,
   isSystemEvent,
   toErrorData,
@@ -186,6 +187,9 @@ export class ServerEvents {
         break;
       case "notify_level":
         if (isNotifyLevelEvent(data)) this.#options.notifyLevel(data);
+        break;
+      case "starred":
+        if (isStarredEvent(data)) actions.starSet(this.#state, data);
         break;
       case "saved":
         if (isSavedEvent(data)) this.#options.saved(data);

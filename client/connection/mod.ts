@@ -631,6 +631,23 @@ export class Connection {
   }
 
   /**
+   * Stars or unstars a room or conversation on every device: shown at once
+   * here, put back when the server refuses; the `starred` event every
+   * connection of the account gets then confirms it. Resolves to the error.
+   */
+  async setStarred(
+    place: LevelPlace,
+    on: boolean,
+  ): Promise<RequestError | null> {
+    const was = this.#state.starred.value;
+    actions.starSet(this.#state, { ...place, starred: on });
+    const result = await this.#requests.request(on ? "star" : "unstar", place);
+    if (result.ok) return null;
+    this.#state.starred.value = was;
+    return result.error;
+  }
+
+  /**
    * Pauses this account's notifications until `until` (ms since the
    * epoch), on every device and for Web Push, or resumes them (null);
    * resolves to the error, if any.

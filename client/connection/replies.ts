@@ -94,6 +94,8 @@ export interface Replies {
   list_drafts: { drafts: DraftEvent[] };
   set_notify_level: NotifyLevelEvent;
   list_notify_levels: { levels: NotifyLevelEvent[] };
+  star: Record<string, never>;
+  unstar: Record<string, never>;
   set_do_not_disturb: DoNotDisturbEvent;
   set_status: { status: Status | null };
   get_status: { statuses: StatusEvent[] };
@@ -229,6 +231,8 @@ export const REPLY_CHECKS: {
   set_notify_level: isNotifyLevelEvent,
   list_notify_levels: (d) =>
     Array.isArray(d.levels) && d.levels.every(isNotifyLevelEvent),
+  star: () => true,
+  unstar: () => true,
   set_do_not_disturb: isDoNotDisturbEvent,
   set_status: (d) => isStatus(d.status),
   get_status: (d) =>
