@@ -375,6 +375,7 @@ const EN = {
   "header.mutedBadge": "Muted",
   "header.star": "Star",
   "header.unstar": "Unstar",
+  "header.starred": "Starred",
   "header.membersWord": "members",
 
   "members.title": "Members — {n}",
@@ -1240,6 +1241,7 @@ const FR: Record<MessageKey, string> = {
   "header.mutedBadge": "Sourdine",
   "header.star": "Ajouter aux favoris",
   "header.unstar": "Retirer des favoris",
+  "header.starred": "Dans les favoris",
   "header.membersWord": "membres",
 
   "members.title": "Membres — {n}",

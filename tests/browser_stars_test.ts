@@ -2,7 +2,8 @@
  * The web client's starred rooms and conversations, kept on the server:
  * two pages (two devices) of one account and a real server. The header's
  * star moves a room or a conversation to the sidebar's "Starred" section,
- * on the other page too, in English and French. Needs /usr/bin/chromium.
+ * on the other page too, in English and French; the header's menu does
+ * the same. Needs /usr/bin/chromium.
  */
 import type { Page } from "playwright-core";
 import {
@@ -49,12 +50,16 @@ browserTest(
     await roomIn(phone, "room-list", "design").waitFor({ state: "detached" });
     await phone.getByTestId("starred").getByText("Favoris").waitFor();
 
-    // A conversation, starred from the phone's header (French title).
+    // A conversation, starred from the phone's header menu (in French),
+    // which narrow screens have for want of room for the toggle.
     await phone.locator('[data-testid="member"][data-user="bob"]').click();
     await currentConversation(phone, "bob");
     await phone.locator(
       '[data-testid="star-toggle"][title="Ajouter aux favoris"]',
-    ).click();
+    ).waitFor();
+    await phone.getByTestId("room-menu").click();
+    await phone.locator('[data-testid="star-menu"][aria-checked="false"]')
+      .getByText("Dans les favoris").click();
     await phone.locator(
       '[data-testid="star-toggle"][aria-pressed="true"][title="Retirer des favoris"]',
     ).waitFor();

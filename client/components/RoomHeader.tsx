@@ -197,31 +197,50 @@ export function RoomHeader(): JSX.Element {
   );
 }
 
+/** A place's star for the header's toggle and menu; none for a guest. */
+interface Star {
+  starred: boolean;
+  /** "Star" or "Unstar", what a click does. */
+  label: string;
+  toggle(): Promise<void>;
+}
+
 /**
- * The star toggle of an account's room or conversation: pressed, it keeps
- * the place in the sidebar's "Starred" section on every device.
+ * The star of an account's room or conversation: starred, the place sits
+ * in the sidebar's "Starred" section on every device. A guest's name does
+ * not last: the server keeps no stars for it.
  */
-function StarButton(props: { place: LevelPlace }): JSX.Element | null {
+function useStar(place: LevelPlace): Star | null {
   const { state, connection } = useApp();
-  // A guest's name does not last: the server keeps no stars for it.
   if (!state.account.value) return null;
-  const { place } = props;
   const key = "room" in place ? roomKey(place.room) : dmKey(place.with);
   const starred = entry(state.starred.value, key) !== undefined;
-  const label = t(starred ? "header.unstar" : "header.star");
+  return {
+    starred,
+    label: t(starred ? "header.unstar" : "header.star"),
+    toggle: async () =>
+      actions.errorShown(state, await connection.setStarred(place, !starred)),
+  };
+}
+
+/**
+ * The header's star toggle. Wide screens only: a phone's header has no
+ * room left, and the menu's item does the same there.
+ */
+function StarButton(props: { place: LevelPlace }): JSX.Element | null {
+  const star = useStar(props.place);
+  if (!star) return null;
   return (
     <button
       type="button"
-      class={`icon-button star-toggle${starred ? " starred" : ""}`}
+      class={`icon-button star-toggle wide-only${
+        star.starred ? " starred" : ""
+      }`}
       data-testid="star-toggle"
-      aria-pressed={starred}
-      aria-label={label}
-      title={label}
-      onClick={async () =>
-        actions.errorShown(
-          state,
-          await connection.setStarred(place, !starred),
-        )}
+      aria-pressed={star.starred}
+      aria-label={star.label}
+      title={star.label}
+      onClick={() => void star.toggle()}
     >
       <StarIcon />
     </button>
@@ -272,6 +291,7 @@ function HeaderMenu(
   const place: LevelPlace = props.dm !== undefined
     ? { with: props.dm }
     : { room: state.currentRoom.value };
+  const star = useStar(place);
 
   function close(): void {
     open.value = false;
@@ -329,6 +349,22 @@ function HeaderMenu(
             </button>
           ))}
           <div class="menu-separator" role="separator" />
+          {star && (
+            <button
+              type="button"
+              role="menuitemcheckbox"
+              aria-checked={star.starred}
+              class="menu-item with-icon"
+              data-testid="star-menu"
+              onClick={() => {
+                open.value = false;
+                void star.toggle();
+              }}
+            >
+              <StarIcon />
+              {t("header.starred")}
+            </button>
+          )}
           {props.invite && (
             <button
               type="button"
