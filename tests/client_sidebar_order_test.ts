@@ -1,11 +1,19 @@
 /**
  * Where Alt+Up and Alt+Down go (client/sidebar_order.ts), without a
  * browser: the sidebar's rows in its order, rooms then conversations;
- * with Shift, the nearest unread one that is not muted.
+ * with Shift, the nearest unread one that is not muted; the starred ones
+ * first, as the sidebar's "Starred" section shows them.
  */
 
 import assert from "node:assert/strict";
-import { listedRooms, nextStop } from "../client/sidebar_order.ts";
+import {
+  listedRooms,
+  nextStop,
+  sortConversations,
+  starredConversations,
+  starredRooms,
+} from "../client/sidebar_order.ts";
+import { starSet, starsListed } from "../client/actions/stars.ts";
 import { type AppState, createAppState } from "../client/state.ts";
 
 /** An account in general, design and ops, talking with bob (newest) and carol. */
@@ -93,4 +101,31 @@ Deno.test("a guest's Alt+Down walks every room, as its sidebar lists them", () =
   assert.equal(go(state, 1), "#art");
   state.unread.value = { zoo: 1 };
   assert.equal(go(state, -1, true), "#zoo");
+});
+
+Deno.test("starred rooms and conversations move to the Starred section, a starred conversation not listed yet too, and Alt+Down walks them first", () => {
+  const state = account();
+  starsListed(state, { rooms: ["Ops"], with: ["carol", "dave"] });
+  const rooms = starredRooms(state, listedRooms(state).mine);
+  assert.deepEqual(rooms.starred.map((r) => r.name), ["ops"]);
+  assert.deepEqual(rooms.rest.map((r) => r.name), ["general", "design"]);
+  const talks = starredConversations(
+    state,
+    sortConversations(state.conversations.value),
+  );
+  assert.deepEqual(talks.starred.map((c) => c.name), ["carol", "dave"]);
+  assert.deepEqual(talks.rest.map((c) => c.name), ["bob"]);
+  state.currentRoom.value = "ops";
+  assert.equal(go(state, 1), "@carol");
+  state.view.value = { kind: "dm", with: "dave" };
+  assert.equal(go(state, 1), "#general");
+
+  // An event unstars one; a login's list replaces them all.
+  starSet(state, { with: "Carol", starred: false });
+  assert.deepEqual(
+    starredConversations(state, []).starred.map((c) => c.name),
+    ["dave"],
+  );
+  starsListed(state, undefined);
+  assert.deepEqual(state.starred.value, {});
 });
