@@ -908,6 +908,12 @@ async function populate(store: Store): Promise<void> {
     { stream: "team", level: "none", updatedAt: now },
     10,
   );
+  await store.star("bob", { stream: "team", createdAt: now }, 10);
+  await store.star("alice", {
+    stream: conversationKey("alice", "bob"),
+    with: "Bob",
+    createdAt: now + 1,
+  }, 10);
   await store.setDoNotDisturb("bob", PAUSED_UNTIL);
   await store.setStatus("bob", BOB_STATUS);
   // alice's 2FA: her secret, the last step used, a recovery code's hash.
