@@ -398,6 +398,8 @@ async function enterServer(
       // reads a login of an account (stores25 measured 11 store calls
       // against 9 for a token login).
       reply.notify_levels = await notifyLevelsOf(node, userKey);
+      // Its stars: one more range of the stars' primary key a login, read
+      // here for the same reason (a star on another device meanwhile).
       reply.starred = await starsOf(node, userKey);
       reply.do_not_disturb = await doNotDisturbOf(node, userKey);
       reply.status = await statusOf(node, userKey);
