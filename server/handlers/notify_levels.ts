@@ -13,7 +13,7 @@ import { setNotifyLevelData } from "../protocol/schemas.ts";
 import type { NotifyLevelEvent } from "../protocol/types.ts";
 import { type StoredNotifyLevel } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { nobodyCalled, ownPlace } from "./own_place.ts";
+import { namedPlaces, nobodyCalled, ownPlace } from "./own_place.ts";
 
 /**
  * Rows an account may keep (levels other than `mentions`): a person has a
@@ -94,33 +94,17 @@ export async function listNotifyLevels(ctx: MemberContext): Promise<Outcome> {
 }
 
 /**
- * An account's levels as the protocol says them (login, list). A room's
- * row outlives the account's membership (leaving keeps it, so a rejoin
- * finds the level again), but is named only while the account belongs:
- * named after a removal, it told a former member that a private room
- * still existed (under its key, also one made again by others), which
- * `room_not_found` tells nobody. The account's rooms come from the
- * registry when it is online here (its login has just read them), else
- * from the store.
+ * An account's levels as the protocol says them (login, list): those of
+ * rooms it does not belong to are left out (namedPlaces says why).
  */
 export async function notifyLevelsOf(
   node: ChatNode,
   userKey: string,
 ): Promise<NotifyLevelEvent[]> {
-  const [rows, member] = await Promise.all([
+  const named = await namedPlaces(
+    node,
+    userKey,
     node.store.listNotifyLevels(userKey),
-    node.roomsOf(userKey),
-  ]);
-  const levels: NotifyLevelEvent[] = [];
-  for (const row of rows) {
-    if (row.with !== undefined) {
-      levels.push({ with: row.with, level: row.level });
-      continue;
-    }
-    const room = node.registry.roomName(row.stream);
-    if (room !== undefined && member.has(row.stream)) {
-      levels.push({ room, level: row.level });
-    }
-  }
-  return levels;
+  );
+  return named.map(({ row, where }) => ({ ...where, level: row.level }));
 }

@@ -1,4 +1,5 @@
 import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
+import type { ChatNode } from "../node.ts";
 import { fail, type Failure } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { conversationKey } from "../store/mod.ts";
@@ -55,4 +56,34 @@ export async function nobodyCalled(
   if (await node.onlineName(nameKey(name)) !== undefined) return undefined;
   if (await node.accounts.find(name) !== undefined) return undefined;
   return fail("user_not_found", `Nobody is called '${name}'.`);
+}
+
+/**
+ * An account's rows of places (levels, stars) with how the protocol names
+ * each. A room's row outlives the account's membership (leaving keeps it,
+ * so a rejoin finds it again), but is named only while the account
+ * belongs: named after a removal, it told a former member that a private
+ * room still existed (under its key, also one made again by others), which
+ * `room_not_found` tells nobody. The account's rooms come from the
+ * registry when it is online here (its login has just read them), else
+ * from the store.
+ */
+export async function namedPlaces<T extends { stream: string; with?: string }>(
+  node: ChatNode,
+  userKey: string,
+  rows: Promise<T[]>,
+): Promise<{ row: T; where: { room: string } | { with: string } }[]> {
+  const [all, member] = await Promise.all([rows, node.roomsOf(userKey)]);
+  const named: { row: T; where: { room: string } | { with: string } }[] = [];
+  for (const row of all) {
+    if (row.with !== undefined) {
+      named.push({ row, where: { with: row.with } });
+      continue;
+    }
+    const room = node.registry.roomName(row.stream);
+    if (room !== undefined && member.has(row.stream)) {
+      named.push({ row, where: { room } });
+    }
+  }
+  return named;
 }

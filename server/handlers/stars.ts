@@ -8,7 +8,7 @@ import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { starData } from "../protocol/schemas.ts";
 import type { StarredEvent, StarredList } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { nobodyCalled, ownPlace } from "./own_place.ts";
+import { namedPlaces, nobodyCalled, ownPlace } from "./own_place.ts";
 
 /**
  * Stars an account may keep: a person stars a handful; stars of
@@ -85,28 +85,18 @@ async function setStarred(
 }
 
 /**
- * An account's stars as the login says them. A room's row outlives the
- * account's membership (leaving keeps it, so a rejoin finds the star
- * again) but is named only while the account belongs, as notification
- * levels (notify_levels.ts): a former member learns nothing of a private
- * room's fate.
+ * An account's stars as the login says them: those of rooms it does not
+ * belong to are left out (namedPlaces says why), kept for a rejoin.
  */
 export async function starsOf(
   node: ChatNode,
   userKey: string,
 ): Promise<StarredList> {
-  const [rows, member] = await Promise.all([
-    node.store.listStars(userKey),
-    node.roomsOf(userKey),
-  ]);
   const list: StarredList = { rooms: [], with: [] };
-  for (const row of rows) {
-    if (row.with !== undefined) {
-      list.with.push(row.with);
-      continue;
-    }
-    const room = node.registry.roomName(row.stream);
-    if (room !== undefined && member.has(row.stream)) list.rooms.push(room);
+  const named = await namedPlaces(node, userKey, node.store.listStars(userKey));
+  for (const { where } of named) {
+    if ("room" in where) list.rooms.push(where.room);
+    else list.with.push(where.with);
   }
   return list;
 }
