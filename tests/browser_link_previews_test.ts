@@ -2,7 +2,8 @@
  * Link previews in the web client, in a real browser: the card under a
  * message (the title a link that opens a new tab and tells the page
  * nothing, the site name, the description; markup in them shown as
- * text), the author's button that removes them, none for others'.
+ * text), the author's button that removes them, none for others', a
+ * moderator's on others' room messages.
  * Needs /usr/bin/chromium; without it the tests are reported as ignored.
  */
 import assert from "node:assert/strict";
@@ -20,6 +21,8 @@ browserTest(
           <meta property="og:site_name" content="Tea Guide">`),
       "/cakes": () => html("<title>Cakes</title>"),
     });
+    // The first account is the admin: root, so that alice is a user.
+    const root = await TestClient.register(server.wsUrl, "root");
     const bob = await TestClient.login(server.wsUrl, "bob");
     try {
       const page = await openPage(browser, server);
@@ -63,6 +66,50 @@ browserTest(
       );
     } finally {
       await bob.close();
+      await root.close();
+      await pages.close();
+    }
+  },
+  { linkPreviewsPrivate: true },
+);
+
+browserTest(
+  "web client link previews: a moderator can remove those of someone else's room message, not of a private one",
+  async (browser, server) => {
+    const pages = await startPageServer({
+      "/tea": () => html("<title>Tea</title>"),
+      "/cakes": () => html("<title>Cakes</title>"),
+    });
+    // The first account is the admin; it makes mo, the page, a moderator.
+    const root = await TestClient.register(server.wsUrl, "root");
+    const bob = await TestClient.login(server.wsUrl, "bob");
+    try {
+      const page = await openPage(browser, server);
+      await register(page, "mo");
+      await root.ok("set_role", { user: "mo", role: "moderator" });
+      await page.getByTestId("role-badge").filter({ hasText: /^moderator$/ })
+        .waitFor();
+      await bob.ok("send_message", { text: `tea: ${pages.origin}/tea` });
+      const row = page.getByTestId("message").filter({ hasText: "tea:" });
+      await row.getByTestId("link-preview").waitFor();
+      await row.getByTestId("link-previews-remove").click();
+      await row.getByTestId("link-preview").waitFor({ state: "detached" });
+      await bob.event(
+        "message_updated",
+        (m) => String(m.text).startsWith("tea:") && m.previews === undefined,
+      );
+      // Someone else's private message: the server refuses a moderator.
+      await bob.ok("private_message", {
+        to: "mo",
+        text: `cakes: ${pages.origin}/cakes`,
+      });
+      await page.locator('[data-testid="dm-item"][data-user="bob"]').click();
+      const dm = page.getByTestId("message").filter({ hasText: "cakes:" });
+      await dm.getByTestId("link-preview").waitFor();
+      assert.equal(await dm.getByTestId("link-previews-remove").count(), 0);
+    } finally {
+      await bob.close();
+      await root.close();
       await pages.close();
     }
   },

@@ -3,7 +3,8 @@
  * per link under the text, with the page's title as a link, its site name
  * and its description (clamped by CSS), text only, rendered as text; no
  * image (a third party's picture would tell it every reader's address).
- * The author gets a button that takes them away (`remove_link_previews`).
+ * The author, and a moderator or admin for a room message, get a button
+ * that takes them away (`remove_link_previews`).
  */
 import type { JSX } from "preact";
 import type { LinkPreview } from "../../server/protocol/types.ts";
@@ -17,7 +18,7 @@ export interface LinkPreviewsProps {
   /** The message's id, for the removal. */
   id: string;
   previews: LinkPreview[];
-  /** Whether the reader may remove them (its own message). */
+  /** Whether the reader may remove them (its own message, or staff's). */
   removable: boolean;
 }
 

@@ -16,6 +16,7 @@ import { colourClass, formatDateTime, formatTime } from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentionsReader } from "../room_mention.ts";
 import { mayDeleteOthers } from "../ranks.ts";
+import { canModerate } from "../commands.ts";
 import { type AppState, entry } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { othersAfter, type PendingMessage } from "../room_log.ts";
@@ -128,6 +129,13 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const canDelete = message !== undefined && !deleted &&
     (own ||
       (state.view.value.kind === "room" && mayDeleteOthers(state, message)));
+  // remove_link_previews' rule (server/handlers/link_previews.ts): the
+  // author's own, or any room message for a moderator or admin, whatever
+  // the author's rank. A conversation's messages carry its log's key as
+  // their room: the view tells them apart, as for Delete.
+  const canRemovePreviews = canEdit ||
+    (message !== undefined && !deleted && state.view.value.kind === "room" &&
+      canModerate(state.role.value));
   const mentioned = !own && !deleted &&
     mentionsReader(message ?? { text }, me, state.myGroups.value);
   const quote = deleted ? undefined : message?.reply_to ?? pending?.replyTo;
@@ -275,7 +283,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                 <LinkPreviews
                   id={message.id}
                   previews={message.previews}
-                  removable={canEdit}
+                  removable={canRemovePreviews}
                 />
               )}
               {message && <ReactionBar message={message} />}
