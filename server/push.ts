@@ -72,12 +72,21 @@ function vapidKeys(): { publicKey: string; privateKey: string } {
 export interface PushPayload {
   /**
    * `mention`, `private`, `room`: a message of a room the account set
-   * to `all`, which mentions nobody it pushes to, or `reminder`: a saved
-   * message's reminder came due (reminders.ts).
+   * to `all`, which mentions nobody it pushes to, `reminder`: a saved
+   * message's reminder came due (reminders.ts), or `scheduled_failed`:
+   * the account's scheduled message was refused at its time
+   * (scheduled_sends.ts).
    */
-  kind: "mention" | "private" | "room" | "reminder";
-  /** The room, for a mention, a room's message or a reminder of one. */
+  kind: "mention" | "private" | "room" | "reminder" | "scheduled_failed";
+  /**
+   * The room, for a mention, a room's message, a reminder of one, or a
+   * scheduled message that was to go there.
+   */
   room?: string;
+  /** Whom a scheduled message that failed was to go to privately. */
+  to?: string;
+  /** Why a scheduled message failed: its send's error code. */
+  code?: string;
   sender: string;
   /**
    * `hook` or `bot` when the sender is not a person: a hook may show any
@@ -409,6 +418,39 @@ export class PushNotifier {
         `reminder:${id}`,
         () => Promise.resolve(true),
       ),
+    );
+  }
+
+  /**
+   * The account's scheduled message was refused at its time: the account,
+   * unless watching (its pages got `scheduled_failed`), gets a push as for
+   * a reminder, so that it can write it again (subscribed, not banned,
+   * not paused). `sender` is the author: the account's own name.
+   */
+  scheduledFailed(
+    userKey: string,
+    failed: {
+      id: string;
+      sender: string;
+      room?: string;
+      to?: string;
+      text: string;
+      attachments?: unknown[];
+      code: string;
+    },
+  ): void {
+    const tag = `scheduled:${failed.id}`;
+    const payload: PushPayload = {
+      kind: "scheduled_failed",
+      ...(failed.room === undefined ? {} : { room: failed.room }),
+      ...(failed.to === undefined ? {} : { to: failed.to }),
+      sender: failed.sender,
+      text: shorten(failed),
+      code: failed.code,
+      tag,
+    };
+    this.#track(
+      this.#notifyEach([userKey], payload, tag, () => Promise.resolve(true)),
     );
   }
 

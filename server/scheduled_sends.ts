@@ -6,7 +6,8 @@
  * room not archived, the recipient accepting, the files and the message
  * answered still there). Sent, the account's connections on every node get
  * `scheduled_sent` with the message; refused, `scheduled_failed` with the
- * send's error code, and nothing of it is stored.
+ * send's error code, and nothing of it is stored; its browsers get a Web
+ * Push of it too when none of its pages is watching, as for a reminder.
  *
  * Exactly once: the send carries a `client_id` made of the scheduled id,
  * and the stores keep a client_id's first message for good (a unique index,
@@ -77,6 +78,17 @@ export async function sendScheduled(
   if (!outcome.ok) {
     node.publish(author, "scheduled_failed", {
       id: row.id,
+      code: outcome.code,
+    });
+    node.push.scheduledFailed(account.key, {
+      id: row.id,
+      sender: account.username,
+      ...(row.to === undefined ? {} : { to: row.to }),
+      ...(row.room === undefined ? {} : { room: row.room }),
+      text: row.text,
+      ...(row.attachments === undefined
+        ? {}
+        : { attachments: row.attachments }),
       code: outcome.code,
     });
     return;

@@ -91,8 +91,12 @@ self.addEventListener("push", (event) => {
     : data.sender;
   // A saved message's reminder (server/reminders.ts) says so first.
   const where = data.room ? `${sender} in ${data.room}` : sender;
+  // A scheduled message refused at its time (server/scheduled_sends.ts)
+  // names where it was to go; its text is the body.
   const title = data.kind === "reminder"
     ? `Reminder: ${where}`
+    : data.kind === "scheduled_failed"
+    ? `Scheduled message to ${data.room ?? data.to} not sent`
     : data.kind === "mention" || data.kind === "room"
     ? `${sender} in ${data.room}`
     : sender ?? "Chat";

@@ -861,6 +861,57 @@ Deno.test("web push: a saved message's reminder pushes to its offline account as
   }
 });
 
+Deno.test("web push: a scheduled message refused at its time pushes to its offline author as a reminder does, and nothing while it watches", async () => {
+  const t = await setUp();
+  try {
+    await t.bob.ok("create_room", { room: "plans" });
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const watched = (await t.bob.ok("schedule_message", {
+      room: "plans",
+      text: "while watching",
+      send_at: later,
+    })).scheduled as { id: string };
+    const away = (await t.bob.ok("schedule_message", {
+      room: "plans",
+      text: "standup notes",
+      send_at: later,
+    })).scheduled as { id: string };
+    // Out of the room, both are refused at their time (room_not_found).
+    await t.bob.ok("leave_room");
+    const { store } = t.server.node;
+    await store.updateScheduled(
+      "bob",
+      watched.id,
+      { sendAt: Date.now() - 1 },
+      Date.now(),
+    );
+    await t.bob.event("scheduled_failed", (d) => d.id === watched.id);
+    await t.bob.close();
+    await wentOffline(t.alice, "bob");
+    await store.updateScheduled(
+      "bob",
+      away.id,
+      { sendAt: Date.now() - 1 },
+      Date.now(),
+    );
+    // One lane per account, in order: a push of the first would come
+    // before the second's.
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    const [push] = t.service.pushed;
+    assert.equal(push.path, "/push/bob");
+    assert.deepEqual(push.payload, {
+      kind: "scheduled_failed",
+      room: "plans",
+      sender: "bob",
+      text: "standup notes",
+      code: "room_not_found",
+      tag: `scheduled:${away.id}`,
+    });
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: a room set to 'all' pushes its every message to an offline member, once; other rooms push only mentions", async () => {
   const t = await setUp();
   try {
