@@ -1,7 +1,8 @@
 /**
  * Two-factor authentication in the web client, in a real browser: the
  * account menu's dialog turns it on (the QR code and the key shown, a code
- * computed here from that key, ten recovery codes shown once), and after a
+ * computed here from that key, ten recovery codes shown once, and copied
+ * to the clipboard, one a line), and after a
  * logout the login form asks for a code as its second step; a wrong code
  * keeps it there; an admin turns it off on the admin page. Needs /usr/bin/chromium; without it the test is reported
  * as ignored.
@@ -23,7 +24,7 @@ import { TEST_PASSWORD, TestClient } from "./harness.ts";
 import { codeAt, wrongCode } from "./totp_codes.ts";
 
 browserTest(
-  "web client: two-factor authentication turned on in the account menu with a code of the key it shows; the next sign-in asks for a code in a second step; the admin page's button turns it off",
+  "web client: two-factor authentication turned on in the account menu with a code of the key it shows, its recovery codes copied; the next sign-in asks for a code in a second step; the admin page's button turns it off",
   async (browser, server) => {
     // root, the first account, is the admin who turns ann's off at the end.
     const root = await openPage(browser, server);
@@ -51,6 +52,18 @@ browserTest(
     await page.screenshot({ path: artifact("totp_recovery.png") });
     assert.equal(await codes.count(), 10);
     assert.match(await codes.first().innerText(), /^[a-z2-9]{5}-[a-z2-9]{5}$/);
+    // Copied, one a line, as shown (headless Chromium asks a permission).
+    await page.context().grantPermissions(
+      ["clipboard-read", "clipboard-write"],
+      { origin: server.url },
+    );
+    await dialog.getByTestId("totp-copy").click();
+    await dialog.getByTestId("totp-copy").filter({ hasText: /^Copied$/ })
+      .waitFor();
+    assert.equal(
+      await page.evaluate(() => navigator.clipboard.readText()),
+      (await codes.allInnerTexts()).join("\n"),
+    );
     await dialog.getByTestId("totp-done").click();
     await dialog.getByTestId("totp-state")
       .filter({ hasText: "Two-factor authentication is on." }).waitFor();
