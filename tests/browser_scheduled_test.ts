@@ -1,17 +1,22 @@
 /**
  * The web client's scheduled messages: the composer's Send later menu, the
  * Scheduled panel (from the header) to edit, send now and cancel, and the
- * message going out at its time. A real server, Chromium. Needs
+ * message going out at its time, and the composer's "N scheduled" link to
+ * the panel where messages wait for a room or conversation. A real server,
+ * Chromium. Needs
  * /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
 import {
+  artifact,
   browserTest,
   confirmedFrom,
+  currentRoom,
   openPage,
   register,
   signIn,
 } from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
 
 browserTest(
   "web client: Send later in an hour empties the box and keeps the message for then; the Scheduled panel edits it, and Send now sends it to the room",
@@ -86,5 +91,55 @@ browserTest(
     await phoneItem.waitFor({ state: "detached" });
     await item.waitFor({ state: "detached" });
     assert.deepEqual(await server.node.store.listScheduled("alice"), []);
+  },
+);
+
+browserTest(
+  'web client: a room or conversation with messages scheduled to it shows "N scheduled" above the composer, read at sign-in and kept by other devices\' changes, which opens the Scheduled panel',
+  async (browser, server) => {
+    // alice's other device schedules before the page signs in.
+    const phone = await TestClient.register(server.wsUrl, "alice");
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const later = new Date(Date.now() + 3600_000).toISOString();
+      await phone.ok("schedule_message", {
+        room: "general",
+        text: "for the room",
+        send_at: later,
+      });
+      await phone.ok("schedule_message", {
+        to: "bob",
+        text: "for bob",
+        send_at: later,
+      });
+      const page = await openPage(browser, server);
+      await signIn(page, "alice");
+      const mark = page.getByTestId("scheduled-mark");
+      await mark.filter({ hasText: /^1 scheduled$/ }).waitFor();
+      await phone.ok("schedule_message", {
+        room: "general",
+        text: "for the room again",
+        send_at: later,
+      });
+      await mark.filter({ hasText: /^2 scheduled$/ }).waitFor();
+      await page.screenshot({ path: artifact("scheduled_mark.png") });
+      await mark.click();
+      await page.getByTestId("scheduled-panel").getByTestId("scheduled-item")
+        .nth(2).waitFor();
+      await page.keyboard.press("Escape");
+      await page.getByTestId("scheduled-panel").waitFor({ state: "detached" });
+
+      await bob.ok("private_message", { to: "alice", text: "hi" });
+      await page.locator('[data-testid="dm-item"][data-user="bob"]').click();
+      await mark.filter({ hasText: /^1 scheduled$/ }).waitFor();
+      // A room with none: no mark.
+      await page.getByTestId("composer").fill("/create quiet");
+      await page.getByTestId("composer").press("Enter");
+      await currentRoom(page, "quiet");
+      assert.equal(await mark.count(), 0);
+    } finally {
+      await phone.close();
+      await bob.close();
+    }
   },
 );

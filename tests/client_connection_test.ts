@@ -2210,9 +2210,11 @@ test("connection shows a reminder once however often the server fires it, and ag
   );
 });
 
-test("connection follows the scheduled list from every device's events once it was read, and says why one was not sent", async (r) => {
+test("connection reads the scheduled list at login, follows it from every device's events once it was read, and says why one was not sent", async (r) => {
   const { server, state } = r;
+  server.scriptsScheduled = true;
   await loginAsAccount(r, "ida");
+  const read = await server.next("list_scheduled");
   const item = (id: string, sendAt: string) => ({
     id,
     room: "general",
@@ -2229,11 +2231,11 @@ test("connection follows the scheduled list from every device's events once it w
   // Read through a function: an assertion of null narrows a plain read.
   const ids = () => state.team.scheduled.value?.map((s) => s.id) ?? null;
   assert.equal(ids(), null);
-  const listed = r.connection.listScheduled();
-  server.reply(await server.next("list_scheduled"), {
+  server.reply(read, {
     scheduled: [item("s1", "2026-12-06T12:00:00.000Z")],
   });
-  assert.equal(await listed, null);
+  await settle();
+  assert.deepEqual(ids(), ["s1"]);
   // Another device schedules one sooner, then cancels the first; a third
   // is sent, and a fourth refused at its time.
   server.socket.push({

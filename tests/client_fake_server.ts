@@ -159,6 +159,9 @@ export class ScriptedServer {
   /** Whether the test answers `list_saved` `{"ids":true}` itself (by default: none, at once). */
   scriptsSaved = false;
 
+  /** Whether the test answers `list_scheduled` itself (by default: none, at once). */
+  scriptsScheduled = false;
+
   /** Called by a socket with what the client sent. */
   received(request: Received): void {
     if (
@@ -202,6 +205,14 @@ export class ScriptedServer {
     ) {
       queueMicrotask(() => {
         if (request.socket.open) this.reply(request, { ids: [] });
+      });
+      return;
+    }
+    // The scheduled messages an account's client reads after each login
+    // and resume: none, answered at once.
+    if (request.action === "list_scheduled" && !this.scriptsScheduled) {
+      queueMicrotask(() => {
+        if (request.socket.open) this.reply(request, { scheduled: [] });
       });
       return;
     }

@@ -116,8 +116,10 @@ export function loggedIn(
     state.manages.value = {};
     state.doNotDisturb.value = data.do_not_disturb ?? null;
     starsListed(state, data.starred);
-    // This account's, read once it is in (connection/saved.ts).
+    // This account's, read once it is in (connection/saved.ts, and
+    // connection/mod.ts for the scheduled).
     state.team.saved.value = null;
+    state.team.scheduled.value = null;
     state.myStatus.value = data.status ?? null;
     state.totp.value = data.totp ?? false;
     state.statuses.value = {};
@@ -196,6 +198,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.starred.value = {};
     state.doNotDisturb.value = null;
     state.team.saved.value = null;
+    state.team.scheduled.value = null;
     state.myStatus.value = null;
     state.statuses.value = {};
     state.visited.value = {};

@@ -65,7 +65,7 @@ import {
 import { fit } from "../dom.ts";
 import * as teamActions from "../team/actions.ts";
 import { ReplyBar } from "../team/Replies.tsx";
-import { SendLaterButton } from "../team/Scheduled.tsx";
+import { ScheduledMark, SendLaterButton } from "../team/Scheduled.tsx";
 
 /**
  * Whether the choice is what was typed already, a name in full: Enter then
@@ -463,6 +463,7 @@ export function Composer(): JSX.Element {
         submit();
       }}
     >
+      <ScheduledMark />
       <ReplyBar />
       {pollRoom.value !== null && (
         <PollDialog

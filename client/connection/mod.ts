@@ -245,6 +245,7 @@ export class Connection {
         void this.#drafts.list();
         void this.#notifyLevels.refresh();
         void this.#saved.refresh();
+        void this.#scheduledRefresh();
       },
       entered: () => {
         actions.chatEntered(this.#state);
@@ -253,6 +254,7 @@ export class Connection {
         void this.#drafts.list();
         void this.#notifyLevels.refresh();
         void this.#saved.refresh();
+        void this.#scheduledRefresh();
       },
     });
   }
@@ -672,6 +674,15 @@ export class Connection {
     if (!result.ok) return result.error;
     actions.ownStatusSet(this.#state, result.data.status);
     return null;
+  }
+
+  // The account's scheduled messages after each login and resume, for the
+  // composer's "N scheduled" (a device offline missed the events of that
+  // time). A guest schedules nothing; a failed read leaves the list as it
+  // was, and the panel reads it again as it opens. One event crossing the
+  // read may be lost until then: a count off by one for a while.
+  async #scheduledRefresh(): Promise<void> {
+    if (this.#state.account.value) await this.listScheduled();
   }
 
   /** Reads the account's scheduled messages into the state. */

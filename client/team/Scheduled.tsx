@@ -15,7 +15,8 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
 import { formatDateTime } from "../format.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
+import { dmKey, roomKey } from "../state.ts";
 import * as teamActions from "./actions.ts";
 import { ClockIcon } from "./icons.tsx";
 import {
@@ -98,6 +99,38 @@ export function ScheduledOpenButton(): JSX.Element {
     >
       <ClockIcon />
     </button>
+  );
+}
+
+/** The log key of where a scheduled message goes: its room's, or its conversation's. */
+function scheduledKey(item: ScheduledMessage): string {
+  return item.room !== undefined ? roomKey(item.room) : dmKey(item.to ?? "");
+}
+
+/**
+ * Above the composer of a room or conversation with messages scheduled to
+ * it, Slack's "N scheduled": a link that opens the Scheduled panel. The
+ * list is read at each login (connection/mod.ts), then kept by the
+ * `scheduled…` events; nothing shows until it is read, nor for a guest.
+ */
+export function ScheduledMark(): JSX.Element | null {
+  const { state } = useApp();
+  const key = state.viewKey.value;
+  const count = (state.team.scheduled.value ?? [])
+    .filter((item) => scheduledKey(item) === key).length;
+  if (count === 0) return null;
+  return (
+    <div class="scheduled-mark">
+      <button
+        type="button"
+        class="link-button"
+        data-testid="scheduled-mark"
+        onClick={() => teamActions.scheduledToggled(state, true)}
+      >
+        <ClockIcon />
+        {tn("scheduled.count", count)}
+      </button>
+    </div>
   );
 }
 
