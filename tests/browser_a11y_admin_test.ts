@@ -138,6 +138,7 @@ browserTest(
       const [tab, shows] of [
         ["rooms", "admin-room"],
         ["bans", "admin-no-bans"],
+        ["emoji", "admin-no-emoji"],
         ["bots", "admin-bots"],
         ["audit", "admin-audit"],
         ["accounts", "admin-account"],

@@ -216,6 +216,14 @@ export class ScriptedServer {
       });
       return;
     }
+    // The server's custom emoji, read after each login and resume: none,
+    // answered at once.
+    if (request.action === "list_emoji") {
+      queueMicrotask(() => {
+        if (request.socket.open) this.reply(request, { emoji: [] });
+      });
+      return;
+    }
     // The statuses the member list asks for after each list_users: none,
     // answered at once.
     if (request.action === "get_status") {
