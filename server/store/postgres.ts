@@ -1059,12 +1059,17 @@ export class PostgresStore implements Store {
           if (!record || record.message.deleted) return { status: "not_found" };
           return { status: "done", message: record.message, changed: false };
         }
-        const [updated] = await sql<MessageRow[]>`
-          WITH m AS (
+        // As a reaction: a vote or a close through a node whose flag had
+        // not heard of another node's archive is refused here (the room's
+        // row locked against the archive); a poll's creation follows its
+        // message's append, which the archive refused already.
+        const [updated] = await sql<ArchivableRow[]>`
+          WITH ${archivedLock(sql, id, change.kind !== "create")}, m AS (
             UPDATE messages SET poll = ${
           sql.json(result.poll as unknown as postgres.JSONValue)
         }
             WHERE id = ${id} AND version = ${row.version} AND NOT deleted
+              AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
               -- The account's deletion may have committed since the read:
               -- its votes' removal ran then, so this one must not land.
               AND (${createdAt}::bigint IS NULL OR EXISTS (
@@ -1072,10 +1077,9 @@ export class PostgresStore implements Store {
                 WHERE key = ${userKey} AND created_at = ${createdAt}::bigint
               ))
             RETURNING *
-          ) SELECT ${sql.unsafe(MESSAGE_COLUMNS)} FROM m ${
-          sql.unsafe(REPLY_JOIN)
-        }`;
-        if (updated) {
+          ) SELECT ${sql.unsafe(ARCHIVED_ROOM)}, ${sql.unsafe(MESSAGE_COLUMNS)}
+          FROM (SELECT 1) one LEFT JOIN m ON true ${sql.unsafe(REPLY_JOIN)}`;
+        if (found(updated)) {
           return { status: "done", message: toMessage(updated), changed: true };
         }
         if (attempt >= POLL_ATTEMPTS) {

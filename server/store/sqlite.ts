@@ -1632,6 +1632,10 @@ export class SqliteStore implements Store {
           change.kind === "vote" &&
           this.#accountGone(change.userKey, change.accountCreatedAt)
         ) return { status: "gone" };
+        // As a reaction: a vote or a close through a node whose flag had
+        // not heard of another node's archive. A poll's creation follows
+        // its message's append, which the archive refused already.
+        if (change.kind !== "create") this.#refuseArchivedOf(id);
         const row = this.#q("SELECT deleted, poll FROM messages WHERE id = ?")
           .get(id) as { deleted: number; poll: string | null } | undefined;
         if (!row || row.deleted) return { status: "not_found" };

@@ -4,7 +4,8 @@
  * a delete takes the poll, an account's deletion its votes.
  */
 import assert from "node:assert/strict";
-import { newPoll } from "../../server/polls.ts";
+import { newPoll, type PollChange } from "../../server/polls.ts";
+import { RoomArchivedError } from "../../server/store/mod.ts";
 import { account, draft, type StoreTest } from "./support.ts";
 
 /** The contract of changePoll. */
@@ -110,5 +111,43 @@ export function polls(test: StoreTest): void {
       [["BEN"], ["BEN"]],
     );
     assert.equal((await vote("ann", created?.createdAt)).status, "gone");
+  });
+
+  // As a reaction: a node whose flag has not heard of another node's
+  // archive yet lets a vote or a close through its handler, and the store
+  // refuses it.
+  test("an archived room's poll takes no vote nor close: RoomArchivedError naming the room, the poll unchanged; brought back, both are taken again", async (store) => {
+    await store.createRoom("Dev", "dev");
+    const { message } = await store.appendMessage(draft("dev", "Q?"));
+    await store.changePoll(message.id, {
+      kind: "create",
+      poll: newPoll("Q?", { texts: ["A", "B"], multiple: false }),
+    });
+    await store.setRoomArchived("dev", true);
+    const refused = (error: unknown) =>
+      error instanceof RoomArchivedError && error.roomKey === "dev";
+    const vote: PollChange = {
+      kind: "vote",
+      userKey: "ann",
+      user: "ann",
+      options: [0],
+    };
+    await assert.rejects(store.changePoll(message.id, vote), refused);
+    await assert.rejects(
+      store.changePoll(message.id, { kind: "close" }),
+      refused,
+    );
+    const kept = await store.findMessage(message.id);
+    assert.equal(kept?.message.version, 1);
+    assert.deepEqual(
+      kept?.message.poll?.options.map((o) => o.votes),
+      [0, 0],
+    );
+    assert.equal(kept?.message.poll?.closed, false);
+    await store.setRoomArchived("dev", false);
+    const counted = await store.changePoll(message.id, vote);
+    assert.ok(counted.status === "done" && counted.changed);
+    const closed = await store.changePoll(message.id, { kind: "close" });
+    assert.ok(closed.status === "done" && closed.message.poll?.closed);
   });
 }
