@@ -8,6 +8,7 @@ import { DEFAULT_RATE_LIMITS } from "../server/mod.ts";
 import {
   type ClientPool,
   clusterSkipReason,
+  delay,
   expectError,
   roundTrip,
   type TestClient,
@@ -352,6 +353,25 @@ stores.clients(
     const page = (await alice.ok("history", {})).messages as PollMessage[];
     const poll = page.find((m) => m.id === id)?.poll;
     assert.deepEqual(counts(poll), [[0, []], [1, ["alice"]], [0, []]]);
+  },
+);
+
+stores.clients(
+  "close_poll: the next holder of a deleted author's name does not close its poll",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const { id } = await createPoll(alice);
+    await root.ok("delete_account", { user: "alice", messages: "keep" });
+    await alice.closed;
+    // The name is free again; its next account is made after the poll.
+    await delay(5);
+    const next = await pool.register("alice");
+    await expectError(next, "close_poll", { id }, "forbidden");
+    const page = (await next.ok("history", {})).messages as PollMessage[];
+    assert.equal(page.find((m) => m.id === id)?.poll?.closed, false);
+    // Its room's owner, moderators and admins still may.
+    await root.ok("close_poll", { id });
   },
 );
 

@@ -190,10 +190,15 @@ async function changePoll(
 
 function mayClose(
   ctx: MemberContext,
-  record: { userKey: string; stream: string },
+  record: { userKey: string; stream: string; message: { ts: string } },
 ): boolean {
   const member = ctx.client.member;
-  return record.userKey === member.userKey ||
+  // Its author's only if sent since the account holds the name, as an
+  // edit's (findOwn): a deleted author's kept poll is not the next
+  // holder's of its name.
+  const own = record.userKey === member.userKey &&
+    Date.parse(record.message.ts) >= member.since;
+  return own ||
     RANK[member.role] >= RANK.moderator ||
     ctx.node.registry.roomInfo(record.stream)?.owner === member.userKey;
 }
