@@ -13,6 +13,7 @@ import {
   starredConversations,
   starredRooms,
 } from "../client/sidebar_order.ts";
+import { roomRenamed } from "../client/actions/rooms.ts";
 import { starSet, starsListed } from "../client/actions/stars.ts";
 import { type AppState, createAppState } from "../client/state.ts";
 
@@ -128,4 +129,13 @@ Deno.test("starred rooms and conversations move to the Starred section, a starre
   );
   starsListed(state, undefined);
   assert.deepEqual(state.starred.value, {});
+});
+
+Deno.test("a starred room renamed stays starred under its new name", () => {
+  const state = account();
+  starsListed(state, { rooms: ["ops"], with: [] });
+  roomRenamed(state, "ops", "Operations");
+  const rooms = starredRooms(state, listedRooms(state).mine);
+  assert.deepEqual(rooms.starred.map((r) => r.name), ["Operations"]);
+  assert.deepEqual(state.starred.value, { operations: "Operations" });
 });

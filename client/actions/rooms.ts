@@ -51,9 +51,9 @@ export function roomsChanged(state: AppState, changes: RoomChangesEvent): void {
 
 /**
  * An admin renamed a room: what the client keeps under its old key moves
- * to the new one (membership, read mark, counts, and what the user was
- * writing there: the text, its files, the message it answers); its log
- * is read again.
+ * to the new one (membership, read mark, counts, its star, and what the
+ * user was writing there: the text, its files, the message it answers);
+ * its log is read again.
  */
 export function roomRenamed(state: AppState, from: string, to: string): void {
   const oldKey = roomKey(from);
@@ -78,6 +78,11 @@ export function roomRenamed(state: AppState, from: string, to: string): void {
     move(state.unread);
     move(state.mentions);
     move(state.notifyLevels);
+    // A star holds the room's name: the new one.
+    if (Object.hasOwn(state.starred.value, oldKey)) {
+      const { [oldKey]: _star, ...stars } = state.starred.value;
+      state.starred.value = { ...stars, [newKey]: to };
+    }
     move(state.drafts);
     move(state.uploads);
     move(state.team.replyTo);
