@@ -325,6 +325,60 @@ stores.clients(
 );
 
 stores.clients(
+  "a private room renamed after a member's removal: the former member's scheduled message keeps the name it wrote (list_scheduled, GET /api/scheduled, scheduled_failed), a member's goes under the new name",
+  async (pool, server) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "club", private: true });
+    await ann.ok("invite", { room: "club", user: "ben" });
+    await ben.ok("join_room", { room: "club" });
+    const bens = await schedule(ben, {
+      room: "club",
+      text: "from a former member",
+      send_at: ahead(3600_000),
+    });
+    const anns = await schedule(ann, {
+      room: "club",
+      text: "from a member",
+      send_at: ahead(3600_000),
+    });
+    await ben.ok("join_room", { room: "general" });
+    await ann.ok("remove_member", { room: "club", user: "ben" });
+    await root.ok("update_room", { room: "club", name: "vault" });
+
+    const listed = await ben.ok("list_scheduled");
+    assert.deepEqual(listed.scheduled, [bens]);
+    const rest = await call(server, "GET", "/api/scheduled", {
+      token: ben.token!,
+    });
+    assert.doesNotMatch(JSON.stringify(rest.body), /vault/);
+    assert.deepEqual(
+      (await scheduledOf(ann)).map((s) => s.room),
+      ["vault"],
+    );
+    // Due now, straight in: the former member's fails, naming nothing new.
+    const moved = await ben.ok("update_scheduled", {
+      id: bens.id,
+      send_at: ahead(1000),
+    });
+    assert.doesNotMatch(JSON.stringify(moved), /vault/);
+    await ann.ok("update_scheduled", { id: anns.id, send_at: ahead(1000) });
+    const failed = await ben.event(
+      "scheduled_failed",
+      (d) => d.id === bens.id,
+      { timeoutMs: PATIENT_WAIT_MS },
+    );
+    assert.deepEqual(failed.data, { id: bens.id, code: "room_not_found" });
+    await ann.event("scheduled_sent", (d) => d.id === anns.id, {
+      timeoutMs: PATIENT_WAIT_MS,
+    });
+    assert.deepEqual(await roomTexts(ann, "vault"), ["from a member"]);
+  },
+  { ...SWEEP, rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
   "a message scheduled to a person whose account was deleted is not sent to the next holder of the name: the author gets scheduled_failed user_not_found",
   async (pool) => {
     // The first account, so the admin that deletes ben's.

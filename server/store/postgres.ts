@@ -454,11 +454,16 @@ export class PostgresStore implements Store {
         SELECT outcome FROM renamed`;
       if (outcome === "not_found") return undefined;
       if (outcome === "taken") return "taken";
-      // The messages scheduled to it follow, under its new name. A second
-      // statement (the rename is one function's): one that fails after the
-      // rename leaves them to fail at their time, as a room gone does.
+      // The messages scheduled to it follow, its members' under its new
+      // name, a former member's under the name it wrote (SQLiteStore's
+      // renameRoom says why). A second statement (the rename is one
+      // function's): one that fails after the rename leaves them to fail at
+      // their time, as a room gone does.
       await sql`UPDATE scheduled_messages
-        SET room = ${newName}, room_key = ${newKey}
+        SET room_key = ${newKey},
+          room = CASE WHEN user_key IN
+            (SELECT user_key FROM memberships WHERE room_key = ${newKey})
+          THEN ${newName} ELSE room END
         WHERE room_key = ${key}`;
       const [row] = await sql<RoomRow[]>`
         SELECT key, name, created_at, private, owner, retention_days, topic,

@@ -807,11 +807,18 @@ export class SqliteStore implements Store {
           }
           this.#q("DELETE FROM rooms WHERE key = ?").run(key);
         }
-        // The messages scheduled to it follow, under its new name: a range
-        // of scheduled_messages_room.
+        // The messages scheduled to it follow (its deletion takes them
+        // along): its members' under its new name; a former member's keep
+        // the name it wrote, else list_scheduled and scheduled_failed told
+        // it a private room's new name. Theirs fail at their time (the name
+        // is no longer that room's). A range of scheduled_messages_room.
         this.#q(
-          "UPDATE scheduled_messages SET room = ?, room_key = ? WHERE room_key = ?",
-        ).run(newName, newKey, key);
+          `UPDATE scheduled_messages SET room_key = ?,
+             room = CASE WHEN user_key IN
+               (SELECT user_key FROM memberships WHERE room_key = ?)
+             THEN ? ELSE room END
+           WHERE room_key = ?`,
+        ).run(newKey, newKey, newName, key);
         this.#q("UPDATE messages SET room = ? WHERE stream = ?").run(
           newName,
           newKey,

@@ -126,17 +126,25 @@ export function scheduledMessages(test: StoreTest): void {
     );
   });
 
-  test("renameRoom carries the messages scheduled to the room under its new key and name", async (store) => {
+  test("renameRoom carries the messages scheduled to the room under its new key, its members' under its new name, a former member's under the name written", async (store) => {
     await store.createRoom("plans", "plans");
+    await store.addMember("ann", "plans");
     await store.addScheduled(
       row("a", "ann", 1_000, { room: "plans", roomKey: "plans" }),
       10,
     );
     await store.addScheduled(row("b", "ann", 2_000), 10);
+    await store.addScheduled(
+      row("c", "ben", 1_000, { room: "plans", roomKey: "plans" }),
+      10,
+    );
     assert.ok(await store.renameRoom("plans", "roadmap", "Roadmap"));
     assert.deepEqual(await store.listScheduled("ann"), [
       row("a", "ann", 1_000, { room: "Roadmap", roomKey: "roadmap" }),
       row("b", "ann", 2_000),
+    ]);
+    assert.deepEqual(await store.listScheduled("ben"), [
+      row("c", "ben", 1_000, { room: "plans", roomKey: "roadmap" }),
     ]);
   });
 
