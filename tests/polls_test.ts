@@ -96,6 +96,7 @@ stores.clients(
     const { id } = await createPoll(alice);
     assert.deepEqual(await alice.ok("vote", { id, options: [0] }), {
       request: "vote",
+      options: [0],
     });
     await bob.ok("vote", { id, options: [0] });
     await alice.ok("vote", { id, options: [1] });
@@ -114,6 +115,19 @@ stores.clients(
     await alice.ok("vote", { id, options: [1] });
     await roundTrip(alice);
     assert.equal(alice.events("message_updated").length, sent);
+  },
+);
+
+stores.clients(
+  "vote answers the account's choice now, in order (voters names only the first 100, where a client cannot always find it)",
+  async (pool) => {
+    const [alice] = await people(pool);
+    const { id } = await createPoll(alice, { multiple: true });
+    const choice = async (options: number[]) =>
+      (await alice.ok("vote", { id, options })).options;
+    assert.deepEqual(await choice([2, 0]), [0, 2]);
+    assert.deepEqual(await choice([1]), [1]);
+    assert.deepEqual(await choice([]), []);
   },
 );
 

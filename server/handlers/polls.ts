@@ -106,7 +106,9 @@ export async function createPoll(
 
 /**
  * `vote {id, options}`: the account's choice in a poll it may read, in
- * place of its earlier one; `[]` takes the vote back. Answers `{}`; the
+ * place of its earlier one; `[]` takes the vote back. Answers `{options}`,
+ * the account's choice now, in order: `voters` names only the first
+ * 100 (MAX_POLL_VOTERS), so a client cannot always find it there. The
  * room's readers get the message again when the count changed.
  */
 export async function vote(
@@ -125,7 +127,9 @@ export async function vote(
     accountCreatedAt: accountCreatedAt(member.identity),
   });
   if (!outcome.ok) return outcome;
-  return succeed({}, outcome.after);
+  // The store took exactly these (each once, else bad_option).
+  const options = [...data.options].sort((a, b) => a - b);
+  return succeed({ options }, outcome.after);
 }
 
 /**
