@@ -562,6 +562,25 @@ export function isArchivedRoom(state: AppState, room: string): boolean {
 }
 
 /**
+ * What a room shows this account in place of a composer: "archived" (it
+ * takes no messages), "posting" (an announcement room it does not manage:
+ * owner, moderators and admins post, the rule of server/handlers/posting.ts)
+ * or null (the composer). The room's composer and its thread panel's reply
+ * box both follow it, so neither offers a send the server refuses.
+ */
+export function composerBar(
+  state: AppState,
+  room: string,
+): "archived" | "posting" | null {
+  if (isArchivedRoom(state, room)) return "archived";
+  if (
+    isAnnouncementRoom(state, room) &&
+    entry(state.manages.value, roomKey(room)) !== true
+  ) return "posting";
+  return null;
+}
+
+/**
  * How the interface's words name a room: "#design", or a private room's
  * bare name, as its header and the sidebar show it (a lock where a public
  * room has its "#").

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import {
   browserTest,
+  confirmedFrom,
   currentRoom,
   openPage,
   register,
@@ -103,6 +104,43 @@ browserTest(
       await notice.filter({ hasText: /^Everyone posts in #club$/ })
         .waitFor(WIDE);
       await ben.ok("send_message", { text: "back" });
+    } finally {
+      await pool.closeAll();
+    }
+  },
+);
+
+browserTest(
+  "web client: in an announcement room, the thread panel of a member who may not post shows the composer's line instead of a reply box, and the box once everyone posts again",
+  async (browser, server) => {
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const ann = await pool.register("ann");
+      await ann.ok("create_room", { room: "news" });
+      const root = (await ann.ok("send_message", { text: "release on Friday" }))
+        .message as { id: string };
+      await ann.ok("send_message", { text: "notes follow", reply_to: root.id });
+      await ann.ok("set_room_posting", { room: "news", posting: "moderators" });
+
+      const ben = await openPage(browser, server);
+      await register(ben, "ben");
+      await send(ben, "/join news");
+      await currentRoom(ben, "news");
+      await ben.getByTestId("posting-bar").waitFor(WIDE);
+      await confirmedFrom(ben, "ann", "release on Friday")
+        .getByTestId("thread-open").filter({ hasText: "1 reply" }).click(WIDE);
+      const panel = ben.getByTestId("thread-panel");
+      await panel.getByTestId("thread-reply").filter({
+        hasText: "notes follow",
+      })
+        .waitFor(WIDE);
+      await panel.getByTestId("posting-bar").waitFor(WIDE);
+      assert.equal(await panel.getByTestId("thread-input").count(), 0);
+
+      // The room opened again: the reply box comes back.
+      await ann.ok("set_room_posting", { room: "news", posting: "everyone" });
+      await panel.getByTestId("thread-input").waitFor(WIDE);
+      assert.equal(await panel.getByTestId("posting-bar").count(), 0);
     } finally {
       await pool.closeAll();
     }

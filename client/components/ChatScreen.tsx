@@ -11,13 +11,7 @@ import { useApp } from "../app_context.ts";
 import { carriesFiles, keepTabInside } from "../dom.ts";
 import { t } from "../i18n.ts";
 import { nextStop } from "../sidebar_order.ts";
-import {
-  entry,
-  isAnnouncementRoom,
-  isArchivedRoom,
-  roomKey,
-  viewTitle,
-} from "../state.ts";
+import { composerBar, viewTitle } from "../state.ts";
 import { shareFiles } from "../uploads.ts";
 import { Composer } from "./Composer.tsx";
 import { ArchivedBar } from "./ArchivedBar.tsx";
@@ -46,13 +40,9 @@ export function ChatScreen(): JSX.Element {
   const drawer = state.drawerOpen.value;
   const members = state.membersOpen.value && state.view.value.kind === "room";
   const room = state.view.value.kind === "room";
-  // An archived room takes no messages: a bar says so instead.
-  const archived = room && isArchivedRoom(state, state.currentRoom.value);
-  // In an announcement room only its managers (owner, moderators, admins:
-  // state.manages, the rule of server/handlers/posting.ts) post.
-  const mute = room && !archived &&
-    isAnnouncementRoom(state, state.currentRoom.value) &&
-    entry(state.manages.value, roomKey(state.currentRoom.value)) !== true;
+  // An archived room takes no messages, and in an announcement room only
+  // its managers post: a bar says so instead of the composer.
+  const bar = room ? composerBar(state, state.currentRoom.value) : null;
   // A drawer that opens takes the focus; closed, it gives it back. The
   // focus may have gone with what the drawer held (the new-room form is
   // gone once the room is made): then it fell to the body.
@@ -115,9 +105,9 @@ export function ChatScreen(): JSX.Element {
             <NotifyBanner />
             <MessageList />
             <TypingIndicator />
-            {archived
+            {bar === "archived"
               ? <ArchivedBar room={state.currentRoom.value} />
-              : mute
+              : bar === "posting"
               ? <PostingBar />
               : <Composer />}
           </DropZone>

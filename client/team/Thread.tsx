@@ -20,7 +20,9 @@ import { Dialog } from "../components/Dialog.tsx";
 import { formatDateTime, senderLabel } from "../format.ts";
 import { t, tn } from "../i18n.ts";
 import { plainText } from "../markup.ts";
-import { entry } from "../state.ts";
+import { ArchivedBar } from "../components/ArchivedBar.tsx";
+import { PostingBar } from "../components/PostingBar.tsx";
+import { composerBar, entry } from "../state.ts";
 import { isLaterThread } from "../thread_count.ts";
 import * as teamActions from "./actions.ts";
 import { shownPlace } from "./api.ts";
@@ -107,6 +109,11 @@ export function ThreadPanel(
     heard !== null && (held === undefined || isLaterThread(held, heard))
       ? heard
       : held;
+  // A room that takes no reply from this account (archived, or an
+  // announcement room it does not manage) shows the main composer's bar
+  // in place of the reply box: a send there was refused.
+  const shown = shownPlace(state);
+  const bar = "room" in shown ? composerBar(state, shown.room) : null;
   const count = thread?.reply_count ?? 0;
   const newest = thread?.last_reply_seq ?? 0;
   const version = thread?.thread_version ?? 0;
@@ -190,32 +197,39 @@ export function ThreadPanel(
           {t("thread.more")}
         </button>
       )}
-      <form class="thread-composer" onSubmit={send}>
-        <textarea
-          class="field"
-          data-testid="thread-input"
-          // The reader opened the thread to answer it: the focus starts in
-          // the reply box, as in Slack, where there is a mouse (a phone
-          // would open its keyboard over the replies; there the dialog's
-          // first control, its close button, takes it).
-          data-autofocus={matchMedia("(hover: hover)").matches || undefined}
-          aria-label={t("thread.placeholder")}
-          placeholder={t("thread.placeholder")}
-          rows={2}
-          value={draft.value}
-          onInput={(e) => draft.value = (e.target as HTMLTextAreaElement).value}
-          onKeyDown={(e) => {
-            if (e.key === "Enter" && !e.shiftKey) send(e);
-          }}
-        />
-        <button
-          type="submit"
-          class="button primary small"
-          data-testid="thread-send"
-        >
-          {t("thread.send")}
-        </button>
-      </form>
+      {bar === "archived" && "room" in shown && (
+        <ArchivedBar room={shown.room} />
+      )}
+      {bar === "posting" && <PostingBar />}
+      {bar === null && (
+        <form class="thread-composer" onSubmit={send}>
+          <textarea
+            class="field"
+            data-testid="thread-input"
+            // The reader opened the thread to answer it: the focus starts in
+            // the reply box, as in Slack, where there is a mouse (a phone
+            // would open its keyboard over the replies; there the dialog's
+            // first control, its close button, takes it).
+            data-autofocus={matchMedia("(hover: hover)").matches || undefined}
+            aria-label={t("thread.placeholder")}
+            placeholder={t("thread.placeholder")}
+            rows={2}
+            value={draft.value}
+            onInput={(e) =>
+              draft.value = (e.target as HTMLTextAreaElement).value}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && !e.shiftKey) send(e);
+            }}
+          />
+          <button
+            type="submit"
+            class="button primary small"
+            data-testid="thread-send"
+          >
+            {t("thread.send")}
+          </button>
+        </form>
+      )}
     </Dialog>
   );
 }
