@@ -355,15 +355,35 @@ stores.clients(
 );
 
 stores.clients(
-  "polls: a deleted account's votes go from every poll",
+  "polls: a deleted account's votes go from every poll, and its readers get the new counts at once",
   async (pool) => {
     const root = await pool.register("root");
     const alice = await pool.register("alice");
     const bob = await pool.register("bob");
     const { id } = await createPoll(alice, { multiple: true });
+    const other = await createPoll(alice);
     await bob.ok("vote", { id, options: [0, 1] });
     await alice.ok("vote", { id, options: [1] });
+    const before = await latest(alice, id);
     await root.ok("delete_account", { user: "bob", messages: "keep" });
+    const seen = await alice.event(
+      "message_updated",
+      (m) => m.id === id && (m.poll as Poll).options[0].votes === 0,
+    );
+    assert.deepEqual(counts(seen.data.poll as Poll), [[0, []], [1, [
+      "alice",
+    ]], [0, []]]);
+    assert.ok(
+      (seen.data.version as number) > (before.version ?? 0),
+      "a version the client keeps over the copy it holds",
+    );
+    // A poll bob did not vote in is not sent again.
+    await roundTrip(alice);
+    assert.equal(
+      alice.events("message_updated").filter((f) => f.data.id === other.id)
+        .length,
+      0,
+    );
     const page = (await alice.ok("history", {})).messages as PollMessage[];
     const poll = page.find((m) => m.id === id)?.poll;
     assert.deepEqual(counts(poll), [[0, []], [1, ["alice"]], [0, []]]);
@@ -410,6 +430,29 @@ Deno.test({
         [],
       ], [1, ["alice"]]]);
       await expectError(bob, "close_poll", { id }, "forbidden");
+    }),
+});
+
+Deno.test({
+  name:
+    "polls on two nodes: an account deleted on one node, the poll's readers on the other get the counts without its votes",
+  ignore: clusterSkipReason() !== undefined,
+  fn: () =>
+    withCluster(2, async (_cluster, pools) => {
+      const root = await pools[0].register("root");
+      const alice = await pools[1].register("alice");
+      const bob = await pools[0].register("bob");
+      const { id } = await createPoll(alice);
+      await bob.ok("vote", { id, options: [2] });
+      await alice.event("message_updated", (m) =>
+        m.id === id && (m.poll as Poll).options[2].votes === 1);
+      await root.ok("delete_account", { user: "bob", messages: "keep" });
+      const seen = await alice.event("message_updated", (m) =>
+        m.id === id && (m.poll as Poll).options[2].votes === 0);
+      assert.deepEqual(counts(seen.data.poll as Poll), [[0, []], [0, []], [
+        0,
+        [],
+      ]]);
     }),
 });
 

@@ -34,6 +34,7 @@ import { resolve } from "./moderation.ts";
 import { publishStatusGone } from "./status.ts";
 import { groupsChanged, groupsOfAccount } from "./groups.ts";
 import { publishAvatar } from "../avatars.ts";
+import { publishCorrections } from "./message_updates.ts";
 import { requireRole } from "./roles.ts";
 import { renameRoom } from "./room_rename.ts";
 import { changeArchived } from "./archive.ts";
@@ -46,6 +47,11 @@ const PAGE = 50;
 // Enough to mark every banned account of a page; more bans than this is a
 // server the admin page does not describe well anyway.
 const BANS_SCANNED = 10_000;
+/**
+ * The polls a deleted account voted in whose readers are sent them again,
+ * newest first (ids are in time order): a store read and an event each.
+ */
+const LIVE_POLLS = 100;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -286,6 +292,10 @@ export async function deleteAccount(
   if (!deleted) {
     return fail("user_not_found", `No account is called '${data.user}'.`);
   }
+  // Its votes went from every poll: the readers of the newest ones get
+  // them again with their new counts; older ones show them at their next
+  // read. Bounded: a store read and an event each.
+  const polls = deleted.polls.toSorted().reverse().slice(0, LIVE_POLLS);
   const groupsTold = groupsChanged(node, groups, account.key);
   const text = `${account.username}'s account was deleted by ${by}`;
   logger.warn("{text} ({messages} messages)", {
@@ -309,6 +319,12 @@ export async function deleteAccount(
       // the sweep.
       publishAvatar(node, account.username, null);
       void node.files.sweep();
+      publishCorrections(node, polls).catch((error) =>
+        logger.error(
+          "Sending polls without a deleted account's votes failed: {error}",
+          { error },
+        )
+      );
       for (const room of owned) {
         node.control({
           kind: "room_changed",

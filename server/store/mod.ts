@@ -493,6 +493,15 @@ export function askedSeqs(
 /** What happens to a deleted account's messages. */
 export type DeletedMessages = "keep" | "anonymise";
 
+/** What an account's deletion changed that its readers see again. */
+export interface DeletedAccount {
+  /**
+   * The messages whose poll lost the account's votes, in no order: their
+   * readers are sent them again (handlers/admin.ts).
+   */
+  polls: string[];
+}
+
 /** The display name anonymised messages carry. */
 export const ANONYMOUS_NAME = "deleted user";
 
@@ -1498,14 +1507,15 @@ export interface AccountStore {
    * Deletes an account with its sessions, memberships, read positions,
    * password resets, waiting private messages, ignores (its own and
    * others' of it), drafts and notification levels. Its messages stay, under
-   * its name (`keep`) or under {@link ANONYMOUS_NAME}. False when absent.
-   * `audit` is written in the same commit, only when it was there.
+   * its name (`keep`) or under {@link ANONYMOUS_NAME}; its votes go from
+   * every poll. False when absent. `audit` is written in the same commit,
+   * only when it was there.
    */
   deleteAccount(
     key: string,
     messages: DeletedMessages,
     audit?: NewAuditEntry,
-  ): Promise<boolean>;
+  ): Promise<DeletedAccount | false>;
   /**
    * Records a one-time password reset, found by the hash of its token,
    * with `audit` in the same commit.

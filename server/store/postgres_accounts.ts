@@ -11,6 +11,7 @@ import {
   type Ban,
   type BanOptions,
   DELETED_OWNER,
+  type DeletedAccount,
   type DeletedMessages,
   type NewAuditEntry,
   type PeopleQuery,
@@ -270,7 +271,7 @@ export class PostgresAccounts implements AccountStore {
     key: string,
     messages: DeletedMessages,
     audit?: NewAuditEntry,
-  ): Promise<boolean> {
+  ): Promise<DeletedAccount | false> {
     return this.#context.runRetryingConflicts(async (sql) => {
       const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
       // One statement: the function (volatile, so run once) and the rooms
@@ -322,10 +323,10 @@ export class PostgresAccounts implements AccountStore {
       // own: the function above may rewrite the same messages (an
       // anonymised author's poll), and two updates of one row in one
       // statement keep only one. Run again when the deletion is retried,
-      // it finds nothing. Readers see the counts without it when they
-      // next read the message.
-      if (gone) {
-        await sql`
+      // it finds nothing. The polls it changed are sent again to their
+      // readers (handlers/admin.ts).
+      if (!gone) return false;
+      const polls = await sql<{ id: string }[]>`
           UPDATE messages SET poll = jsonb_set(poll, '{options}', (
             SELECT jsonb_agg(jsonb_set(o, '{voters}', coalesce((
               SELECT jsonb_agg(v ORDER BY i)
@@ -335,9 +336,9 @@ export class PostgresAccounts implements AccountStore {
           WHERE poll IS NOT NULL
             AND jsonb_path_exists(poll,
               '$.options[*].voters[*] ? (@.key == $k)',
-              jsonb_build_object('k', ${key}::text))`;
-      }
-      return gone;
+              jsonb_build_object('k', ${key}::text))
+          RETURNING id`;
+      return { polls: polls.map((row) => row.id) };
     });
   }
 

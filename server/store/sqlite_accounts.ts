@@ -10,6 +10,7 @@ import {
   type Ban,
   type BanOptions,
   DELETED_OWNER,
+  type DeletedAccount,
   type DeletedMessages,
   type NewAuditEntry,
   type PeopleQuery,
@@ -313,9 +314,9 @@ export class SqliteAccounts implements AccountStore {
 
   // The account's votes go from every poll, whatever becomes of its
   // messages: a walk of the messages that carry a poll (messages_polls),
-  // reading only those whose JSON names the key. Readers see the counts
-  // without it when they next read the message.
-  #dropVotes(key: string): void {
+  // reading only those whose JSON names the key. Returns the ids of the
+  // polls changed, whose readers are sent them again.
+  #dropVotes(key: string): string[] {
     const rows = this.#q(
       `SELECT id, poll FROM messages INDEXED BY messages_polls
        WHERE poll IS NOT NULL AND instr(poll, ?) > 0`,
@@ -323,19 +324,22 @@ export class SqliteAccounts implements AccountStore {
       id: string;
       poll: string;
     }[];
+    const changed: string[] = [];
     for (const row of rows) {
       const poll = withoutVoter(JSON.parse(row.poll), key);
       if (poll === undefined) continue;
       this.#q("UPDATE messages SET poll = ? WHERE id = ?")
         .run(JSON.stringify(poll), row.id);
+      changed.push(row.id);
     }
+    return changed;
   }
 
   deleteAccount(
     key: string,
     messages: DeletedMessages,
     audit?: NewAuditEntry,
-  ): Promise<boolean> {
+  ): Promise<DeletedAccount | false> {
     return this.#run(() =>
       this.#transaction(() => {
         const gone = this.#q("DELETE FROM accounts WHERE key = ?").run(key);
@@ -349,7 +353,7 @@ export class SqliteAccounts implements AccountStore {
         this.#q("DELETE FROM thread_follows WHERE user_key = ?").run(key);
         this.#q("DELETE FROM notification_levels WHERE user_key = ?").run(key);
         this.#q("DELETE FROM mentions WHERE user_key = ?").run(key);
-        this.#dropVotes(key);
+        const polls = this.#dropVotes(key);
         // Whom it ignores and who ignores it: a later holder of the name
         // is someone else.
         this.#q("DELETE FROM ignores WHERE user_key = ? OR ignored_key = ?")
@@ -386,7 +390,7 @@ export class SqliteAccounts implements AccountStore {
             this.#sumReactions(id);
           }
         }
-        return true;
+        return { polls };
       })
     );
   }

@@ -86,7 +86,7 @@ export function polls(test: StoreTest): void {
     );
   });
 
-  test("deleteAccount takes the account's votes away from every poll; a vote of an account deleted since is gone", async (store) => {
+  test("deleteAccount takes the account's votes away from every poll, one more version each, and names those polls; a vote of an account deleted since is gone", async (store) => {
     assert.ok(await store.createAccount(account("ann")));
     const created = await store.findAccount("ann");
     const { message } = await store.appendMessage(draft("general", "Q?"));
@@ -104,12 +104,23 @@ export function polls(test: StoreTest): void {
       });
     await vote("ann", created?.createdAt);
     await vote("ben");
-    assert.equal(await store.deleteAccount("ann", "keep"), true);
+    // A poll ann did not vote in is not named.
+    const other = await store.appendMessage(draft("general", "Tea?"));
+    await store.changePoll(other.message.id, {
+      kind: "create",
+      poll: newPoll("Tea?", { texts: ["A", "B"], multiple: false }),
+    });
+    const before = (await store.findMessage(message.id))?.message.version ?? 0;
+    assert.deepEqual(await store.deleteAccount("ann", "keep"), {
+      polls: [message.id],
+    });
     const after = await store.findMessage(message.id);
     assert.deepEqual(
       after?.message.poll?.options.map((o) => o.voters),
       [["BEN"], ["BEN"]],
     );
+    // Readers sent it again keep it over the copy they hold.
+    assert.equal(after?.message.version, before + 1);
     assert.equal((await vote("ann", created?.createdAt)).status, "gone");
   });
 
