@@ -54,6 +54,40 @@ export function publishEmoji(node: ChatNode, event: EmojiEvent): void {
   node.publish({ kind: "everyone" }, "emoji_updated", event);
 }
 
+/**
+ * The names of the custom emoji the account `authorKey` added: read before
+ * its deletion, which keeps them without an author
+ * ({@linkcode publishAuthorless}). One read of at most MAX_CUSTOM_EMOJI rows.
+ */
+export async function emojiAuthoredBy(
+  node: ChatNode,
+  authorKey: string,
+): Promise<string[]> {
+  return (await node.store.listEmoji())
+    .filter((emoji) => emoji.authorKey === authorKey)
+    .map((emoji) => emoji.name);
+}
+
+/**
+ * Tells every connection, on every node, of the emoji `names` as they are
+ * now, after their author's account was deleted (`author` null): open
+ * clients (the admin page's list) no longer name the account, whose name
+ * is free for someone else. `added` replaces a client's copy. One read of
+ * the list; an emoji removed meanwhile is left out (its removal was sent).
+ */
+export async function publishAuthorless(
+  node: ChatNode,
+  names: string[],
+): Promise<void> {
+  if (names.length === 0) return;
+  const wanted = new Set(names);
+  for (const emoji of await node.store.listEmoji()) {
+    if (wanted.has(emoji.name)) {
+      publishEmoji(node, { added: shownEmoji(emoji) });
+    }
+  }
+}
+
 /** Who asks to remove a custom emoji. */
 export interface EmojiRemover {
   key: string;

@@ -20,6 +20,7 @@ import {
 import {
   clusterSkipReason,
   expectError,
+  roundTrip,
   TEST_PASSWORD,
   TestClient,
   withCluster,
@@ -371,18 +372,37 @@ stores.test(
 );
 
 stores.test(
-  "an emoji's author deleted leaves the emoji, without an author",
+  "an emoji's author deleted leaves the emoji, without an author, and open clients hear it at once; another's emoji is not sent again",
   async (server) => {
     const root = await member(server, "root");
     const ann = await member(server, "ann");
     try {
       await putEmoji(server, "kept", PNG, { cookie: ann.cookie });
+      await putEmoji(server, "mine", PNG, { cookie: root.cookie });
+      const added = (name: string) =>
+        root.client.events("emoji_updated").filter((f) =>
+          (f.data.added as { name?: string } | undefined)?.name === name
+        );
+      await root.client.event(
+        "emoji_updated",
+        (d) => (d.added as { name?: string })?.name === "mine",
+      );
       await root.client.ok("delete_account", { user: "ann", messages: "keep" });
+      const heard = await root.client.event(
+        "emoji_updated",
+        (d) => (d.added as { author?: string | null })?.author === null,
+      );
+      assert.equal((heard.data.added as { name: string }).name, "kept");
+      await roundTrip(root.client);
+      assert.equal(added("mine").length, 1);
       const listed = (await root.client.ok("list_emoji")).emoji as {
         name: string;
         author: string | null;
       }[];
-      assert.deepEqual(listed.map((e) => [e.name, e.author]), [["kept", null]]);
+      assert.deepEqual(listed.map((e) => [e.name, e.author]), [
+        ["kept", null],
+        ["mine", "root"],
+      ]);
       assert.equal((await getEmoji(server, "kept")).status, 200);
     } finally {
       await root.client.close();

@@ -34,6 +34,7 @@ import { resolve } from "./moderation.ts";
 import { publishStatusGone } from "./status.ts";
 import { groupsChanged, groupsOfAccount } from "./groups.ts";
 import { publishAvatar } from "../avatars.ts";
+import { emojiAuthoredBy, publishAuthorless } from "../custom_emoji.ts";
 import { publishCorrections } from "./message_updates.ts";
 import { requireRole } from "./roles.ts";
 import { renameRoom } from "./room_rename.ts";
@@ -278,6 +279,8 @@ export async function deleteAccount(
   );
   // Its groups lose it as a member or their creator: every page is told.
   const groups = await groupsOfAccount(node, account.key);
+  // Its custom emoji stay, without an author: every page is told.
+  const emoji = await emojiAuthoredBy(node, account.key);
   // The entry is written in the deletion's commit, only if it deleted.
   const deleted = await node.store.deleteAccount(
     account.key,
@@ -319,6 +322,12 @@ export async function deleteAccount(
       // the sweep.
       publishAvatar(node, account.username, null);
       void node.files.sweep();
+      publishAuthorless(node, emoji).catch((error) =>
+        logger.error(
+          "Sending custom emoji without their deleted author failed: {error}",
+          { error },
+        )
+      );
       publishCorrections(node, polls).catch((error) =>
         logger.error(
           "Sending polls without a deleted account's votes failed: {error}",
