@@ -501,6 +501,10 @@ class SocketSession implements FrameSink, LoginWatcher, Watched {
     return idleTimerOf(this.#socket);
   }
 
+  behind(): void {
+    this.#writer?.sweep();
+  }
+
   /**
    * Ends the connection of a client that stopped reading: its writes
    * fail, its read stops, and "close" follows (onClose).

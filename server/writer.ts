@@ -176,6 +176,10 @@ export class ConnectionWriter implements Outbox {
   // Characters sent since bufferedAmount was last asked: asking is a call
   // into the runtime, so it is done once per eighth of the limit sent.
   #sentSinceCheck = 0;
+  // Flushes so far, and how many there were when a sweep (see sweep) last
+  // found a check due: -1 when it found none.
+  #flushes = 0;
+  #dueAt = -1;
 
   constructor(sink: FrameSink, options: WriterOptions) {
     this.#sink = sink;
@@ -268,6 +272,7 @@ export class ConnectionWriter implements Outbox {
     const first = this.#first;
     const queue = this.#queue;
     if (first === undefined || this.#closed) return;
+    this.#flushes++;
     this.#first = this.#queue = undefined;
     this.#mustGo = false;
     this.#waitingSince = -1;
@@ -295,6 +300,34 @@ export class ConnectionWriter implements Outbox {
     } catch {
       // The socket closed under us; its close handler cleans up.
       this.#closed = true;
+    }
+  }
+
+  /**
+   * The check of a periodic sweep (http/stall_watch.ts): a writer that
+   * sent more than an eighth of the limit, and no flush since the sweep
+   * before to check it, is closed as too slow when its socket holds more
+   * than the limit unsent. The check before each flush never comes when
+   * nothing more is sent: a client that asked for 30 history pages in one
+   * turn and stopped reading was sent 24 MB in one flush, then nothing,
+   * and kept its socket (no 4008). A sweep's wait (a quarter of the idle
+   * timeout, at most 5 s) lets a reader that reads take in what the last
+   * flush sent first. Costs two fields read per socket per sweep, and a
+   * call into the runtime for those with a check due.
+   */
+  sweep(): void {
+    if (this.#closed || this.#sentSinceCheck <= this.#maxBuffered / 8) {
+      this.#dueAt = -1;
+      return;
+    }
+    if (this.#dueAt !== this.#flushes) {
+      this.#dueAt = this.#flushes;
+      return;
+    }
+    this.#dueAt = -1;
+    this.#sentSinceCheck = 0;
+    if (this.#sink.bufferedAmount() > this.#maxBuffered) {
+      this.close(CLOSE_TOO_SLOW, TOO_SLOW);
     }
   }
 

@@ -1000,3 +1000,46 @@ Deno.test({
       assert.ok(left < 20, `${left} descriptors left open by 400 HEADs`);
     }),
 });
+
+Deno.test("http: a WebSocket whose client asks for 24 MB of history in one go and reads nothing is closed with 4008 past --max-buffered-bytes, not left to --idle-timeout", () =>
+  withServer(async (server) => {
+    const alice = await TestClient.login(server.wsUrl, "alice");
+    // 800 KB of history a page.
+    const text = "x".repeat(4000);
+    for (let i = 0; i < 200; i++) await alice.ok("send_message", { text });
+    const stuck = await rawGuest(server, "127.0.0.2", "stuck");
+    try {
+      await alice.event(
+        "system",
+        (d) => d.kind === "joined" && d.user === "stuck",
+      );
+      stuck.socket.pause();
+      // Answered in one turn of the server, its 30 replies left in one
+      // flush and nothing came after: the limit was checked only before
+      // the next flush, which never came, and the socket stayed until the
+      // idle timeout's cut (here 10 minutes).
+      for (let i = 0; i < 30; i++) {
+        stuck.socket.write(encodeFrame({
+          opcode: 0x1,
+          payload: JSON.stringify({
+            action: "history",
+            data: { room: "general", limit: 200 },
+            id: `h${i}`,
+          }),
+        }));
+      }
+      await alice.event(
+        "system",
+        (d) => d.kind === "left" && d.user === "stuck",
+        { timeoutMs: PATIENT_WAIT_MS },
+      );
+    } finally {
+      await stuck.close();
+      await alice.close();
+    }
+  }, {
+    idleTimeoutSeconds: 600,
+    maxConnectionsPerAddress: 1,
+    maxBufferedBytes: 1024 * 1024,
+    rateLimits: NO_RATE_LIMITS,
+  }));

@@ -17,6 +17,10 @@ class FakeSocket implements Watched {
   cut(why: string): void {
     this.cuts.push(why);
   }
+  sweeps = 0;
+  behind(): void {
+    this.sweeps++;
+  }
 }
 
 function watchOf(

@@ -29,10 +29,13 @@ class FakeSink implements FrameSink {
   closes: { code: number; reason: string }[] = [];
   buffered = 0;
   failSends = false;
+  /** A reader that stopped: what is sent stays buffered. */
+  keepsSent = false;
 
   send(frame: string): void {
     if (this.failSends) throw new Error("socket closed");
     this.sent.push(frame);
+    if (this.keepsSent) this.buffered += frame.length;
   }
 
   bufferedAmount(): number {
@@ -249,6 +252,49 @@ Deno.test("writer: a sink that falls too far behind is closed with 4008", async 
   assert.equal(sink.closes.length, 1);
   assert.equal(sink.closes[0].code, 4008);
   assert.equal(writer.closed, true);
+});
+
+Deno.test("writer: replies of one turn that leave the sink past the limit, nothing sent after them, close it with 4008 at the second sweep; a reader that took them in stays", async () => {
+  const page = "x".repeat(400);
+  const stopped = new FakeSink();
+  stopped.keepsSent = true;
+  const reads = new FakeSink();
+  reads.keepsSent = true;
+  const writers = [stopped, reads].map((sink) =>
+    writerOn(sink, { maxBufferedBytes: 1000 })
+  );
+  for (const writer of writers) {
+    for (let i = 0; i < 3; i++) writer.answer(page);
+  }
+  await nextTurn();
+  assert.deepEqual(stopped.sent, [[page, page, page].join("\n")]);
+  // The first sweep gives the reader the time to the next to take it in.
+  for (const writer of writers) writer.sweep();
+  assert.equal(stopped.closes.length, 0);
+  reads.buffered = 0;
+  for (const writer of writers) writer.sweep();
+  assert.deepEqual(stopped.closes.map((c) => c.code), [4008]);
+  assert.equal(writers[0].closed, true);
+  assert.deepEqual(reads.closes, []);
+  assert.equal(writers[1].closed, false);
+});
+
+Deno.test("writer: a flush since the sweep before puts the sweep's check off to the next sweep", async () => {
+  const sink = new FakeSink();
+  sink.keepsSent = true;
+  const writer = writerOn(sink, { maxBufferedBytes: 1000 });
+  const page = "x".repeat(400);
+  writer.answer(page);
+  await nextTurn();
+  writer.sweep();
+  // A flush between two sweeps: the second one only notes it.
+  writer.answer(page);
+  await nextTurn();
+  sink.buffered = 1001;
+  writer.sweep();
+  assert.equal(sink.closes.length, 0);
+  writer.sweep();
+  assert.deepEqual(sink.closes.map((c) => c.code), [4008]);
 });
 
 Deno.test("writer: a sink at the limit is still written to", async () => {

@@ -14,10 +14,16 @@
  *   that stayed the same for the whole timeout is one whose ping never
  *   left (Deno would have closed it by then otherwise).
  *
+ * The same sweep closes (4008) one that holds more than
+ * `--max-buffered-bytes` unsent after a flush nothing followed (writer.ts
+ * sweep): the writer checks before it sends, and a client that stops
+ * reading may ask for nothing more.
+ *
  * One sweep for every socket of an endpoint (a timer each would cost ten
  * thousand idle sockets one each), every quarter of the idle timeout (at
- * most 5 s): a stalled socket is cut at most about half a timeout past
- * its deadline. Each sweep reads one field of each open socket.
+ * most 5 s; every second without one): a stalled socket is cut at most
+ * about half a timeout past its deadline. Each sweep reads a few fields of
+ * each open socket.
  */
 
 /** A socket as the watch sees it. */
@@ -29,6 +35,11 @@ export interface Watched {
   stallSince: number;
   /** Ends its connection now. */
   cut(why: string): void;
+  /**
+   * Closes it (4008) if it holds more than `--max-buffered-bytes` unsent
+   * and nothing was sent since the sweep before (writer.ts sweep).
+   */
+  behind(): void;
 }
 
 /** Options of {@link StallWatch}. */
@@ -106,9 +117,10 @@ export class StallWatch<T extends Watched> {
       this.#closing.delete(socket);
       socket.cut(`its close took over ${this.graceMs / 1000} s`);
     }
-    if (this.#idleMs > 0) {
-      for (const socket of this.#open()) {
-        if (this.#closing.has(socket)) continue;
+    for (const socket of this.#open()) {
+      if (this.#closing.has(socket)) continue;
+      socket.behind();
+      if (this.#idleMs > 0 && !this.#closing.has(socket)) {
         const timer = socket.idleTimer();
         if (timer !== socket.stallTimer) {
           socket.stallTimer = timer;
