@@ -251,34 +251,50 @@ async function rawGuest(
   return client;
 }
 
-Deno.test("http: a WebSocket whose client stops reading is cut off once nothing came from it for --idle-timeout, leaves the room, and its place comes back", () =>
-  withServer(async (server) => {
-    const alice = await TestClient.login(server.wsUrl, "alice");
-    // 800 KB of history a page.
+/**
+ * alice, who filled general with 200 messages of 4,000 characters (800 KB
+ * of history a page), and the guest `stuck` from 127.0.0.2, in the room,
+ * which then reads nothing more (a zero TCP window; it answers no ping)
+ * and asks for 30 pages, 24 MB: far more than the kernel's buffers on both
+ * sides take in. Both are closed after `body`.
+ */
+async function withStalledReader(
+  server: TestServer,
+  body: (alice: TestClient, stuck: RawClient) => Promise<void>,
+): Promise<void> {
+  const alice = await TestClient.login(server.wsUrl, "alice");
+  let stuck: RawClient | undefined;
+  try {
     const text = "x".repeat(4000);
     for (let i = 0; i < 200; i++) await alice.ok("send_message", { text });
-    // It answers no ping: it stops reading at once.
-    const stuck = await rawGuest(server, "127.0.0.2", "stuck");
-    try {
-      await alice.event(
-        "system",
-        (d) => d.kind === "joined" && d.user === "stuck",
-      );
-      // It reads nothing more (a zero TCP window) and asks for 24 MB: far
-      // more than the kernel's buffers on both sides take in. The socket
-      // held its place and its buffers as long as the peer answered TCP's
-      // probes.
-      stuck.socket.pause();
-      for (let i = 0; i < 30; i++) {
-        stuck.socket.write(encodeFrame({
-          opcode: 0x1,
-          payload: JSON.stringify({
-            action: "history",
-            data: { room: "general", limit: 200 },
-            id: `h${i}`,
-          }),
-        }));
-      }
+    stuck = await rawGuest(server, "127.0.0.2", "stuck");
+    await alice.event(
+      "system",
+      (d) => d.kind === "joined" && d.user === "stuck",
+    );
+    stuck.socket.pause();
+    for (let i = 0; i < 30; i++) {
+      stuck.socket.write(encodeFrame({
+        opcode: 0x1,
+        payload: JSON.stringify({
+          action: "history",
+          data: { room: "general", limit: 200 },
+          id: `h${i}`,
+        }),
+      }));
+    }
+    await body(alice, stuck);
+  } finally {
+    await stuck?.close();
+    await alice.close();
+  }
+}
+
+Deno.test("http: a WebSocket whose client stops reading is cut off once nothing came from it for --idle-timeout, leaves the room, and its place comes back", () =>
+  withServer(async (server) => {
+    // The socket held its place and its buffers as long as the peer
+    // answered TCP's probes.
+    await withStalledReader(server, async (alice, stuck) => {
       // About 6 s; a minute is ten times that. Deno's ping waited behind
       // them for good.
       await within(
@@ -296,10 +312,7 @@ Deno.test("http: a WebSocket whose client stops reading is cut off once nothing 
         stuck.received.length < 20e6,
         `${stuck.received.length} characters came after the cut`,
       );
-    } finally {
-      await stuck.close();
-      await alice.close();
-    }
+    });
   }, {
     idleTimeoutSeconds: 4,
     maxConnectionsPerAddress: 1,
@@ -1003,40 +1016,17 @@ Deno.test({
 
 Deno.test("http: a WebSocket whose client asks for 24 MB of history in one go and reads nothing is closed with 4008 past --max-buffered-bytes, not left to --idle-timeout", () =>
   withServer(async (server) => {
-    const alice = await TestClient.login(server.wsUrl, "alice");
-    // 800 KB of history a page.
-    const text = "x".repeat(4000);
-    for (let i = 0; i < 200; i++) await alice.ok("send_message", { text });
-    const stuck = await rawGuest(server, "127.0.0.2", "stuck");
-    try {
-      await alice.event(
-        "system",
-        (d) => d.kind === "joined" && d.user === "stuck",
-      );
-      stuck.socket.pause();
-      // Answered in one turn of the server, its 30 replies left in one
-      // flush and nothing came after: the limit was checked only before
-      // the next flush, which never came, and the socket stayed until the
-      // idle timeout's cut (here 10 minutes).
-      for (let i = 0; i < 30; i++) {
-        stuck.socket.write(encodeFrame({
-          opcode: 0x1,
-          payload: JSON.stringify({
-            action: "history",
-            data: { room: "general", limit: 200 },
-            id: `h${i}`,
-          }),
-        }));
-      }
+    // Answered in one turn of the server, its 30 replies left in one flush
+    // and nothing came after: the limit was checked only before the next
+    // flush, which never came, and the socket stayed until the idle
+    // timeout's cut (here 10 minutes).
+    await withStalledReader(server, async (alice) => {
       await alice.event(
         "system",
         (d) => d.kind === "left" && d.user === "stuck",
         { timeoutMs: PATIENT_WAIT_MS },
       );
-    } finally {
-      await stuck.close();
-      await alice.close();
-    }
+    });
   }, {
     idleTimeoutSeconds: 600,
     maxConnectionsPerAddress: 1,
