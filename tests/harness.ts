@@ -697,7 +697,10 @@ export async function spawnServer(
     }
   };
   const pumps = Promise.all([pump(process.stdout), pump(process.stderr)]);
-  const status = process.status.then((s) => {
+  const status = process.status.then(async (s) => {
+    // Its pipes close as it exits: what it said last is read before the
+    // refusal quotes it (on a busy machine the exit can come first).
+    await pumps.catch(() => {});
     reject(new Error(`Server exited (${s.code}) before listening:\n${text}`));
     return s;
   });
