@@ -6,6 +6,7 @@
  * from the admin page, after which their `:name:` shows as text. Needs
  * /usr/bin/chromium.
  */
+import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Locator } from "playwright-core";
 import {
@@ -105,5 +106,46 @@ browserTest(
     await mine.getByTestId("custom-emoji").waitFor({ state: "detached" });
     await mine.filter({ hasText: "so :party_parrot:" }).waitFor();
     await chip.filter({ hasText: ":party_parrot:" }).waitFor();
+  },
+);
+
+browserTest(
+  "web client on a phone: the picker of a message low on the screen keeps its grown 'Add emoji…' form inside the window, so its Add button is reached",
+  async (browser, server) => {
+    const viewport = { width: 390, height: 844 };
+    const lea = await openPage(browser, server, { viewport });
+    await register(lea, "lea");
+    await send(lea, "lunch?");
+    const message = confirmedFrom(lea, "lea", "lunch?");
+    // A tap shows a message's actions on a touch screen.
+    await message.click();
+    await message.getByTestId("message-react").click();
+    const picker = lea.getByTestId("emoji-picker");
+    await picker.getByTestId("emoji-add").click();
+    await picker.getByTestId("emoji-add-file").setInputFiles({
+      name: "parrot.gif",
+      mimeType: "image/gif",
+      buffer: Buffer.from(gifOfFrames(2, 16, 16)),
+    });
+    await picker.getByTestId("emoji-add-preview").waitFor();
+    await picker.getByTestId("emoji-add-name").fill("team_parrot");
+    // Placed above the message by its height before the form opened, it
+    // grew down past the window's bottom, the Add button with it.
+    const save = picker.getByTestId("emoji-add-save");
+    await lea.waitForFunction(
+      ([selector, height]) => {
+        const box = document.querySelector(selector)!.getBoundingClientRect();
+        return box.top >= 0 && box.bottom <= height;
+      },
+      ['[data-testid="emoji-picker"]', viewport.height] as const,
+    );
+    const box = await save.boundingBox();
+    assert.ok(box && box.y + box.height <= viewport.height, "Add is shown");
+    await save.click();
+    await picker.waitFor({ state: "detached" });
+    await message.locator(
+      '[data-testid="reaction"][data-emoji=":team_parrot:"]',
+    )
+      .waitFor();
   },
 );

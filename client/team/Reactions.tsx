@@ -177,9 +177,15 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
   const { state, connection } = useApp();
   const open = useSignal(false);
   const adding = useSignal(false);
-  const place = useSignal<{ top: number; left: number } | null>(null);
+  // Where the button was when it opened, and the picker's height: its
+  // estimate, then as measured while it is open (see below).
+  const place = useSignal<
+    { above: number; below: number; down: boolean; left: number } | null
+  >(null);
+  const height = useSignal(0);
   const root = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
+  const picker = useRef<HTMLDivElement>(null);
   useDismiss(open.value, root, () => open.value = false, {
     focusFirst: ".emoji-option",
     refocus: true,
@@ -192,6 +198,21 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
     const close = () => open.value = false;
     list?.addEventListener("scroll", close, { passive: true });
     return () => list?.removeEventListener("scroll", close);
+  }, [open.value]);
+  // Its height as it is: the "Add emoji…" form (its preview, its error)
+  // makes it taller than the estimate it was placed by, and a picker that
+  // grew past the window's edge hid the form's button (a phone's window,
+  // a message low on the screen), with nothing to scroll.
+  useEffect(() => {
+    const shown = picker.current;
+    if (!open.value || !shown || typeof ResizeObserver === "undefined") {
+      return;
+    }
+    const observer = new ResizeObserver(() =>
+      height.value = shown.offsetHeight
+    );
+    observer.observe(shown);
+    return () => observer.disconnect();
   }, [open.value]);
 
   function toggle(): void {
@@ -206,15 +227,26 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
     // The emoji's rows, the swatches' row under them, then the custom
     // emoji's rows and their heading's.
     const custom = Object.keys(state.customEmoji.value).length;
-    const height = (Math.ceil(PICKER.length / COLUMNS) + 2 +
+    const estimate = (Math.ceil(PICKER.length / COLUMNS) + 2 +
           Math.ceil(custom / COLUMNS)) * 36 + 16;
     adding.value = false;
-    const below = rect.bottom + 4 + height <= innerHeight;
+    height.value = estimate;
     place.value = {
-      top: below ? rect.bottom + 4 : Math.max(8, rect.top - 4 - height),
+      above: rect.top - 4,
+      below: rect.bottom + 4,
+      down: rect.bottom + 4 + estimate <= innerHeight,
       left: Math.max(8, Math.min(rect.right - width, innerWidth - width - 8)),
     };
     open.value = true;
+  }
+
+  // Under the button, or its bottom above it, moved as far as needed to
+  // stay inside the window (one taller than the window scrolls: CSS).
+  function pickerTop(
+    at: { above: number; below: number; down: boolean },
+  ): number {
+    const wanted = at.down ? at.below : at.above - height.value;
+    return Math.max(8, Math.min(wanted, innerHeight - 8 - height.value));
   }
 
   async function pick(emoji: string): Promise<void> {
@@ -262,11 +294,15 @@ export function ReactButton(props: { message: ChatMessage }): JSX.Element {
       </button>
       {open.value && place.value && (
         <div
+          ref={picker}
           class="emoji-picker"
           role="dialog"
           aria-label={t("react.picker")}
           data-testid="emoji-picker"
-          style={{ top: `${place.value.top}px`, left: `${place.value.left}px` }}
+          style={{
+            top: `${pickerTop(place.value)}px`,
+            left: `${place.value.left}px`,
+          }}
           onKeyDown={onKeyDown}
         >
           {PICKER.map(({ emoji, name }) => {
