@@ -460,6 +460,8 @@ const EN = {
   "poll.send": "Send poll",
   "poll.cancel": "Cancel",
   "poll.menu": "Create a poll",
+  "poll.noQuestion": "Write the poll's question.",
+  "poll.fewOptions": "A poll needs at least {n} different options.",
   "cmd.poll": "Send a poll: a question in quotes, then 2 to 10 options.",
   "msg.markUnreadLabel": "Mark unread from this message",
   "msg.markUnread": "Mark unread (Alt+click, or U)",
@@ -1328,6 +1330,8 @@ const FR: Record<MessageKey, string> = {
   "poll.send": "Envoyer le sondage",
   "poll.cancel": "Annuler",
   "poll.menu": "Créer un sondage",
+  "poll.noQuestion": "Écrivez la question du sondage.",
+  "poll.fewOptions": "Un sondage demande au moins {n} options différentes.",
   "cmd.poll":
     "Envoyer un sondage : une question entre guillemets, puis 2 à 10 options.",
   "msg.markUnreadLabel": "Marquer comme non lu à partir de ce message",

@@ -146,3 +146,32 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client polls in French: the Poll form says in French why a poll without a question, or with one option (or one twice), is not sent, and sends it once it has two",
+  async (browser, server) => {
+    const page = await openPage(browser, server, { locale: "fr-FR" });
+    await register(page, "alice");
+    await page.getByTestId("poll-button").click();
+    const form = page.getByTestId("poll-dialog");
+    const status = form.getByTestId("poll-status");
+    const fields = form.getByTestId("poll-option-input");
+    await fields.nth(0).fill("Pizza");
+    await form.getByTestId("poll-send").click();
+    // The server's refusal would say only "malformed" in French.
+    await status.filter({ hasText: "Écrivez la question du sondage." })
+      .waitFor();
+    await form.getByTestId("poll-question-input").fill("Déjeuner ?");
+    await form.getByTestId("poll-send").click();
+    const few = "Un sondage demande au moins 2 options différentes.";
+    await status.filter({ hasText: few }).waitFor();
+    await fields.nth(1).fill(" pizza ");
+    await form.getByTestId("poll-send").click();
+    await status.filter({ hasText: few }).waitFor();
+    assert.equal(await page.getByTestId("poll").count(), 0);
+    await fields.nth(1).fill("Sushi");
+    await form.getByTestId("poll-send").click();
+    await form.waitFor({ state: "detached" });
+    await page.getByTestId("poll").filter({ hasText: "Déjeuner ?" }).waitFor();
+  },
+);

@@ -10,6 +10,7 @@ import {
   MAX_POLL_OPTION,
   MAX_POLL_OPTIONS,
   MAX_POLL_QUESTION,
+  MIN_POLL_OPTIONS,
 } from "../../server/protocol/limits.ts";
 import { useApp } from "../app_context.ts";
 import { errorWords } from "../connection/errors.ts";
@@ -29,10 +30,23 @@ export function PollDialog(
   const error = useSignal<string | null>(null);
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
+    const texts = options.value.map((o) => o.trim()).filter((o) => o !== "");
+    // What the form can tell before sending, in the reader's language: the
+    // server's refusal says only "malformed" to one who does not read its
+    // English (error_text.ts).
+    const refusal = question.value.trim() === ""
+      ? t("poll.noQuestion")
+      : new Set(texts.map((o) => o.toLowerCase())).size < MIN_POLL_OPTIONS
+      ? t("poll.fewOptions", { n: MIN_POLL_OPTIONS })
+      : null;
+    if (refusal !== null) {
+      error.value = refusal;
+      return;
+    }
     busy.value = true;
     const refused = await connection.createPoll(props.room, {
       question: question.value,
-      options: options.value.map((o) => o.trim()).filter((o) => o !== ""),
+      options: texts,
       multiple: multiple.value,
     });
     busy.value = false;
