@@ -149,3 +149,29 @@ browserTest(
       .waitFor();
   },
 );
+
+browserTest(
+  "web client: the picker's 'Add emoji…' form shows the keyboard's focus on its 'Choose a picture' button, whose file input is hidden",
+  async (browser, server) => {
+    const lea = await openPage(browser, server);
+    await register(lea, "lea");
+    await send(lea, "lunch?");
+    const message = confirmedFrom(lea, "lea", "lunch?");
+    await message.hover();
+    await message.getByTestId("message-react").click();
+    const picker = lea.getByTestId("emoji-picker");
+    await picker.getByTestId("emoji-add").click();
+    await picker.getByTestId("emoji-add").focus();
+    await lea.keyboard.press("Tab");
+    const input = picker.getByTestId("emoji-add-file");
+    await lea.waitForFunction(
+      (element) => document.activeElement === element,
+      await input.elementHandle(),
+    );
+    // The input is a clipped pixel: its own ring shows nowhere.
+    const ring = await input.evaluate((element) =>
+      getComputedStyle(element.closest("label")!).outlineStyle
+    );
+    assert.equal(ring, "solid");
+  },
+);
