@@ -146,3 +146,41 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client: a member who may not post in an announcement room, or in an archived room, is offered no Reply on its messages (it filled a composer that is not there), and Reply comes back once it may post",
+  async (browser, server) => {
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      const ann = await pool.register("ann");
+      await ann.ok("create_room", { room: "news" });
+      await ann.ok("send_message", { text: "release on Friday" });
+      await ann.ok("set_room_posting", { room: "news", posting: "moderators" });
+
+      const ben = await openPage(browser, server);
+      await register(ben, "ben");
+      await send(ben, "/join news");
+      await currentRoom(ben, "news");
+      await ben.getByTestId("posting-bar").waitFor(WIDE);
+      const message = confirmedFrom(ben, "ann", "release on Friday");
+      await message.hover();
+      await message.getByTestId("message-react").waitFor(WIDE);
+      assert.equal(await message.getByTestId("message-reply").count(), 0);
+
+      await ann.ok("set_room_posting", { room: "news", posting: "everyone" });
+      await ben.getByTestId("composer").waitFor(WIDE);
+      await message.hover();
+      await message.getByTestId("message-reply").waitFor(WIDE);
+
+      await ann.ok("archive_room", { room: "news" });
+      await ben.getByTestId("archived-bar").waitFor(WIDE);
+      await message.hover();
+      await message.getByTestId("message-reply").waitFor({
+        ...WIDE,
+        state: "detached",
+      });
+    } finally {
+      await pool.closeAll();
+    }
+  },
+);

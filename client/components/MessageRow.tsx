@@ -17,7 +17,7 @@ import { t } from "../i18n.ts";
 import { mentionsReader } from "../room_mention.ts";
 import { mayDeleteOthers } from "../ranks.ts";
 import { canModerate } from "../commands.ts";
-import { type AppState, entry } from "../state.ts";
+import { type AppState, composerBar, entry } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { othersAfter, type PendingMessage } from "../room_log.ts";
 import { Attachments } from "./Attachments.tsx";
@@ -144,6 +144,11 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const flashed = message !== undefined && flash !== null &&
     flash.seq === message.seq && flash.key === state.viewKey.value;
   const live = message !== undefined && !deleted;
+  // Reply fills the composer: none where a bar stands in its place (an
+  // archived room, an announcement room this account does not manage),
+  // where it chose a reply nobody saw.
+  const mayReply = state.view.value.kind !== "room" ||
+    composerBar(state, state.currentRoom.value) === null;
 
   const classes = ["msg"];
   if (own) classes.push("own");
@@ -312,7 +317,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
             : (
               <>
                 <ReactButton message={message!} />
-                <ReplyButton message={message!} />
+                {mayReply && <ReplyButton message={message!} />}
                 {canPin(state) && <PinButton message={message!} />}
                 {canEdit && (
                   <button
