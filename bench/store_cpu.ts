@@ -13,8 +13,10 @@
  * commits them as one group (checked against `appendCommits`). A tenth
  * of the messages mention someone; every text has nine words, as chat's.
  * Prints the process's CPU (user and system, from `process.cpuUsage`:
- * the checkpoint thread's included) per message and per commit. CPU, not
- * wall time: the machine may be busy. `rounds` repeats the sizes.
+ * the checkpoint thread's included) per message and per commit, and the
+ * main thread's alone (Linux's `/proc/thread-self/schedstat`), which is
+ * what bounds the server when a part moves to a thread of its own. CPU,
+ * not wall time: the machine may be busy. `rounds` repeats the sizes.
  *
  * Then, for the same size, the WAL bytes a message, which no load
  * changes: the store opened again without the checkpoint thread, 64
@@ -91,6 +93,13 @@ async function append(store: Store, count: number, size: number) {
   }
 }
 
+// This thread's CPU in µs (Linux's schedstat: nanoseconds on a core),
+// apart from the checkpoint thread's and any other.
+function threadCpuUs(): number {
+  const text = Deno.readTextFileSync("/proc/thread-self/schedstat");
+  return Number(text.split(" ")[0]) / 1000;
+}
+
 // A WAL frame: a 4 KiB page (SQLite's default, which the store keeps) and
 // its header.
 const FRAME = 4096 + 24;
@@ -130,8 +139,10 @@ try {
       await append(store, Math.max(size, messages / 4), size);
       const commits = store.appendCommits;
       const before = process.cpuUsage();
+      const mainBefore = threadCpuUs();
       await append(store, messages, size);
       const used = process.cpuUsage(before);
+      const mainUsed = threadCpuUs() - mainBefore;
       const made = store.appendCommits - commits;
       await store.close();
       const wal = await walBytes(`${dir}/r${round}s${size}.db`, size);
@@ -142,7 +153,9 @@ try {
           (stored / made).toFixed(1)
         } a commit); CPU µs a message user ${per(used.user, stored)} system ${
           per(used.system, stored)
-        } total ${per(used.user + used.system, stored)}; a commit ${
+        } total ${per(used.user + used.system, stored)} (main thread ${
+          per(mainUsed, stored)
+        }); a commit ${
           per(used.user + used.system, made)
         }; WAL bytes a message ${wal.toFixed(0)} (${
           (wal * size / FRAME).toFixed(1)
