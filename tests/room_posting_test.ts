@@ -310,8 +310,12 @@ Deno.test({
         { text: "hi" },
         "posting_restricted",
       );
+      // The lists from here on: those from before the limit say none too.
+      const from = ben.received.length;
       await root.ok("set_room_posting", { room: "news", posting: "everyone" });
-      await ben.event("room_list", (d) => postingOf(d, "news") === undefined);
+      await ben.event("room_list", (d) => postingOf(d, "news") === undefined, {
+        from,
+      });
       await ben.ok("send_message", { text: "hi" });
     }),
 });
