@@ -168,6 +168,39 @@ stores.clients(
   { rateLimits: NO_RATE_LIMITS },
 );
 
+stores.clients(
+  "set_room_posting moderators: a member's set_topic answers posting_restricted (a topic is shown in every room list and told to the room as a notice: a post by another door), the owner's and a moderator's are set",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    const mo = await pool.register("mo");
+    await root.ok("set_role", { user: "mo", role: "moderator" });
+    await ann.ok("create_room", { room: "news" });
+    for (const c of [ben, mo]) await c.ok("join_room", { room: "news" });
+    await ann.ok("set_room_posting", { room: "news", posting: "moderators" });
+
+    const refused = await expectError(
+      ben,
+      "set_topic",
+      { room: "news", topic: "FREE CRYPTO at https://example.com" },
+      "posting_restricted",
+    );
+    assert.match(String(refused.data.message), /^Only the owner of news/);
+    await ann.ok("set_topic", { room: "news", topic: "Releases" });
+    await mo.ok("set_topic", { room: "news", topic: "Releases, weekly" });
+    await ann.event("system", (d) => d.topic === "Releases, weekly");
+    const topics = ann.received
+      .filter((f) => f.action === "system" && f.data.kind === "topic")
+      .map((f) => f.data.topic);
+    assert.deepEqual(topics, ["Releases", "Releases, weekly"]);
+    const rooms = roomsOf(await ben.ok("list_rooms"));
+    const news = rooms.find((r) => r.name === "news") as { topic?: string };
+    assert.equal(news.topic, "Releases, weekly");
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
 stores.test(
   "REST: in an announcement room a member's POST /api/rooms/{room}/messages answers 403 posting_restricted, a bot's and an incoming webhook's post go in, and GET /api/rooms says posting",
   async (server) => {

@@ -8,7 +8,9 @@
  * private room: once members), and their change of a topic the rule would
  * not let them set as users (`general`, another's private room) goes to
  * the audit log, as their other actions on what is not theirs do.
- * Guests never: a topic outlives a guest's visit.
+ * Guests never: a topic outlives a guest's visit. In an announcement room
+ * only those who may post there (posting.ts): a topic reaches every room
+ * list and the room as a notice, a post by another door (attack round 14).
  */
 import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
@@ -18,6 +20,7 @@ import type { SystemEvent } from "../protocol/types.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
 import { auditOf } from "./audit.ts";
 import { archivedRefusal, storeRefusing } from "./archive.ts";
+import { postingRefusal } from "./posting.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
 /**
@@ -65,6 +68,8 @@ export async function setTopic(
         : `Only moderators and admins may set the topic of ${room.name}.`,
     );
   }
+  const restricted = postingRefusal(node, member, key);
+  if (restricted) return restricted;
   const audit = asUser ? undefined : auditOf(ctx, {
     action: "set_topic",
     room: room.name,
