@@ -11,10 +11,10 @@ import builtInFr from "../static/emoji/fr.json" with { type: "json" };
 import { avatarVersion } from "./avatars.ts";
 import type { AuditFacts } from "./handlers/audit.ts";
 import type { ChatNode } from "./node.ts";
-import { REACTION_NAMES } from "./protocol/emoji.ts";
+import { CUSTOM_EMOJI_NAME, REACTION_NAMES } from "./protocol/emoji.ts";
 import { fail, type Failure } from "./protocol/errors.ts";
 import type { CustomEmoji, EmojiEvent, Role } from "./protocol/types.ts";
-import type { NewAuditEntry, StoredEmoji } from "./store/mod.ts";
+import type { NewAuditEntry, StoredEmoji, StoredUpload } from "./store/mod.ts";
 export {
   MAX_CUSTOM_EMOJI,
   MAX_EMOJI_BYTES,
@@ -88,6 +88,21 @@ export async function publishAuthorless(
   }
 }
 
+/**
+ * The custom emoji `name` with its picture's upload, or undefined. A name
+ * no emoji may have, as a URL may spell it (a NUL, which PostgreSQL's
+ * text refuses with an error: a 500 before attack round 14; capitals;
+ * thousands of characters), is not looked up.
+ */
+export async function findCustomEmoji(
+  node: Pick<ChatNode, "store">,
+  name: string,
+): Promise<(StoredEmoji & { upload: StoredUpload }) | undefined> {
+  return CUSTOM_EMOJI_NAME.test(name)
+    ? await node.store.findEmoji(name)
+    : undefined;
+}
+
 /** Who asks to remove a custom emoji. */
 export interface EmojiRemover {
   key: string;
@@ -106,7 +121,7 @@ export async function removeCustomEmoji(
   name: string,
   audit: (facts: AuditFacts) => NewAuditEntry,
 ): Promise<true | Failure> {
-  const emoji = await node.store.findEmoji(name);
+  const emoji = await findCustomEmoji(node, name);
   if (!emoji) return noSuchEmoji(name);
   const own = emoji.authorKey === who.key;
   if (!own && who.role !== "admin") {

@@ -266,6 +266,39 @@ stores.test(
 );
 
 stores.test(
+  "GET and DELETE /api/emoji/:name of a name no emoji may have (a NUL, which PostgreSQL's text refuses, capitals, 5,000 characters) answer 404 emoji_not_found, and the emoji of that name stays",
+  async (server) => {
+    const ann = await member(server, "ann");
+    try {
+      const put = await putEmoji(server, "logo", PNG, { cookie: ann.cookie });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      for (const name of ["lo%00go", "logo%00", "LOGO", "l".repeat(5000)]) {
+        const got = await fetch(`${server.url}/api/emoji/${name}`);
+        assert.deepEqual(
+          [name.slice(0, 8), got.status, (await got.json()).error],
+          [name.slice(0, 8), 404, "emoji_not_found"],
+        );
+        const gone = await fetch(`${server.url}/api/emoji/${name}`, {
+          method: "DELETE",
+          headers: { origin: server.url, cookie: ann.cookie },
+        });
+        assert.deepEqual(
+          [name.slice(0, 8), gone.status, (await gone.json()).error],
+          [name.slice(0, 8), 404, "emoji_not_found"],
+        );
+      }
+      const names = (await ann.client.ok("list_emoji")).emoji as {
+        name: string;
+      }[];
+      assert.deepEqual(names.map((e) => e.name), ["logo"]);
+    } finally {
+      await ann.client.close();
+    }
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.test(
   "an admin removes another's custom emoji, over HTTP or the WebSocket, and the audit log says so; an author's own removal is not audited",
   async (server) => {
     const root = await member(server, "root");

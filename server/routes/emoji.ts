@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import {
+  findCustomEmoji,
   isBuiltInShortcode,
   MAX_CUSTOM_EMOJI,
   MAX_EMOJI_BYTES,
@@ -112,7 +113,7 @@ export function emojiRoutes(
   });
   routes.get("/api/emoji/:name", async (c) => {
     const name = c.req.param("name");
-    const emoji = await node.store.findEmoji(name);
+    const emoji = await findCustomEmoji(node, name);
     if (!emoji) return httpFailure(c, noSuchEmoji(name));
     return c.json({ emoji: shownEmoji(emoji) });
   });
