@@ -16,7 +16,7 @@ import {
   register,
   send,
 } from "./browser_support.ts";
-import { gifOfFrames } from "./file_helpers.ts";
+import { gifOfFrames, member, PNG } from "./file_helpers.ts";
 
 /** Waits until the custom emoji picture inside `where` has loaded. */
 async function pictureShown(where: Locator, name: string): Promise<void> {
@@ -173,5 +173,53 @@ browserTest(
       getComputedStyle(element.closest("label")!).outlineStyle
     );
     assert.equal(ring, "solid");
+  },
+);
+
+browserTest(
+  "web client: a custom emoji named __proto__, added while a page is open, is listed in its picker (before, its event set the page's list's prototype and it never showed)",
+  async (browser, server) => {
+    const lea = await member(server, "lea");
+    try {
+      const add = async (name: string) => {
+        const res = await fetch(`${server.url}/api/emoji/${name}`, {
+          method: "PUT",
+          headers: {
+            origin: server.url,
+            cookie: lea.cookie,
+            "content-type": "image/png",
+          },
+          body: PNG,
+        });
+        await res.body?.cancel();
+        if (res.status !== 200) throw new Error(`${name}: ${res.status}`);
+      };
+      // One before the page opens: once its picker shows it, the page's
+      // list is read and the next ones come as events.
+      await add("before");
+      const bob = await openPage(browser, server);
+      await register(bob, "bob");
+      await send(bob, "lunch?");
+      const mine = confirmedFrom(bob, "bob", "lunch?");
+      const picker = bob.getByTestId("emoji-picker");
+      const pickerShows = async (name: string) => {
+        await mine.hover();
+        await mine.getByTestId("message-react").click();
+        await pictureShown(picker.locator(`[data-emoji=":${name}:"]`), name);
+      };
+      await pickerShows("before");
+      await bob.keyboard.press("Escape");
+      await picker.waitFor({ state: "detached" });
+
+      await add("__proto__");
+      await add("after");
+      await pickerShows("after");
+      await pictureShown(
+        picker.locator('[data-emoji=":__proto__:"]'),
+        "__proto__",
+      );
+    } finally {
+      await lea.client.close();
+    }
   },
 );

@@ -4,7 +4,7 @@
  */
 
 import type { CustomEmoji, EmojiEvent } from "../../server/protocol/types.ts";
-import type { AppState } from "../state.ts";
+import { type AppState, put } from "../state.ts";
 
 /** Records every custom emoji, as `list_emoji` answered. */
 export function customEmojiListed(
@@ -20,6 +20,8 @@ export function customEmojiListed(
 export function customEmojiUpdated(state: AppState, event: EmojiEvent): void {
   const next = { ...state.customEmoji.value };
   if (event.removed !== undefined) delete next[event.removed];
-  if (event.added !== undefined) next[event.added.name] = event.added;
+  // `__proto__` is a name an emoji may have: assigned, it set the list's
+  // prototype, and the emoji never showed until the page was loaded again.
+  if (event.added !== undefined) put(next, event.added.name, event.added);
   state.customEmoji.value = next;
 }
