@@ -1,7 +1,7 @@
 /**
  * The web client's announcement rooms: "Only moderators post" in the room's
- * menu for who manages it, a line in place of the composer for the members
- * who may not post, and the admin page's rooms, in English and in French.
+ * menu for who manages it, a line in place of the composer (and no topic to
+ * edit) for the members who may not post, and the admin page's rooms, in English and in French.
  * Real browsers, a real server. Needs /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
@@ -33,6 +33,7 @@ browserTest(
     await bob.getByTestId("room-menu").click();
     await bob.getByTestId("notify-none").waitFor();
     assert.equal(await bob.getByTestId("posting-moderators").count(), 0);
+    assert.equal(await bob.getByTestId("topic-open").count(), 1);
     await bob.keyboard.press("Escape");
 
     await alice.getByTestId("room-menu").click();
@@ -48,6 +49,11 @@ browserTest(
       (await bob.getByTestId("posting-bar").textContent()) ?? "",
       /Seuls le propriétaire du salon, les modérateurs et les admins publient ici/,
     );
+    // Nor its topic, which the server refuses him now (posting_restricted).
+    await bob.getByTestId("room-menu").click();
+    await bob.getByTestId("notify-none").waitFor();
+    assert.equal(await bob.getByTestId("topic-open").count(), 0);
+    await bob.keyboard.press("Escape");
     // The owner still posts, and the member reads it.
     await send(alice, "release on Friday");
     await bob.getByTestId("message-text").filter({

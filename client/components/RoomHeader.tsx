@@ -174,11 +174,13 @@ export function RoomHeader(): JSX.Element {
           (state.role.value === "admin" ||
             entry(state.manages.value, key) === true)}
         // The server's rule (server/handlers/topics.ts): a public room's
-        // members, a private one's owner, staff; general: staff only.
+        // members, a private one's owner, staff; general: staff only; an
+        // announcement room: those who post there.
         topic={state.account.value &&
           !isArchivedRoom(state, room) &&
           (entry(state.manages.value, key) === true ||
-            (!isPrivate && roomKey(room) !== GENERAL_ROOM))}
+            (!isPrivate && roomKey(room) !== GENERAL_ROOM &&
+              !isAnnouncementRoom(state, room)))}
         // server/handlers/archive.ts: those who manage it, never general.
         archive={state.account.value &&
             entry(state.manages.value, key) === true &&
