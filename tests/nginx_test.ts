@@ -75,6 +75,19 @@ Deno.test("nginx example: proxy_read_timeout outlasts the server's idle ping", a
   assert.doesNotMatch(conf, /^\s*(ip_hash|hash|sticky)\b/m, "no stickiness");
 });
 
+Deno.test("nginx example: idle keep-alive connections to the nodes are let go before a node's --keep-alive-timeout closes them", async () => {
+  const conf = await Deno.readTextFile(EXAMPLE);
+  // To the block's own closing line: its comments hold braces.
+  const upstream = /upstream chat \{([\s\S]*?)\n {2}\}/.exec(conf)?.[1];
+  assert.ok(upstream, "the example has an `upstream chat` block");
+  assert.match(upstream, /^\s*keepalive \d+;/m);
+  // nginx's default is 60 s: a request it sent on a connection just as
+  // its node closed it got 502, a POST not being sent again (round 14).
+  const timeout = /^\s*keepalive_timeout (\d+)s;/m.exec(upstream)?.[1];
+  assert.ok(timeout, "the upstream sets keepalive_timeout in seconds");
+  assert.ok(Number(timeout) < DEFAULT_CONFIG.keepAliveTimeoutSeconds);
+});
+
 let proxy: SharedOnce<Proxy>;
 
 await testsOnService(
