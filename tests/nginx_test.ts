@@ -174,23 +174,29 @@ async function startProxy(pg: PostgresService): Promise<Proxy> {
       // Behind the proxy every client comes from its address.
       args: ["--trust-proxy"],
     });
-    const port = freePort();
-    const conf = renderConfig(await Deno.readTextFile(EXAMPLE), {
-      port,
-      upstreams: cluster.nodes.map((node) => new URL(node.url).host),
-      dir,
-    });
-    await Deno.writeTextFile(`${dir}/nginx.conf`, conf);
-    const started = await new Deno.Command(NGINX, {
-      args: ["-c", `${dir}/nginx.conf`, "-p", dir, "-g", "daemon on;"],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    if (!started.success) {
-      throw new Error(
-        `nginx did not start: ${new TextDecoder().decode(started.stderr)}`,
-      );
+    const example = await Deno.readTextFile(EXAMPLE);
+    let port: number;
+    for (let tries = 1;; tries++) {
+      port = freePort();
+      const conf = renderConfig(example, {
+        port,
+        upstreams: cluster.nodes.map((node) => new URL(node.url).host),
+        dir,
+      });
+      await Deno.writeTextFile(`${dir}/nginx.conf`, conf);
+      const started = await new Deno.Command(NGINX, {
+        args: ["-c", `${dir}/nginx.conf`, "-p", dir, "-g", "daemon on;"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      if (started.success) break;
+      const said = new TextDecoder().decode(started.stderr);
+      // Free when chosen, the port may be another process's by now (other
+      // tests' servers start all the time): nginx then tries another.
+      if (tries === 5 || !/Address already in use/.test(said)) {
+        throw new Error(`nginx did not start: ${said}`);
+      }
     }
     // The daemon writes its pid once the launcher has returned.
     nginx = await eventually(async () => {

@@ -103,6 +103,8 @@ export interface PostgresOptions {
    * faster and changes nothing they can observe; measurements want it on.
    */
   fsync?: boolean;
+  /** The port to try first (tests of this module); default: a free one. */
+  firstPort?: number;
 }
 
 const PG_ROOT = "/usr/lib/postgresql";
@@ -110,6 +112,10 @@ const REDIS_SERVER = "/usr/bin/redis-server";
 const REDIS_CLI = "/usr/bin/redis-cli";
 // Starting PostgreSQL or Redis takes seconds on a busy machine.
 const READY_TIMEOUT_MS = 60_000;
+// freePort's port is free when chosen, but any process of the machine
+// (another test's server) may bind it before the service does, seconds
+// later on a busy machine: the service then starts again on another.
+const PORT_TRIES = 5;
 
 /** The newest PostgreSQL `bin` folder installed by Debian's packages, if any. */
 function postgresBin(): string | undefined {
@@ -174,19 +180,21 @@ export async function startPostgres(
   // initdb refuses to run as root: the cluster belongs to `postgres`.
   const asOwner = isRoot() ? ["runuser", "-u", "postgres", "--"] : [];
   const data = `${dir}/data`;
-  const port = freePort();
+  // Kept once the server first listens on it: a restart comes back there.
+  let port = options.firstPort ?? freePort();
   const ctl = (...args: string[]) =>
     run([...asOwner, `${bin}/pg_ctl`, "-D", data, ...args]);
   let started = false;
-  const settings = [
-    `-p ${port}`,
-    `-k ${dir}`,
-    "-c listen_addresses=127.0.0.1",
-    ...(options.fsync ? [] : ["-c fsync=off", "-c synchronous_commit=off"]),
-  ].join(" ");
+  const settings = () =>
+    [
+      `-p ${port}`,
+      `-k ${dir}`,
+      "-c listen_addresses=127.0.0.1",
+      ...(options.fsync ? [] : ["-c fsync=off", "-c synchronous_commit=off"]),
+    ].join(" ");
   async function start(): Promise<void> {
     started = true;
-    await ctl("-l", `${dir}/log`, "-w", "-t", "30", "-o", settings, "start")
+    await ctl("-l", `${dir}/log`, "-w", "-t", "30", "-o", settings(), "start")
       .catch(async (error) => {
         const log = await Deno.readTextFile(`${dir}/log`).catch(() => "");
         throw new Error(
@@ -236,7 +244,23 @@ export async function startPostgres(
       "--locale=C",
       "--no-sync",
     ]);
-    await start();
+    for (let tries = 1;; tries++) {
+      try {
+        await start();
+        break;
+      } catch (error) {
+        if (
+          tries === PORT_TRIES ||
+          !/Address already in use/.test((error as Error).message)
+        ) {
+          throw error;
+        }
+        // Taken since it was chosen: the next try's log says only its own.
+        started = false;
+        await Deno.remove(`${dir}/log`).catch(() => {});
+        port = freePort();
+      }
+    }
   } catch (error) {
     globalThis.removeEventListener("unload", stopSync);
     stopSync();
@@ -320,8 +344,19 @@ export async function startPostgres(
  * Starts a Redis server on a free loopback port, without persistence, or
  * returns null when {@link redisSkipReason} gives a reason.
  */
-export async function startRedis(): Promise<RedisService | null> {
-  return await startRedisOnPort(freePort());
+export async function startRedis(
+  options: { firstPort?: number } = {},
+): Promise<RedisService | null> {
+  if (redisSkipReason()) return null;
+  let port = options.firstPort ?? freePort();
+  for (let tries = 1;; tries++) {
+    const started = await launchRedis(port);
+    if (started !== PORT_TAKEN) return started;
+    if (tries === PORT_TRIES) {
+      throw new Error(`Cannot start Redis: ${tries} ports taken in turn`);
+    }
+    port = freePort();
+  }
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -392,25 +427,47 @@ function quoteIdent(name: string): string {
 /**
  * Starts a Redis server on a given loopback port (for a restart on the port
  * a stopped one used), or returns null when {@link redisSkipReason} gives a
- * reason. Like {@link startRedis} otherwise.
+ * reason; throws when another process holds the port. Like
+ * {@link startRedis} otherwise.
  */
 export async function startRedisOnPort(
   port: number,
 ): Promise<RedisService | null> {
   if (redisSkipReason()) return null;
+  const started = await launchRedis(port);
+  if (started === PORT_TAKEN) {
+    throw new Error(
+      `Cannot start Redis on port ${port}: another process listens there`,
+    );
+  }
+  return started;
+}
+
+/** What {@link launchRedis} returns when its port was not free. */
+const PORT_TAKEN = Symbol("port taken");
+
+/**
+ * Starts a Redis server in a folder of its own and waits until it answers
+ * on `port`, or returns PORT_TAKEN once it has said that another process
+ * listens there (and stopped).
+ */
+async function launchRedis(
+  port: number,
+): Promise<RedisService | typeof PORT_TAKEN> {
   const dir = await Deno.makeTempDir({ prefix: "chat-redis-" });
+  // As Redis names its folder: by its real path.
+  const ownDir = await Deno.realPath(dir);
   const cli = (...args: string[]) =>
     run([REDIS_CLI, "-h", "127.0.0.1", "-p", String(port), ...args]);
+  const log = () => Deno.readTextFile(`${dir}/redis.log`).catch(() => "");
   const stopSync = () => {
-    runSync([
-      REDIS_CLI,
-      "-h",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "shutdown",
-      "nosave",
-    ]);
+    // By its pid file, which only this Redis writes (once it listens): by
+    // its port, a shutdown could stop another test's Redis.
+    try {
+      Deno.kill(Number(Deno.readTextFileSync(`${dir}/redis.pid`)), "SIGTERM");
+    } catch {
+      // Never listened, or gone already.
+    }
     removeSync(dir);
   };
   globalThis.addEventListener("unload", stopSync);
@@ -436,13 +493,19 @@ export async function startRedisOnPort(
     ]);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
-      const pong = await cli("ping").catch(() => "");
-      if (pong.trim() === "PONG") break;
+      // Its own answer, naming its folder: a Redis that took the port
+      // meanwhile answers PING as well, and this one then stops.
+      const answer = await cli("config", "get", "dir").catch(() => "");
+      if (answer.split("\n")[1]?.trim() === ownDir) break;
+      if (/Address already in use/.test(await log())) {
+        globalThis.removeEventListener("unload", stopSync);
+        stopSync();
+        return PORT_TAKEN;
+      }
       if (Date.now() > deadline) {
-        const log = await Deno.readTextFile(`${dir}/redis.log`).catch(() => "");
         throw new Error(
-          `redis-server on port ${port} did not answer PING\n${
-            log.split("\n").slice(-10).join("\n")
+          `redis-server on port ${port} did not answer\n${
+            (await log()).split("\n").slice(-10).join("\n")
           }`,
         );
       }
