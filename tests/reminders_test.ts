@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { bothStores } from "./both_stores.ts";
+import { dueSoon } from "./due_soon.ts";
 import {
   ClientPool,
   clusterSkipReason,
@@ -50,27 +51,16 @@ function ahead(ms = AHEAD_MS): string {
   return new Date(Date.now() + ms).toISOString();
 }
 
-/**
- * Sets the reminder of the message `id` `ms` ahead and returns its time.
- * `remind_at` must be ahead when the server reads it: a request a busy
- * machine held past its time is refused (invalid_message), then asked
- * again with a new time. A time still ahead at the refusal fails the test.
- */
+/** Sets the reminder of the message `id` `ms` ahead (see dueSoon); its time. */
 async function remindSoon(
   client: TestClient,
   id: string,
   ms = AHEAD_MS,
 ): Promise<string> {
-  for (;;) {
-    const when = ahead(ms);
-    const reply = await client.request("save_message", { id, remind_at: when });
-    if (reply.action === "success") return when;
-    if (
-      reply.data.code !== "invalid_message" || Date.now() < Date.parse(when)
-    ) {
-      throw new Error(`save_message failed: ${JSON.stringify(reply.data)}`);
-    }
-  }
+  return (await dueSoon(client, "save_message", { id }, {
+    field: "remind_at",
+    ms,
+  })).at;
 }
 
 async function sent(client: TestClient, text: string): Promise<string> {

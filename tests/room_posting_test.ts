@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
+import { dueSoon } from "./due_soon.ts";
 import { POSTING_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 import {
@@ -271,9 +272,9 @@ stores.clients(
     });
     const id = (scheduled as { id: string }).id;
     await ann.ok("set_room_posting", { room: "news", posting: "moderators" });
-    await ben.ok("update_scheduled", {
-      id,
-      send_at: new Date(Date.now() + 1000).toISOString(),
+    await dueSoon(ben, "update_scheduled", { id }, {
+      field: "send_at",
+      ms: 1000,
     });
     const failed = await ben.event("scheduled_failed", (d) => d.id === id, {
       timeoutMs: PATIENT_WAIT_MS,

@@ -13,6 +13,7 @@ import { MAX_SCHEDULED } from "../server/protocol/limits.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
+import { dueSoon } from "./due_soon.ts";
 import { SCHEDULED_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 import {
@@ -53,6 +54,26 @@ async function schedule(
   data: Record<string, unknown>,
 ): Promise<Scheduled> {
   return (await client.ok("schedule_message", data)).scheduled as Scheduled;
+}
+
+/** `action` with its send_at `ms` from now (see dueSoon); its success data. */
+async function sendAtSoon(
+  client: TestClient,
+  action: string,
+  data: Record<string, unknown>,
+  ms = 1000,
+): Promise<Record<string, unknown>> {
+  return (await dueSoon(client, action, data, { field: "send_at", ms })).data;
+}
+
+/** schedule_message due `ms` from now; returns what it keeps. */
+async function scheduleSoon(
+  client: TestClient,
+  data: Record<string, unknown>,
+  ms = 1000,
+): Promise<Scheduled> {
+  return (await sendAtSoon(client, "schedule_message", data, ms))
+    .scheduled as Scheduled;
 }
 
 async function scheduledOf(client: TestClient): Promise<Scheduled[]> {
@@ -218,16 +239,14 @@ stores.clients(
     const ann = await pool.register("ann");
     const phone = await pool.login({ token: ann.token });
     const ben = await pool.register("ben");
-    const toRoom = await schedule(ann, {
+    const toRoom = await scheduleSoon(ann, {
       room: "general",
       text: "good morning",
-      send_at: ahead(1500),
-    });
-    const toBen = await schedule(ann, {
+    }, 1500);
+    const toBen = await scheduleSoon(ann, {
       to: "ben",
       text: "psst",
-      send_at: ahead(1500),
-    });
+    }, 1500);
     for (const device of [ann, phone]) {
       for (const id of [toRoom.id, toBen.id]) {
         await device.event("scheduled_sent", (d) => d.id === id, {
@@ -301,8 +320,8 @@ stores.clients(
     await ann.ok("leave_room");
     await ben.ok("ignore_user", { user: "ann" });
     // Due now, straight in: the checks are those of the send's time.
-    await ann.ok("update_scheduled", { id: left.id, send_at: ahead(1000) });
-    await ann.ok("update_scheduled", { id: ignored.id, send_at: ahead(1000) });
+    await sendAtSoon(ann, "update_scheduled", { id: left.id });
+    await sendAtSoon(ann, "update_scheduled", { id: ignored.id });
     const failed = await ann.event(
       "scheduled_failed",
       (d) => d.id === left.id,
@@ -358,12 +377,9 @@ stores.clients(
       ["vault"],
     );
     // Due now, straight in: the former member's fails, naming nothing new.
-    const moved = await ben.ok("update_scheduled", {
-      id: bens.id,
-      send_at: ahead(1000),
-    });
+    const moved = await sendAtSoon(ben, "update_scheduled", { id: bens.id });
     assert.doesNotMatch(JSON.stringify(moved), /vault/);
-    await ann.ok("update_scheduled", { id: anns.id, send_at: ahead(1000) });
+    await sendAtSoon(ann, "update_scheduled", { id: anns.id });
     const failed = await ben.event(
       "scheduled_failed",
       (d) => d.id === bens.id,
@@ -393,7 +409,7 @@ stores.clients(
     await ben.close();
     await root.ok("delete_account", { user: "ben", messages: "keep" });
     const stranger = await pool.register("ben");
-    await ann.ok("update_scheduled", { id, send_at: ahead(1000) });
+    await sendAtSoon(ann, "update_scheduled", { id });
     // Sent or failed, whichever it is.
     const told = await ann.waitFor(
       (f) =>
@@ -433,10 +449,9 @@ stores.database(
           // of this server fails, so the row stays claimed.
           before.node.store.confirmScheduled = () =>
             Promise.reject(new Error("the node died"));
-          id = (await schedule(ann, {
+          id = (await scheduleSoon(ann, {
             room: "general",
             text: "once only",
-            send_at: ahead(1000),
           })).id;
           const sent = await ann.event("scheduled_sent", (d) => d.id === id, {
             timeoutMs: PATIENT_WAIT_MS,
@@ -531,10 +546,9 @@ stores.database(
           username: "ann",
           password: TEST_PASSWORD,
         });
-        const { id } = await schedule(ann, {
+        const { id } = await scheduleSoon(ann, {
           room: "general",
           text: "after the upgrade",
-          send_at: ahead(1000),
         });
         await ann.event("scheduled_sent", (d) => d.id === id, {
           timeoutMs: PATIENT_WAIT_MS,
