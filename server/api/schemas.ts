@@ -305,6 +305,12 @@ export const searchQuery = z.object({
   q: searchData.shape.query,
   room: searchData.shape.room,
   with: searchData.shape.with,
+  from: searchData.shape.from,
+  /** `has` as one comma-separated list: `file,link`. */
+  has: z.string().max(64).transform((list) => list.split(","))
+    .pipe(searchData.shape.has.unwrap()).optional(),
+  after: searchData.shape.after,
+  until: searchData.shape.until,
   before: searchData.shape.before,
   limit: z.coerce.number().min(1).max(50).int().optional(),
 });

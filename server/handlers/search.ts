@@ -7,6 +7,7 @@ import {
   roomRefusal,
   searchScope,
 } from "../access.ts";
+import { encodeTime } from "ulid";
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import {
@@ -25,7 +26,10 @@ import type { MessageRecord } from "../store/mod.ts";
 import { searchWords } from "../store/search_text.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
-/** `search`: what the user may read that holds every word, newest first. */
+/**
+ * `search`: what the user may read that holds every word and passes the
+ * filters (`from`, `has`, `after`, `until`), newest first.
+ */
 export async function search(
   ctx: MemberContext,
   raw: Record<string, unknown>,
@@ -46,8 +50,10 @@ export async function searchMessages(
   reader: Reader,
   data: z.infer<typeof searchData>,
 ): Promise<Outcome> {
-  const query = data.query.trim();
-  if (query.length === 0) {
+  const query = (data.query ?? "").trim();
+  const filtered = data.from !== undefined || (data.has?.length ?? 0) > 0 ||
+    data.after !== undefined || data.until !== undefined;
+  if (query.length === 0 && !filtered) {
     return fail("invalid_message", "Type something to search for.");
   }
   if (
@@ -78,13 +84,18 @@ export async function searchMessages(
     if (banned) return banned;
     only = { roomKey };
   }
-  // Punctuation alone searches for nothing, and finds nothing.
-  if (words.length === 0) return succeed({ results: [] });
+  // Punctuation alone searches for nothing, and finds nothing; with a
+  // filter, the filters alone choose.
+  if (words.length === 0 && !filtered) return succeed({ results: [] });
+  const range = dayRange(data.after, data.until, data.before);
+  if (range === undefined) return succeed({ results: [] });
   const limit = data.limit ?? SEARCH_DEFAULT_LIMIT;
   const { records, next } = await node.store.search({
     words,
     scope: await searchScope(node, reader, only),
-    before: data.before,
+    ...range,
+    from: data.from === undefined ? undefined : await author(node, data.from),
+    has: data.has,
     // One more than asked tells whether there is a next page.
     limit: limit + 1,
   });
@@ -104,6 +115,48 @@ export async function searchMessages(
       ? { results, next }
       : { results },
   );
+}
+
+const DAY_MS = 86_400_000;
+
+// The ids a search's days and cursor leave (ids sort by time: a time as
+// a ULID's first 10 characters sorts before every id of its millisecond):
+// from the start of `after`'s day, below the start of the day after
+// `until` and below `before`. Undefined when they leave none.
+function dayRange(
+  after: string | undefined,
+  until: string | undefined,
+  before: string | undefined,
+): { after?: string; before?: string } | undefined {
+  const start = after === undefined ? undefined : idAt(Date.parse(after));
+  const end = until === undefined
+    ? undefined
+    : idAt(Date.parse(until) + DAY_MS);
+  const below = end === undefined || (before !== undefined && before < end)
+    ? before
+    : end;
+  if (start !== undefined && below !== undefined && below <= start) {
+    return undefined;
+  }
+  return { after: start, before: below };
+}
+
+// The first 10 characters of the ids made at `ms` (UTC midnight of a day
+// given as YYYY-MM-DD), held to the times a ULID can hold.
+function idAt(ms: number): string {
+  return encodeTime(Math.min(Math.max(ms, 0), 2 ** 48 - 1), 10);
+}
+
+// The messages `from` names: its account's since the account was made
+// (the rule of a conversation's earlier messages: those are someone
+// else's), or, for a name without an account, every one under it.
+async function author(
+  node: ChatNode,
+  name: string,
+): Promise<{ userKey: string; since: number }> {
+  const userKey = nameKey(name);
+  const account = await node.store.findAccount(userKey);
+  return { userKey, since: account?.createdAt ?? 0 };
 }
 
 // A private message names the other side of the conversation in `with`,

@@ -488,10 +488,33 @@ export const listConversationsData = z.object({
 export const userData = z.object({ user: name });
 
 /** `search` data (and `GET /api/search`, its query read as this). */
+/** What a search's `has` asks a message to hold. */
+export const SEARCH_HAS = ["file", "image", "link"] as const;
+
+/** A day in UTC, `YYYY-MM-DD`, of the calendar (a search's `after`, `until`). */
+export const searchDay = z.string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD")
+  .refine(
+    (day) => {
+      const ms = Date.parse(`${day}T00:00:00Z`);
+      return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(day);
+    },
+    "no such date",
+  );
+
 export const searchData = z.object({
-  query: noNul(8192),
+  /** Words; may be empty when a filter (from, has, after, until) is given. */
+  query: noNul(8192).optional(),
   room: name.optional(),
   with: name.optional(),
+  /** Only what this name's holder wrote (as `with`, since its account). */
+  from: name.optional(),
+  /** Only messages holding each of these. */
+  has: z.array(z.enum(SEARCH_HAS)).max(SEARCH_HAS.length).optional(),
+  /** Only messages stored on or after this day (UTC). */
+  after: searchDay.optional(),
+  /** Only messages stored on or before this day (UTC). */
+  until: searchDay.optional(),
   before: messageId.optional(),
   limit: intIn(1, 50).optional(),
 });

@@ -632,16 +632,36 @@ export interface SearchScope {
   conversations?: { userKey: string; since: number; withKey?: string };
 }
 
+/**
+ * What a search's `has` asks of a message: `file` an attachment, `image`
+ * an attachment of an image type, `link` an http(s) URL in its text
+ * (`http://` or `https://`, in any case).
+ */
+export type SearchHas = "file" | "image" | "link";
+
 /** A search: messages with every word, newest first. */
 export interface SearchQuery {
   /**
    * Words from `searchWords` (store/search_text.ts); the last is also a
-   * prefix when it has two letters or more.
+   * prefix when it has two letters or more. None: every message of the
+   * scope that passes the filters (`from`, `has`, `after`), newest first.
    */
   words: string[];
   scope: SearchScope;
   /** Only messages older than this message id (ids sort by time). */
   before?: string;
+  /**
+   * Only messages of this id or newer (a ULID's time, its first 10
+   * characters, for a day's start): the search ends there.
+   */
+  after?: string;
+  /**
+   * Only messages written under this name key at or after `since` (ms):
+   * the name's holder since its account was made.
+   */
+  from?: { userKey: string; since: number };
+  /** Only messages holding each of these. */
+  has?: SearchHas[];
   /** At most this many (at most 50). */
   limit: number;
   /**

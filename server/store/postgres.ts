@@ -1170,10 +1170,7 @@ export class PostgresStore implements Store {
 
   search(query: SearchQuery): Promise<SearchPage> {
     const { scope } = query;
-    if (
-      query.words.length === 0 ||
-      (scope.roomKeys.length === 0 && scope.conversations === undefined)
-    ) {
+    if (scope.roomKeys.length === 0 && scope.conversations === undefined) {
       return Promise.resolve({ records: [] });
     }
     return this.#context.run((sql) => this.#search.page(sql, query));

@@ -44,6 +44,8 @@ type SearchRead = {
   sql: Sql;
   scope: postgres.Fragment;
   below: postgres.Fragment;
+  // The bound of `after` on `id` (true without one): the windows end there.
+  above: postgres.Fragment;
   limit: number;
   budget: number;
 };
@@ -82,18 +84,21 @@ async function guarded<T>(
 // whatever was stored since. (A row_number in the window instead cost 6 ms
 // more a full window.)
 async function searchWindows(
-  { sql, scope, below, limit, budget }: SearchRead,
+  { sql, scope, below, above, limit, budget }: SearchRead,
   words: string[],
 ): Promise<SearchPage> {
-  const kept = sql`m.search @@ ${tsQuery(words)}::tsquery AND ${scope}`;
+  // No words (a search by its filters alone): the scope decides.
+  const kept = words.length === 0
+    ? scope
+    : sql`m.search @@ ${tsQuery(words)}::tsquery AND ${scope}`;
   const span = Math.max(1, Math.floor(budget / ROW_COST));
   const rows = await sql<(SearchRow & { top: string | null })[]>`
     SELECT t.top, x.* FROM (SELECT max(id) AS top FROM messages
-                            WHERE ${below}) t
+                            WHERE ${below} AND ${above}) t
     LEFT JOIN LATERAL (
       SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-      FROM (SELECT * FROM messages WHERE id <= t.top ORDER BY id DESC
-            LIMIT ${span}) m ${sql.unsafe(REPLY_JOIN)}
+      FROM (SELECT * FROM messages WHERE id <= t.top AND ${above}
+            ORDER BY id DESC LIMIT ${span}) m ${sql.unsafe(REPLY_JOIN)}
       WHERE ${kept}
       ORDER BY m.id DESC LIMIT ${limit}
     ) x ON true`;
@@ -103,7 +108,7 @@ async function searchWindows(
     return { records: found.map(searchRecord) };
   }
   const [edge] = await sql<{ id: string }[]>`
-    SELECT id FROM messages WHERE id <= ${top} ORDER BY id DESC
+    SELECT id FROM messages WHERE id <= ${top} AND ${above} ORDER BY id DESC
     OFFSET ${span - 1} LIMIT 1`;
   // The window held the oldest message: the search is done.
   if (!edge) return { records: found.map(searchRecord) };
@@ -138,6 +143,32 @@ function tsQuery(words: string[], prefix = true): string {
   ).join(" & ");
 }
 
+// The SQL of a search's filters (SearchQuery's from, has, after), ANDed
+// onto its scope: the same tests as sqlite_search.ts' filtersOf, so both
+// stores find the same messages.
+function filtersOf(sql: Sql, query: SearchQuery): postgres.Fragment {
+  const tests: postgres.Fragment[] = [];
+  if (query.after !== undefined) tests.push(sql`m.id >= ${query.after}`);
+  if (query.from !== undefined) {
+    tests.push(
+      sql`m.user_key = ${query.from.userKey} AND m.ts >= ${query.from.since}`,
+    );
+  }
+  for (const has of new Set(query.has)) {
+    tests.push(
+      has === "file"
+        ? sql`jsonb_array_length(coalesce(m.attachments, '[]')) > 0`
+        : has === "image"
+        ? sql`EXISTS (SELECT 1 FROM jsonb_array_elements(m.attachments) a
+            WHERE left(a ->> 'type', 6) = 'image/')`
+        // ILIKE as SQLite's LIKE: ASCII case folded (no other letter
+        // folds to these).
+        : sql`(m.text ILIKE '%http://%' OR m.text ILIKE '%https://%')`,
+    );
+  }
+  return tests.reduce((all, test) => sql`${all} AND ${test}`, sql`true`);
+}
+
 /** Search pages over the store's pool; what it learns of words, kept. */
 export class PostgresSearch {
   #wordShares = new WordShares();
@@ -161,11 +192,15 @@ export class PostgresSearch {
         AND m.ts >= ${conversations.since})`;
     const read: SearchRead = {
       sql,
-      scope: sql`NOT m.deleted AND (${rooms} OR ${own})`,
+      scope: sql`NOT m.deleted AND (${rooms} OR ${own}) AND ${
+        filtersOf(sql, query)
+      }`,
       below: query.before === undefined ? sql`true` : sql`id < ${query.before}`,
+      above: query.after === undefined ? sql`true` : sql`id >= ${query.after}`,
       limit: Math.min(query.limit, SEARCH_MAX_LIMIT + 1),
       budget: query.budget ?? SEARCH_BUDGET,
     };
+    if (query.words.length === 0) return await searchWindows(read, []);
     const last = query.words[query.words.length - 1];
     const prefix = [...last].length > 1;
     const entries = await this.#wordShares.entries(sql, query.words, prefix);

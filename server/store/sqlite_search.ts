@@ -82,6 +82,42 @@ function recordsOf(rows: SearchRow[]): SearchPage {
   };
 }
 
+// What a row read by a search without words weighs against the budget,
+// in list entries: the rows are read in rowid order, next to each other,
+// 1 µs or so each with their scope and filters checked.
+const LIST_ROW_COST = 4;
+
+// The SQL of a search's filters (SearchQuery's from, has, after), ANDed
+// onto what a page keeps, and its parameters in order. The same tests as
+// postgres_search.ts' filtersOf, so both stores find the same messages.
+function filtersOf(
+  query: SearchQuery,
+): { sql: string; params: (string | number)[] } {
+  const sql: string[] = [];
+  const params: (string | number)[] = [];
+  if (query.after !== undefined) {
+    sql.push("m.id >= ?");
+    params.push(query.after);
+  }
+  if (query.from !== undefined) {
+    sql.push("m.user_key = ? AND m.ts >= ?");
+    params.push(query.from.userKey, query.from.since);
+  }
+  for (const has of new Set(query.has)) {
+    sql.push(
+      has === "file"
+        ? "m.attachments IS NOT NULL AND m.attachments <> '[]'"
+        : has === "image"
+        ? `EXISTS (SELECT 1 FROM json_each(m.attachments)
+             WHERE substr(json_extract(value, '$.type'), 1, 6) = 'image/')`
+        // LIKE folds ASCII case only: ILIKE's test on PostgreSQL, for
+        // these letters.
+        : "(m.text LIKE '%http://%' OR m.text LIKE '%https://%')",
+    );
+  }
+  return { sql: sql.map((test) => `AND ${test}`).join(" "), params };
+}
+
 // Past this many words with the searched prefix, FTS5 merges their lists
 // itself (ORing a few hundred costs as much).
 const MAX_PREFIX_WORDS = 64;
@@ -157,38 +193,51 @@ export class SqliteSearch {
         conversations.since,
       );
     }
-    if (where.length === 0 || query.words.length === 0) return NO_RESULTS;
+    if (where.length === 0) return NO_RESULTS;
     let before = "";
     if (query.before !== undefined) {
       before = "AND m.id < ?";
       params.push(query.before);
     }
-    const terms = this.#ftsTerms(query.words);
+    const filters = filtersOf(query);
+    params.push(...filters.params);
+    const terms = query.words.length === 0 ? [] : this.#ftsTerms(query.words);
     if (terms === null) return NO_RESULTS;
     // Rowids grow in the order ids were made: the index is read from the
-    // message before the cursor down to the oldest.
+    // message before the cursor down to the oldest (or the first of the
+    // day `after` names).
     const [top, bottom] = this.#arrays(
-      query.before === undefined
-        ? `SELECT (SELECT max(rowid) FROM messages),
-             (SELECT min(rowid) FROM messages)`
-        : `SELECT (SELECT rowid FROM messages WHERE id < ?
-             ORDER BY id DESC LIMIT 1), (SELECT min(rowid) FROM messages)`,
+      `SELECT ${
+        query.before === undefined
+          ? "(SELECT max(rowid) FROM messages)"
+          : "(SELECT rowid FROM messages WHERE id < ? ORDER BY id DESC LIMIT 1)"
+      }, ${
+        query.after === undefined
+          ? "(SELECT min(rowid) FROM messages)"
+          : "(SELECT rowid FROM messages WHERE id >= ? ORDER BY id LIMIT 1)"
+      }`,
     ).get(
       ...(query.before === undefined ? [] : [query.before]),
+      ...(query.after === undefined ? [] : [query.after]),
     ) as unknown as [
       number | null,
       number | null,
     ];
-    if (top === null || bottom === null) return NO_RESULTS;
+    if (top === null || bottom === null || top < bottom) return NO_RESULTS;
     const limit = Math.min(query.limit, SEARCH_MAX_LIMIT + 1);
+    const kept = `m.deleted = 0 AND (${
+      where.join(" OR ")
+    }) ${before} ${filters.sql}`;
+    const budget = query.budget ?? SEARCH_BUDGET;
+    if (terms.length === 0) {
+      return this.#listPage(kept, params, { top, bottom, limit, budget });
+    }
     const order = this.#searchOrder(terms);
-    const kept = `m.deleted = 0 AND (${where.join(" OR ")}) ${before}`;
     // Each word's share of the messages (#share, kept a minute): a word
     // in no message ends the search at once, no window holding it.
     const shares = terms.map((term) => this.#share(term, top));
     if (shares.includes(0)) return NO_RESULTS;
     const walked = order.walked.map((i) => shares[i]);
-    const budget = query.budget ?? SEARCH_BUDGET;
     // Entries of the walked lists a rowid of the index holds, guessed
     // (FTS5 tells no count cheaper than reading them).
     const density = walked.reduce((sum, share) => sum + share, 0);
@@ -342,6 +391,35 @@ export class SqliteSearch {
       );
       hi = lo - 1;
     }
+  }
+
+  // A page of a search without words: the messages below `top`, newest
+  // first, that pass the scope and the filters, at most the budget's worth
+  // of rows read (LIST_ROW_COST each), then `next` where the window ended
+  // (the start of its oldest row's millisecond, as #searchBoundary).
+  #listPage(
+    kept: string,
+    params: (string | number)[],
+    { top, bottom, limit, budget }: {
+      top: number;
+      bottom: number;
+      limit: number;
+      budget: number;
+    },
+  ): SearchPage {
+    const span = Math.max(1, Math.floor(budget / LIST_ROW_COST));
+    let lo = Math.max(bottom, top - span + 1);
+    let next: string | undefined;
+    if (lo > bottom) ({ lo, next } = this.#searchBoundary(lo));
+    const rows = this.#q(
+      `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+       FROM ${MESSAGES}
+       WHERE m.rowid BETWEEN ? AND ? AND ${kept}
+       ORDER BY m.rowid DESC LIMIT ?`,
+    ).all(lo, top, ...params, limit) as unknown as SearchRow[];
+    return rows.length >= limit || next === undefined || lo <= bottom
+      ? recordsOf(rows)
+      : { ...recordsOf(rows), next };
   }
 
   // How many of a term's list's entries between rowids `lo` and `hi` (at
