@@ -17,6 +17,7 @@ import {
   withClients,
 } from "./harness.ts";
 import { bothStores } from "./both_stores.ts";
+import { PNG, uploaded } from "./file_helpers.ts";
 
 interface Result {
   id: string;
@@ -490,6 +491,161 @@ stores.clients(
       message:
         "Invalid field 'around_seq': around_seq cannot be combined with before_seq or after_seq.",
     });
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
+  "search: from, has, after and until filter what the words find, and list what they keep without words, newest first",
+  async (pool, server) => {
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const photo = await uploaded(
+      server,
+      `chat_session=${alice.token}`,
+      new File([PNG], "dot.png", { type: "image/png" }),
+    );
+    await say(alice, "first words");
+    await say(bob, "bob's words, https://example.com");
+    await alice.ok("send_message", {
+      text: "a photo",
+      attachments: [{ url: photo.url }],
+    });
+    await whisper(alice, "bob", "see HTTP://example.org");
+    await say(alice, "last words");
+    assert.deepEqual(await texts(bob, "", { from: "alice" }), [
+      "last words",
+      "see HTTP://example.org",
+      "a photo",
+      "first words",
+    ]);
+    assert.deepEqual(await texts(bob, "words", { from: "ALICE" }), [
+      "last words",
+      "first words",
+    ]);
+    assert.deepEqual(await texts(bob, "", { has: ["link"] }), [
+      "see HTTP://example.org",
+      "bob's words, https://example.com",
+    ]);
+    assert.deepEqual(await texts(bob, "", { has: ["file"] }), ["a photo"]);
+    assert.deepEqual(await texts(bob, "", { has: ["image", "file"] }), [
+      "a photo",
+    ]);
+    assert.deepEqual(
+      await texts(bob, "", { from: "alice", has: ["link"], with: "alice" }),
+      ["see HTTP://example.org"],
+    );
+    // Days in UTC, both ends kept: every message was stored today.
+    const today = new Date().toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString()
+      .slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString()
+      .slice(0, 10);
+    assert.deepEqual(
+      await texts(bob, "words", { after: today, until: today }),
+      ["last words", "bob's words, https://example.com", "first words"],
+    );
+    assert.deepEqual(await texts(bob, "words", { until: yesterday }), []);
+    assert.deepEqual(await texts(bob, "words", { after: tomorrow }), []);
+    assert.deepEqual(
+      await texts(bob, "", { after: tomorrow, until: yesterday }),
+      [],
+    );
+    // Pages as a search by words pages: `next` is the last result's id.
+    const first = await search(bob, { query: "", from: "alice", limit: 3 });
+    assert.equal(first.results.length, 3);
+    assert.equal(first.next, first.results[2].id);
+    const second = await search(bob, {
+      query: "",
+      from: "alice",
+      limit: 3,
+      before: first.next,
+    });
+    assert.deepEqual(second.results.map((r) => r.text), ["first words"]);
+    assert.equal(second.next, undefined);
+    // The query may be left out with a filter, and holds words still.
+    assert.deepEqual(
+      (await search(bob, { from: "bob" })).results.map((r) => r.text),
+      ["bob's words, https://example.com"],
+    );
+    assert.deepEqual(await texts(bob, "?!", { from: "bob" }), [
+      "bob's words, https://example.com",
+    ]);
+    // Over HTTP, with `has` as one comma-separated list.
+    const bearer = { authorization: `Bearer ${alice.token}` };
+    const http = await httpSearch(
+      server,
+      { from: "alice", has: "link,file" },
+      bearer,
+    );
+    assert.equal(http.status, 200);
+    assert.deepEqual(http.body, { results: [] });
+    const links = await httpSearch(server, { has: "link", q: "" }, bearer);
+    assert.deepEqual(
+      (links.body.results as Result[]).map((r) => r.text),
+      ["see HTTP://example.org", "bob's words, https://example.com"],
+    );
+    const bad = await httpSearch(server, { has: "link,gif" }, bearer);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, "invalid_message");
+    const badDay = await httpSearch(server, { until: "2026-02-30" }, bearer);
+    assert.equal(badDay.status, 400);
+    assert.deepEqual(badDay.body, {
+      error: "invalid_message",
+      message: "Invalid field 'until': no such date.",
+    });
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
+  "search: a filter alone is enough, and a bad day, has or from is invalid_message",
+  async (pool) => {
+    const bob = await pool.guest("bob");
+    for (
+      const data of [
+        { query: "" },
+        {},
+        { query: "  ", has: [] },
+        { query: "x", after: "2026-1-01" },
+        { query: "x", after: "2026-13-01" },
+        { query: "x", until: "2026-02-29" },
+        { query: "x", until: "20260101" },
+        { query: "x", until: 20260101 },
+        { query: "x", has: ["gif"] },
+        { query: "x", has: "file" },
+        { query: "x", from: "" },
+      ]
+    ) {
+      await expectError(bob, "search", data, "invalid_message");
+    }
+    assert.deepEqual(await texts(bob, "", { until: "2024-02-29" }), []);
+    assert.deepEqual(await texts(bob, "", { has: ["file"] }), []);
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
+  "search: from lists what the name's account wrote since it was made, not what a guest wrote under the name before",
+  async (pool) => {
+    const reader = await pool.guest("reader");
+    const guest = await pool.guest("carol");
+    await say(guest, "a guest's words");
+    await guest.close();
+    const carol = await pool.register("carol");
+    await say(carol, "the account's words");
+    assert.deepEqual(await texts(reader, "", { from: "carol" }), [
+      "the account's words",
+    ]);
+    assert.deepEqual(await texts(reader, "words", { from: "carol" }), [
+      "the account's words",
+    ]);
+    // A name without an account: every message under it.
+    assert.deepEqual(await texts(carol, "", { from: "reader" }), []);
+    await say(reader, "the reader's words");
+    assert.deepEqual(await texts(carol, "", { from: "reader" }), [
+      "the reader's words",
+    ]);
   },
   { rateLimits: NO_RATE_LIMITS },
 );

@@ -508,7 +508,7 @@ export const searchData = z.object({
   room: name.optional(),
   with: name.optional(),
   /** Only what this name's holder wrote (as `with`, since its account). */
-  from: name.optional(),
+  from: lookup(1, 4096).optional(),
   /** Only messages holding each of these. */
   has: z.array(z.enum(SEARCH_HAS)).max(SEARCH_HAS.length).optional(),
   /** Only messages stored on or after this day (UTC). */
