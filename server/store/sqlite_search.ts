@@ -411,9 +411,12 @@ export class SqliteSearch {
     let lo = Math.max(bottom, top - span + 1);
     let next: string | undefined;
     if (lo > bottom) ({ lo, next } = this.#searchBoundary(lo));
+    // NOT INDEXED: with one room in the scope (and statistics), SQLite
+    // chose the room's index, walking all its messages and sorting them
+    // (the window's rowids bound nothing then).
     const rows = this.#q(
       `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-       FROM ${MESSAGES}
+       FROM messages m NOT INDEXED LEFT JOIN messages r ON r.id = m.reply_to
        WHERE m.rowid BETWEEN ? AND ? AND ${kept}
        ORDER BY m.rowid DESC LIMIT ?`,
     ).all(lo, top, ...params, limit) as unknown as SearchRow[];
