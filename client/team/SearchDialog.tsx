@@ -18,6 +18,7 @@ import { type AppState, roomTitle } from "../state.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, resultPlace, search } from "./api.ts";
 import { highlight } from "./highlight.ts";
+import { asksAnything, parseSearch } from "./search_query.ts";
 
 /** Quiet time after the last keystroke before searching, in ms. */
 const TYPE_PAUSE_MS = 250;
@@ -60,9 +61,9 @@ export function SearchDialog(): JSX.Element {
 
   /** Searches `text` afresh, or the next page of the last search. */
   async function run(text: string, more = false): Promise<void> {
-    const words = text.trim();
+    const ask = parseSearch(text.trim());
     const mine = ++generation.current;
-    if (words === "") {
+    if (!asksAnything(ask)) {
       asked.value = "";
       results.value = [];
       next.value = undefined;
@@ -73,7 +74,7 @@ export function SearchDialog(): JSX.Element {
     let found = more ? results.value : [];
     let cursor = more ? next.value : undefined;
     for (let asked = 0; asked < SHORT_PAGES; asked++) {
-      const page = await search(services, words, cursor);
+      const page = await search(services, ask, cursor);
       // A newer search started meanwhile: its answer is the one to show.
       if (mine !== generation.current) return;
       if (!page.ok) {
@@ -87,7 +88,7 @@ export function SearchDialog(): JSX.Element {
     }
     busy.value = false;
     error.value = null;
-    asked.value = words;
+    asked.value = text.trim();
     results.value = found;
     next.value = cursor;
   }
@@ -153,6 +154,11 @@ export function SearchDialog(): JSX.Element {
       >
         {status}
       </p>
+      {asked.value === "" && !busy.value && !error.value && (
+        <p class="search-tips" data-testid="search-tips">
+          {t("search.modifiers")}
+        </p>
+      )}
       {count > 0 && (
         <ul class="search-results" data-testid="search-results">
           {results.value.map((result) => (
@@ -171,7 +177,10 @@ export function SearchDialog(): JSX.Element {
                   <time dateTime={result.ts}>{formatDateTime(result.ts)}</time>
                 </span>
                 <span class="result-text">
-                  {highlight(plainText(result.text), asked.value).map((s, i) =>
+                  {highlight(
+                    plainText(result.text),
+                    parseSearch(asked.value).query,
+                  ).map((s, i) =>
                     s.hit ? <mark key={i}>{s.text}</mark> : s.text
                   )}
                 </span>

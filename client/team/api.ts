@@ -3,6 +3,7 @@
  * message into view, loading it first when its log does not hold it.
  */
 
+import type { SearchAsk } from "./search_query.ts";
 import type {
   ChatMessage,
   PrivateMessage,
@@ -61,14 +62,17 @@ export function resultPlace(result: SearchResult): Place {
   return "with" in result ? { with: result.with } : { room: result.room };
 }
 
-/** One page of search results, newest first; `before` is the last page's `next`. */
+/**
+ * One page of search results, newest first, for the words and filters of
+ * `ask` (search_query.ts); `before` is the last page's `next`.
+ */
 export async function search(
   services: AppServices,
-  query: string,
+  ask: SearchAsk,
   before?: string,
 ): Promise<Result<{ results: SearchResult[]; next?: string }>> {
   return await services.connection.request("search", {
-    query,
+    ...ask,
     limit: SEARCH_PAGE,
     ...(before === undefined ? {} : { before }),
   });

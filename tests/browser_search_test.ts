@@ -1,0 +1,95 @@
+/**
+ * The search dialog's modifiers in a real browser (client/team/
+ * search_query.ts): `from:@name`, `has:link`, `in:#room` and the days,
+ * Slack's way, with the hint in English and in French.
+ */
+import assert from "node:assert/strict";
+import {
+  browserTest,
+  confirmedFrom,
+  openPage,
+  register,
+  send,
+} from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
+
+browserTest(
+  "web client search box reads from:, has:, in: and the days as filters, its hint in English and in French",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      await bob.ok("send_message", {
+        text: "deploy done, see https://example.com",
+      });
+      await bob.ok("send_message", { text: "deploy later" });
+      await bob.ok("create_room", { room: "dev" });
+      await bob.ok("send_message", { text: "deploy in dev" });
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await send(page, "my own deploy");
+      await confirmedFrom(page, "alice", "my own deploy").waitFor();
+      await page.getByTestId("search-open").click();
+      const dialog = page.getByTestId("search-dialog");
+      await dialog.getByTestId("search-tips").filter({ hasText: "from:@name" })
+        .waitFor();
+      const texts = async (query: string, count: number) => {
+        await dialog.getByTestId("search-input").fill(query);
+        await dialog.getByTestId("search-status").filter({
+          hasText: count === 1 ? "1 result" : `${count} results`,
+        }).waitFor();
+        return (await dialog.getByTestId("search-result").locator(
+          ".result-text",
+        ).allTextContents());
+      };
+      assert.deepEqual(await texts("from:@bob has:link", 1), [
+        "deploy done, see https://example.com",
+      ]);
+      assert.deepEqual(await texts("deploy from:bob", 3), [
+        "deploy in dev",
+        "deploy later",
+        "deploy done, see https://example.com",
+      ]);
+      assert.deepEqual(await texts("dep from:@bob in:#general", 2), [
+        "deploy later",
+        "deploy done, see https://example.com",
+      ]);
+      // The words alone are marked, not the modifiers.
+      await dialog.locator("mark").filter({ hasText: "deploy" }).first()
+        .waitFor();
+      const today = new Date().toISOString().slice(0, 10);
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString()
+        .slice(0, 10);
+      assert.deepEqual(await texts(`from:alice on:${today}`, 1), [
+        "my own deploy",
+      ]);
+      assert.deepEqual(
+        await texts(`deploy in:#general after:${yesterday}`, 3),
+        [
+          "my own deploy",
+          "deploy later",
+          "deploy done, see https://example.com",
+        ],
+      );
+      await dialog.getByTestId("search-input").fill(
+        `deploy before:${yesterday}`,
+      );
+      await dialog.getByTestId("search-status").filter({
+        hasText: "No message found.",
+      }).waitFor();
+
+      const french = await openPage(browser, server, { locale: "fr-FR" });
+      await register(french, "chloe");
+      await french.getByTestId("search-open").click();
+      const dialogue = french.getByTestId("search-dialog");
+      await dialogue.getByTestId("search-tips").filter({
+        hasText: "Affinez avec from:@nom, in:#salon",
+      }).waitFor();
+      await dialogue.getByTestId("search-input").fill("from:@bob has:link");
+      await dialogue.getByTestId("search-status").filter({
+        hasText: "1 résultat",
+      }).waitFor();
+    } finally {
+      await bob.close();
+    }
+  },
+);

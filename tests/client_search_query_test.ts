@@ -1,0 +1,62 @@
+/**
+ * The search box's modifiers (client/team/search_query.ts): Slack's
+ * `from:`, `in:`, `has:`, `after:`, `before:` and `on:` read into the
+ * `search` action's fields, the rest left as words.
+ */
+import assert from "node:assert/strict";
+import { asksAnything, parseSearch } from "../client/team/search_query.ts";
+
+Deno.test("search box: modifiers become filters and the rest stays words, in order", () => {
+  assert.deepEqual(
+    parseSearch(
+      "deploy from:@alice in:#general has:file after:2026-01-01 before:2026-02-01 notes",
+    ),
+    {
+      query: "deploy notes",
+      from: "alice",
+      room: "general",
+      has: ["file"],
+      after: "2026-01-02",
+      until: "2026-01-31",
+    },
+  );
+  assert.deepEqual(parseSearch("from:bob in:@carol HAS:LINK has:image"), {
+    query: "",
+    from: "bob",
+    with: "carol",
+    has: ["link", "image"],
+  });
+  assert.deepEqual(parseSearch("on:2024-02-29"), {
+    query: "",
+    after: "2024-02-29",
+    until: "2024-02-29",
+  });
+  // Across a month and a year's end.
+  assert.deepEqual(parseSearch("after:2025-12-31 before:2026-03-01"), {
+    query: "",
+    after: "2026-01-01",
+    until: "2026-02-28",
+  });
+});
+
+Deno.test("search box: a modifier with a value it cannot take stays words", () => {
+  for (
+    const text of [
+      "has:gif",
+      "after:monday",
+      "on:2026-02-30",
+      "before:2026-1-1",
+      "from:@",
+      "in:#",
+      "in:@",
+      "to:alice",
+    ]
+  ) {
+    const ask = parseSearch(text);
+    assert.deepEqual(ask, { query: text }, text);
+  }
+  assert.equal(asksAnything(parseSearch("  ")), false);
+  assert.equal(asksAnything(parseSearch("in:#general")), false);
+  assert.equal(asksAnything(parseSearch("from:alice")), true);
+  assert.equal(asksAnything(parseSearch("word")), true);
+});
