@@ -77,6 +77,35 @@ browserTest(
         hasText: "No message found.",
       }).waitFor();
 
+      // `from:@` offers people, `in:#` rooms; Tab or a click puts the name
+      // in, and the search runs.
+      const input = dialog.getByTestId("search-input");
+      await input.fill("");
+      await input.pressSequentially("deploy from:@bo");
+      const option = dialog.getByTestId("mention-option");
+      await option.filter({ hasText: "bob" }).waitFor();
+      await input.press("Tab");
+      assert.equal(await input.inputValue(), "deploy from:@bob ");
+      await input.pressSequentially("in:#de");
+      await dialog.getByTestId("mention-picker").and(
+        dialog.locator('[data-kind="room"]'),
+      ).waitFor();
+      await option.filter({ hasText: "dev" }).click();
+      assert.equal(await input.inputValue(), "deploy from:@bob in:#dev ");
+      await dialog.getByTestId("search-status").filter({ hasText: "1 result" })
+        .waitFor();
+      assert.deepEqual(
+        await dialog.getByTestId("search-result").locator(".result-text")
+          .allTextContents(),
+        ["deploy in dev"],
+      );
+      // A `#` among the words is a word: nothing offered.
+      await input.pressSequentially("#zz");
+      await dialog.getByTestId("search-status").filter({
+        hasText: "No message found.",
+      }).waitFor();
+      assert.equal(await option.count(), 0);
+
       const french = await openPage(browser, server, { locale: "fr-FR" });
       await register(french, "chloe");
       await french.getByTestId("search-open").click();

@@ -4,7 +4,11 @@
  * `search` action's fields, the rest left as words.
  */
 import assert from "node:assert/strict";
-import { asksAnything, parseSearch } from "../client/team/search_query.ts";
+import {
+  asksAnything,
+  modifierCompletion,
+  parseSearch,
+} from "../client/team/search_query.ts";
 
 Deno.test("search box: modifiers become filters and the rest stays words, in order", () => {
   assert.deepEqual(
@@ -59,4 +63,22 @@ Deno.test("search box: a modifier with a value it cannot take stays words", () =
   assert.equal(asksAnything(parseSearch("in:#general")), false);
   assert.equal(asksAnything(parseSearch("from:alice")), true);
   assert.equal(asksAnything(parseSearch("word")), true);
+});
+
+Deno.test("search box: a name is completed after from:@, in:@ and in:#, nowhere else", () => {
+  const at = (text: string) => modifierCompletion(text, text.length);
+  assert.deepEqual(at("deploy from:@al"), {
+    kind: "mention",
+    start: 12,
+    query: "al",
+  });
+  assert.deepEqual(at("in:@"), { kind: "mention", start: 3, query: "" });
+  assert.deepEqual(at("x IN:#gen"), { kind: "room", start: 5, query: "gen" });
+  assert.equal(at("@al"), null);
+  assert.equal(at("#gen"), null);
+  assert.equal(at("from:#gen"), null);
+  assert.equal(at("xfrom:@al"), null);
+  assert.equal(at("has:@al"), null);
+  // The caret decides: a modifier before it is done.
+  assert.equal(modifierCompletion("from:@al words", 14), null);
 });

@@ -11,6 +11,14 @@ import { useEffect, useRef } from "preact/hooks";
 import type { SearchResult } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { Dialog } from "../components/Dialog.tsx";
+import {
+  COMPLETION_LIST_ID,
+  CompletionList,
+  type CompletionOption,
+  completionOptionId,
+} from "../components/CompletionList.tsx";
+import { completeWith, SIGNS } from "../completion.ts";
+import { mentionCandidates } from "../mention_query.ts";
 import { formatDateTime, senderLabel } from "../format.ts";
 import { plainText } from "../markup.ts";
 import { t } from "../i18n.ts";
@@ -18,7 +26,11 @@ import { type AppState, roomTitle } from "../state.ts";
 import * as teamActions from "./actions.ts";
 import { jumpTo, resultPlace, search } from "./api.ts";
 import { highlight } from "./highlight.ts";
-import { asksAnything, parseSearch } from "./search_query.ts";
+import {
+  asksAnything,
+  modifierCompletion,
+  parseSearch,
+} from "./search_query.ts";
 
 /** Quiet time after the last keystroke before searching, in ms. */
 const TYPE_PAUSE_MS = 250;
@@ -51,6 +63,11 @@ export function SearchDialog(): JSX.Element {
   const error = useSignal<string | null>(null);
   const generation = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const box = useRef<HTMLInputElement>(null);
+  // The caret, and the name chosen in the list of `from:@`, `in:@` or
+  // `in:#` being typed there.
+  const caret = useSignal(query.value.length);
+  const picked = useSignal(0);
   useEffect(() => {
     // Opened by `/search words`: search them at once.
     if (query.value.trim() !== "") void run(query.value);
@@ -95,8 +112,51 @@ export function SearchDialog(): JSX.Element {
 
   function onInput(value: string): void {
     query.value = value;
+    caret.value = box.current?.selectionStart ?? value.length;
+    picked.value = 0;
     if (timer.current !== null) clearTimeout(timer.current);
     timer.current = setTimeout(() => void run(value), TYPE_PAUSE_MS);
+  }
+
+  // The people (the room's online members, the conversations', oneself)
+  // or the rooms a modifier being typed may name, best first.
+  const typed = modifierCompletion(query.value, caret.value);
+  const options: CompletionOption[] = typed === null ? [] : mentionCandidates(
+    typed.kind === "room" ? state.rooms.value.map((room) => room.name) : [
+      ...(state.username.value === null ? [] : [state.username.value]),
+      ...state.members.value,
+      ...Object.values(state.conversations.value).map((c) => c.name),
+    ],
+    typed.query,
+  ).map((name) => ({ name }));
+  const active = Math.min(picked.value, options.length - 1);
+
+  function pick(index: number): void {
+    if (typed === null) return;
+    const done = completeWith(
+      query.value,
+      typed,
+      SIGNS[typed.kind] + options[index].name,
+    );
+    if (box.current) {
+      // Set now, so that the caret lands after the name.
+      box.current.value = done.text;
+      box.current.setSelectionRange(done.caret, done.caret);
+      box.current.focus();
+    }
+    onInput(done.text);
+    caret.value = done.caret;
+  }
+
+  // Arrows choose in the list, Tab or Enter puts the name in.
+  function onKeyDown(event: KeyboardEvent): void {
+    if (options.length === 0 || event.isComposing) return;
+    const n = options.length;
+    if (event.key === "ArrowDown") picked.value = (active + 1) % n;
+    else if (event.key === "ArrowUp") picked.value = (active - 1 + n) % n;
+    else if (event.key === "Tab" || event.key === "Enter") pick(active);
+    else return;
+    event.preventDefault();
   }
 
   function open(result: SearchResult): void {
@@ -144,8 +204,29 @@ export function SearchDialog(): JSX.Element {
           placeholder={t("search.placeholder")}
           value={query.value}
           maxLength={500}
+          ref={box}
+          aria-autocomplete="list"
+          aria-controls={options.length > 0 ? COMPLETION_LIST_ID : undefined}
+          aria-activedescendant={options.length > 0
+            ? completionOptionId(active)
+            : undefined}
           onInput={(e) => onInput(e.currentTarget.value)}
+          onKeyDown={onKeyDown}
+          onKeyUp={(e) => {
+            caret.value = e.currentTarget.selectionStart ?? 0;
+          }}
+          onClick={(e) => {
+            caret.value = e.currentTarget.selectionStart ?? 0;
+          }}
         />
+        {typed !== null && options.length > 0 && (
+          <CompletionList
+            kind={typed.kind}
+            options={options}
+            active={active}
+            onPick={pick}
+          />
+        )}
       </form>
       <p
         class={`search-status${error.value ? " field-error" : ""}`}

@@ -14,6 +14,8 @@
  * `on:2026-02-30`) stays words, as Slack leaves it.
  */
 
+import { type Completion, completionAt } from "../completion.ts";
+
 /** The `search` fields the box's text asks for (no `before` or `limit`). */
 export interface SearchAsk {
   /** The words, modifiers taken out, as typed (spaces between them). */
@@ -103,4 +105,24 @@ export function asksAnything(ask: SearchAsk): boolean {
   return ask.query.trim() !== "" || ask.from !== undefined ||
     ask.has !== undefined || ask.after !== undefined ||
     ask.until !== undefined;
+}
+
+/**
+ * The name being typed at `caret` after `from:@` or `in:@` (a person) or
+ * `in:#` (a room), for the box's completion (client/completion.ts);
+ * null elsewhere: an `@` or `#` among the words is a word.
+ */
+export function modifierCompletion(
+  text: string,
+  caret: number,
+): Completion | null {
+  const typed = completionAt(text, caret);
+  if (typed === null || typed.kind === "emoji") return null;
+  const before = text.slice(0, typed.start).toLowerCase();
+  const at = before.length;
+  const modifier = /(^|\s)(from|in):$/.exec(before);
+  if (modifier === null || modifier.index + modifier[0].length !== at) {
+    return null;
+  }
+  return typed.kind === "room" && modifier[2] === "from" ? null : typed;
 }
