@@ -487,12 +487,11 @@ export const listConversationsData = z.object({
 /** `ignore_user` and `unignore_user` data: the account, by name. */
 export const userData = z.object({ user: name });
 
-/** `search` data (and `GET /api/search`, its query read as this). */
 /** What a search's `has` asks a message to hold. */
 export const SEARCH_HAS = ["file", "image", "link"] as const;
 
 /** A day in UTC, `YYYY-MM-DD`, of the calendar (a search's `after`, `until`). */
-export const searchDay = z.string()
+const searchDay = z.string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD")
   .refine(
     (day) => {
@@ -502,6 +501,7 @@ export const searchDay = z.string()
     "no such date",
   );
 
+/** `search` data (and `GET /api/search`, its query read as this). */
 export const searchData = z.object({
   /** Words; may be empty when a filter (from, has, after, until) is given. */
   query: noNul(8192).optional(),
