@@ -824,7 +824,8 @@ const EN = {
   "cmd.create": "Create a room and move into it.",
   "cmd.leave": "Go back to #general.",
   "cmd.rooms": "List the rooms and how many people are in each.",
-  "cmd.search": "Search the messages you may read (also Ctrl+Shift+F).",
+  "cmd.search":
+    "Search the messages you may read, narrowed with from:@name, in:#room, has:file or has:link, after:, before: or on: a date (also Ctrl+Shift+F).",
   "cmd.msg": "Send a private message.",
   "cmd.msg.nobody":
     "No one here is called {user}: the message was not sent. Check the name and send again.",
@@ -1703,7 +1704,7 @@ const FR: Record<MessageKey, string> = {
   "cmd.leave": "Revenir dans #general.",
   "cmd.rooms": "Lister les salons et combien de personnes sont dans chacun.",
   "cmd.search":
-    "Chercher dans les messages que vous pouvez lire (aussi Ctrl+Maj+F).",
+    "Chercher dans les messages que vous pouvez lire, affiné par from:@nom, in:#salon, has:file ou has:link, after:, before: ou on: une date (aussi Ctrl+Maj+F).",
   "cmd.msg": "Envoyer un message privé.",
   "cmd.msg.nobody":
     "Personne ne s'appelle {user} ici : le message n'a pas été envoyé. Vérifiez le nom et renvoyez-le.",
