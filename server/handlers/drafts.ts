@@ -4,7 +4,7 @@ import { setDraftData } from "../protocol/schemas.ts";
 import type { DraftEvent } from "../protocol/types.ts";
 import { type StoredDraft } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { nobodyCalled, ownPlace } from "./own_place.ts";
+import { keptPlace } from "./own_place.ts";
 
 /**
  * Drafts an account may keep at once. A person has a few; without a cap,
@@ -34,12 +34,12 @@ export async function setDraft(
   if (isFailure(data)) return data;
   const { node } = ctx;
   const member = ctx.client.member;
-  if (member.guest) {
-    return fail(
-      "forbidden",
-      "Guests keep their drafts in the browser: log in with an account.",
-    );
-  }
+  // An empty text clears the draft.
+  const place = await keptPlace(ctx, data, {
+    guests: "Guests keep their drafts in the browser: log in with an account.",
+    adds: data.text !== "",
+  });
+  if (isFailure(place)) return place;
   // Characters are code points, as a message's are.
   if (
     data.text.length > MAX_MESSAGE_LENGTH &&
@@ -49,13 +49,6 @@ export async function setDraft(
       "message_too_long",
       `A draft is at most ${MAX_MESSAGE_LENGTH} characters, as a message.`,
     );
-  }
-  const place = await ownPlace(ctx, data);
-  if (isFailure(place)) return place;
-  // Clearing a draft stays allowed: its account may have been deleted.
-  if (data.with !== undefined && data.text !== "") {
-    const nobody = await nobodyCalled(ctx, data.with);
-    if (nobody) return nobody;
   }
   const { stream, where } = place;
   const draft: StoredDraft = {

@@ -13,7 +13,7 @@ import { setNotifyLevelData } from "../protocol/schemas.ts";
 import type { NotifyLevelEvent } from "../protocol/types.ts";
 import { type StoredNotifyLevel } from "../store/mod.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { namedPlaces, nobodyCalled, ownPlace } from "./own_place.ts";
+import { keptPlace, namedPlaces } from "./own_place.ts";
 
 /**
  * Rows an account may keep (levels other than `mentions`): a person has a
@@ -38,15 +38,12 @@ export async function setNotifyLevel(
   if (isFailure(data)) return data;
   const { node } = ctx;
   const member = ctx.client.member;
-  if (member.guest) return fail("forbidden", GUESTS);
-  const place = await ownPlace(ctx, data);
+  // Setting one back to `mentions` deletes the row.
+  const place = await keptPlace(ctx, data, {
+    guests: GUESTS,
+    adds: data.level !== "mentions",
+  });
   if (isFailure(place)) return place;
-  // Setting one back to `mentions` stays allowed (it deletes the row): its
-  // account may have been deleted since.
-  if (data.with !== undefined && data.level !== "mentions") {
-    const nobody = await nobodyCalled(ctx, data.with);
-    if (nobody) return nobody;
-  }
   const { stream, where } = place;
   const setting: StoredNotifyLevel = {
     stream,

@@ -1,6 +1,6 @@
 import { belongsTo, findReadableRoom, readerOf } from "../access.ts";
 import type { ChatNode } from "../node.ts";
-import { fail, type Failure } from "../protocol/errors.ts";
+import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { conversationKey } from "../store/mod.ts";
 import type { MemberContext } from "./context.ts";
@@ -40,6 +40,41 @@ export async function ownPlace(
     return fail("room_not_found", `No room named '${data.room}'.`);
   }
   return { stream: key, where: { room: node.registry.roomName(key) } };
+}
+
+/** Options of {@link keptPlace}. */
+export interface KeptPlaceOptions {
+  /** The `forbidden` sentence for a guest: its choices stay in its browser. */
+  guests: string;
+  /**
+   * True when the write adds a row (a star, a level other than
+   * `mentions`, a draft with text): then a conversation's other side must
+   * be someone. Taking one away stays allowed, since that account may
+   * have been deleted since.
+   */
+  adds: boolean;
+}
+
+/**
+ * The place an account's write of its own choice names (`star`, `unstar`,
+ * `set_notify_level`, `set_draft`), checked as each of them checks it:
+ * `forbidden` for a guest, the place ({@link ownPlace}), and, for a write
+ * that adds a row in a conversation, `user_not_found` when nobody has that
+ * name ({@link nobodyCalled}).
+ */
+export async function keptPlace(
+  ctx: MemberContext,
+  data: { room?: string; with?: string },
+  options: KeptPlaceOptions,
+): Promise<OwnPlace | Failure> {
+  if (ctx.client.member.guest) return fail("forbidden", options.guests);
+  const place = await ownPlace(ctx, data);
+  if (isFailure(place)) return place;
+  if (options.adds && data.with !== undefined) {
+    const nobody = await nobodyCalled(ctx, data.with);
+    if (nobody) return nobody;
+  }
+  return place;
 }
 
 /**

@@ -8,7 +8,7 @@ import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { starData } from "../protocol/schemas.ts";
 import type { StarredEvent, StarredList } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { namedPlaces, nobodyCalled, ownPlace } from "./own_place.ts";
+import { keptPlace, namedPlaces } from "./own_place.ts";
 
 /**
  * Stars an account may keep: a person stars a handful; stars of
@@ -49,16 +49,10 @@ async function setStarred(
   if (isFailure(data)) return data;
   const { node } = ctx;
   const member = ctx.client.member;
-  if (member.guest) return fail("forbidden", GUESTS);
-  const place = await ownPlace(ctx, data);
+  const place = await keptPlace(ctx, data, { guests: GUESTS, adds: starred });
   if (isFailure(place)) return place;
   const { stream, where } = place;
   if (starred) {
-    // Unstarring stays allowed: that account may have been deleted since.
-    if (data.with !== undefined) {
-      const nobody = await nobodyCalled(ctx, data.with);
-      if (nobody) return nobody;
-    }
     const kept = await node.store.star(
       member.userKey,
       {
