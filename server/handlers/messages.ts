@@ -1,10 +1,4 @@
-import {
-  type MessageDraft,
-  RoomArchivedError,
-  RoomGoneError,
-  SenderBannedError,
-  SenderGoneError,
-} from "../store/mod.ts";
+import type { MessageDraft } from "../store/mod.ts";
 import { readRoomPage } from "../room_history.ts";
 import { groupMembers, namesSomeone } from "../group_mentions.ts";
 import {
@@ -33,8 +27,7 @@ import type {
 import { type MemberContext, parseData } from "./context.ts";
 import { afterReply } from "./threads.ts";
 import { notMembers } from "../outside_mentions.ts";
-import { archivedRefusal, roomArchived } from "./archive.ts";
-import { postingRefusal } from "./posting.ts";
+import { appendRefusal, postRefusal } from "./post_check.ts";
 import {
   banRefusal,
   findReadable,
@@ -78,13 +71,9 @@ export async function sendMessage(
     return isFailure(answer) ? answer : succeed({ message: ownPart(answer) });
   }
   if (isFailure(replyTo)) return replyTo;
-  const archived = archivedRefusal(node, roomKey);
-  if (archived) {
-    return await archivedRetry(ctx, roomKey, data.client_id) ?? archived;
-  }
-  const restricted = postingRefusal(node, member, roomKey);
-  if (restricted) {
-    return await archivedRetry(ctx, roomKey, data.client_id) ?? restricted;
+  const refused = postRefusal(node, member, roomKey);
+  if (refused) {
+    return await archivedRetry(ctx, roomKey, data.client_id) ?? refused;
   }
   const started = performance.now();
   const input: MessageDraft = {
@@ -119,16 +108,7 @@ export async function sendMessage(
   try {
     result = await appended;
   } catch (error) {
-    // The room was deleted, renamed or made again while the message
-    // waited for its commit: whatever the store's refusal said, the
-    // sender is told that, as refusedAppend tells a RoomGoneError.
-    if (node.registry.createdAtOf(roomKey) !== input.roomCreatedAt) {
-      return roomChanged();
-    }
-    // Archived on another node before its commit: the store refused it,
-    // which this node's flag may not have heard of yet.
-    if (error instanceof RoomArchivedError) return roomArchived(node, roomKey);
-    return refusedAppend(error);
+    return appendRefusal(node, input, error);
   }
   const { message, duplicate } = result;
   node.metrics.storeLatency.observe(performance.now() - started);
@@ -277,31 +257,6 @@ export async function overtaken(
     );
   }
   return fail("room_not_found", "You are no longer in that room.");
-}
-
-/**
- * The answer to an append the store refused: `banned` for a ban that came
- * into force while it waited for its commit (the store checks as it
- * inserts), `forbidden` for an account deleted meanwhile (its sockets are
- * being closed), `room_not_found` for a room deleted or renamed meanwhile
- * (its key is gone either way, as for a send after it); anything else is
- * the store's failure, thrown on (`internal`).
- */
-export function refusedAppend(error: unknown): Failure {
-  if (error instanceof SenderBannedError) return banRefusal(error.ban);
-  if (error instanceof SenderGoneError) {
-    return fail("forbidden", "Your account was deleted.");
-  }
-  if (error instanceof RoomGoneError) return roomChanged();
-  throw error;
-}
-
-// A send whose room went (deleted, renamed, made again) before its commit.
-function roomChanged(): Failure {
-  return fail(
-    "room_not_found",
-    "The room was deleted or renamed before your message was stored; if it was renamed, send it again to its new name.",
-  );
 }
 
 /**

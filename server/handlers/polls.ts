@@ -36,9 +36,9 @@ import type { ChatMessage } from "../protocol/types.ts";
 import { newPoll, type PollChange } from "../polls.ts";
 import type { PollResult } from "../store/mod.ts";
 import { archivedRefusal, storeRefusing } from "./archive.ts";
-import { postingRefusal } from "./posting.ts";
+import { appendRefusal, postRefusal } from "./post_check.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { messageNotFound, refusedAppend } from "./messages.ts";
+import { messageNotFound } from "./messages.ts";
 import { publishUpdate, readable } from "./message_updates.ts";
 import { RANK } from "./roles.ts";
 
@@ -65,30 +65,24 @@ export async function createPoll(
   const notFound = fail("room_not_found", `No room named '${data.room}'.`);
   const key = await findReadableRoom(node, readerOf(member), data.room);
   if (key === undefined || !node.registry.roomInfo(key)) return notFound;
-  const archived = archivedRefusal(node, key);
-  if (archived) return archived;
-  if (!await belongsTo(node, member.userKey, key)) {
-    return fail("forbidden", `Join ${data.room} to send a poll there.`);
-  }
-  // A poll is a post: an announcement room takes it from who may post.
-  const restricted = postingRefusal(node, member, key);
-  if (restricted) return restricted;
-  const roomCreatedAt = node.registry.createdAtOf(key);
+  // A poll is a post, to a room its author belongs to.
+  const refused = postRefusal(node, member, key, {
+    belongs: await belongsTo(node, member.userKey, key),
+  });
+  if (refused) return refused;
+  const post = {
+    roomKey: key,
+    userKey: member.userKey,
+    user: member.username,
+    sender: member.identity,
+    roomCreatedAt: node.registry.createdAtOf(key),
+    text: question,
+  };
   let appended;
   try {
-    appended = await node.store.appendMessage({
-      roomKey: key,
-      userKey: member.userKey,
-      user: member.username,
-      sender: member.identity,
-      roomCreatedAt,
-      text: question,
-    });
+    appended = await node.store.appendMessage(post);
   } catch (error) {
-    if (node.registry.createdAtOf(key) !== roomCreatedAt) return notFound;
-    const archivedNow = archivedRefusal(node, key);
-    if (archivedNow) return archivedNow;
-    return refusedAppend(error);
+    return appendRefusal(node, post, error);
   }
   node.metrics.messagesStored++;
   // Its poll in a second commit: the append's path (and PostgreSQL's

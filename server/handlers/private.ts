@@ -9,12 +9,8 @@ import type { Reader } from "../access.ts";
 import { conversationKey } from "../store/mod.ts";
 import { afterReply } from "./threads.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import {
-  messageContent,
-  overtaken,
-  refusedAppend,
-  replyTarget,
-} from "./messages.ts";
+import { messageContent, overtaken, replyTarget } from "./messages.ts";
+import { refusedAppend } from "./post_check.ts";
 import { previewAuthor } from "../link_previews/mod.ts";
 
 const WAITING_LIMITS = {
