@@ -15,6 +15,7 @@ import { Progress } from "../server/transfer/progress.ts";
 import { SqliteSource, SqliteTarget } from "../server/transfer/sqlite.ts";
 import { DiskFileContents } from "../server/file_contents/disk.ts";
 import type { Attachment } from "../server/protocol/types.ts";
+import type { StoredPoll } from "../server/polls.ts";
 import { call } from "./api_helpers.ts";
 import {
   fetchFile,
@@ -2106,6 +2107,73 @@ Deno.test("import: a poll comes back with its votes and its version, and a craft
     assert.notDeepEqual(cut, lines);
     const error = await importInto(`${work}/crafted.db`, cut);
     assert.match(String(error), /poll/);
+  } finally {
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("import: a crafted dump's poll that counts an account twice (twice in one option, or in two options of a poll of one choice) is refused at its line; in two options of a poll of several it comes in", async () => {
+  const server = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-poll-voters-" });
+  try {
+    const alice = await member(server, "alice");
+    const sent = (await alice.client.ok("create_poll", {
+      room: "general",
+      question: "Lunch?",
+      options: ["Pizza", "Sushi"],
+    })).message as Message;
+    await alice.client.ok("vote", { id: sent.id, options: [1] });
+    await alice.client.close();
+    await server.shutdown();
+    const lines = await exportLines(`${server.dir}/chat.db`);
+    const at = lines.findIndex((line) => line.includes('"poll":{'));
+    assert.ok(at > 0, "the poll's line");
+    // The dump with the poll's line changed: its line number is at + 1.
+    const crafted = (change: (poll: StoredPoll) => void) => {
+      const row = JSON.parse(lines[at]);
+      change(row.poll);
+      return lines.toSpliced(at, 1, JSON.stringify(row));
+    };
+    const alices = { key: "alice", name: "alice" };
+    const twice = await importInto(
+      `${work}/twice.db`,
+      crafted((poll) => poll.options[1].voters.push(alices)),
+    );
+    assert.match(
+      String(twice),
+      new RegExp(
+        `^ImportError: line ${at + 1}: bad message: ` +
+          "poll.options.1.voters.1: alice votes twice for one option",
+      ),
+    );
+    const both = await importInto(
+      `${work}/both.db`,
+      crafted((poll) => poll.options[0].voters.push(alices)),
+    );
+    assert.match(
+      String(both),
+      new RegExp(
+        `^ImportError: line ${at + 1}: bad message: ` +
+          "poll.options.1.voters.0: alice votes for two options of a poll of one choice",
+      ),
+    );
+    const several = `${work}/several.db`;
+    const allowed = crafted((poll) => {
+      poll.multiple = true;
+      poll.options[0].voters.push(alices);
+    });
+    assert.equal(await importInto(several, allowed), undefined);
+    const store = new SqliteStore(several, OPTIONS);
+    try {
+      const [after] = await store.history("general", { limit: 200 });
+      assert.deepEqual(
+        after.poll?.options.map((o) => o.voters),
+        [["alice"], ["alice"]],
+      );
+    } finally {
+      await store.close();
+    }
   } finally {
     await server.close();
     await Deno.remove(work, { recursive: true });

@@ -351,7 +351,10 @@ const PREVIEWS = z.array(
 /**
  * A message's poll as the stores keep it (server/polls.ts): served to
  * readers as it is, so held to what create_poll allows and to voters
- * named as reactions' users are (an account's key each, once an option).
+ * named as reactions' users are (an account's key each), with the votes
+ * `vote` makes: an account once an option, and in one option only unless
+ * the poll takes several. An account twice was counted twice, and its
+ * next vote took both away.
  */
 const POLL = z.object({
   question: noNul(MAX_POLL_QUESTION * 2),
@@ -365,7 +368,30 @@ const POLL = z.object({
   ).min(MIN_POLL_OPTIONS).max(MAX_POLL_OPTIONS),
   multiple: z.boolean(),
   closed: z.boolean(),
-}).strict();
+}).strict().superRefine((poll, context) => {
+  // Accounts that voted in an earlier option (all of them for a poll of
+  // one choice), and those in this one.
+  const earlier = new Set<string>();
+  poll.options.forEach((option, i) => {
+    const here = new Set<string>();
+    option.voters.forEach((voter, j) => {
+      const message = here.has(voter.key)
+        ? `${voter.key} votes twice for one option`
+        : !poll.multiple && earlier.has(voter.key)
+        ? `${voter.key} votes for two options of a poll of one choice`
+        : undefined;
+      if (message !== undefined) {
+        context.addIssue({
+          code: "custom",
+          message,
+          path: ["options", i, "voters", j],
+        });
+      }
+      here.add(voter.key);
+    });
+    for (const key of here) earlier.add(key);
+  });
+});
 
 /**
  * A message's reactions as the store sums up its reaction lines (each
