@@ -85,7 +85,7 @@ stores.clients(
 );
 
 stores.clients(
-  "list_saved pages by the id in next, and a page's limit counts the rows read",
+  "list_saved pages by the place in next (when the last row read was saved, and its id), or by a saved message's id, and a page's limit counts the rows read",
   async (pool) => {
     const ann = await pool.register("ann");
     const ids: string[] = [];
@@ -95,12 +95,18 @@ stores.clients(
       await ann.ok("save_message", { id: ids[i] });
     }
     const page1 = await ann.ok("list_saved", { limit: 2 });
-    const got = (page1.saved as Saved[]).map((s) => s.id);
+    const saved1 = page1.saved as Saved[];
+    const got = saved1.map((s) => s.id);
     assert.equal(got.length, 2);
-    assert.equal(page1.next, got[1]);
+    assert.equal(page1.next, `${Date.parse(saved1[1].saved_at)}.${got[1]}`);
     const page2 = await ann.ok("list_saved", { before: page1.next, limit: 3 });
     const rest = (page2.saved as Saved[]).map((s) => s.id);
-    assert.equal(page2.next, rest[2]);
+    assert.match(String(page2.next), new RegExp(`^\\d+\\.${rest[2]}$`));
+    // A bare id (a `next` of servers of before) names its saved row.
+    assert.deepEqual(
+      await ann.ok("list_saved", { before: got[1], limit: 3 }),
+      page2,
+    );
     assert.deepEqual([...got, ...rest].sort(), [...ids].sort());
     const page3 = await ann.ok("list_saved", { before: page2.next, limit: 3 });
     assert.deepEqual(page3.saved, []);
@@ -405,7 +411,7 @@ stores.clients(
       limit: 2,
     });
     assert.deepEqual(ids(second), [sent[0].id]);
-    // Met again, not last: forgotten.
+    // Forgotten as the first page met it, though it was that page's last.
     assert.deepEqual(ids(await ann.ok("list_saved", { limit: 5 })), [
       sent[2].id,
       sent[0].id,
@@ -414,6 +420,32 @@ stores.clients(
       ((await ann.ok("list_saved", { ids: true })).ids as string[]).sort(),
       [sent[2].id, sent[0].id].sort(),
     );
+  },
+);
+
+stores.clients(
+  "list_saved pages on past a page whose last saved message the account unsaved meanwhile, on this device or another: the next page starts below it",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    const sent: string[] = [];
+    for (const text of ["oldest", "older", "newer", "newest"]) {
+      const { message } = await ann.ok("send_message", { text });
+      sent.push((message as { id: string }).id);
+      await ann.ok("save_message", { id: sent.at(-1) });
+      // Saved in four milliseconds: saved_at orders the list.
+      await nextMillisecond();
+    }
+    const ids = (page: Record<string, unknown>) =>
+      (page.saved as Saved[]).map((s) => s.id);
+    const first = await ann.ok("list_saved", { limit: 2 });
+    assert.deepEqual(ids(first), [sent[3], sent[2]]);
+    await phone.ok("unsave_message", { id: sent[2] });
+    const second = await ann.ok("list_saved", {
+      before: first.next,
+      limit: 2,
+    });
+    assert.deepEqual(ids(second), [sent[1], sent[0]]);
   },
 );
 

@@ -24,6 +24,7 @@ import {
   saveMessageData,
 } from "../protocol/schemas.ts";
 import type { SavedEvent } from "../protocol/types.ts";
+import type { SavedRow } from "../store/mod.ts";
 import { aheadProblem, type MemberContext, parseData } from "./context.ts";
 import { readable } from "./message_updates.ts";
 import { messageNotFound } from "./messages.ts";
@@ -146,9 +147,9 @@ async function savedIds(ctx: MemberContext): Promise<string[]> {
  * are left out (their rows stay: a room joined again shows them); those
  * gone with their room, and those deleted that it may read, are forgotten
  * as they are met. `next`,
- * when the page was full, is the `before` of the next page: a page may
- * hold fewer than `limit` when some were left out. With `ids`, `{"ids"}`:
- * every id saved (savedIds).
+ * when the page was full, is the `before` of the next page (savedCursor):
+ * a page may hold fewer than `limit` when some were left out. With `ids`,
+ * `{"ids"}`: every id saved (savedIds).
  */
 export async function listSaved(
   ctx: MemberContext,
@@ -162,18 +163,17 @@ export async function listSaved(
   if (data.ids) return succeed({ ids: await savedIds(ctx) });
   const limit = data.limit ?? SAVED_DEFAULT_LIMIT;
   const rows = await node.store.listSaved(member.userKey, {
-    ...(data.before === undefined ? {} : { before: data.before }),
+    ...(data.before === undefined ? {} : savedPlace(data.before)),
     limit,
   });
   const reader = readerOf(member);
   const saved = [];
-  // The next page is read after the row of `next`: that row stays even
-  // when its message is gone, else the next page came back empty and
-  // ended the list. It is forgotten when met elsewhere in a page.
-  const next = rows.length === limit ? rows[rows.length - 1].id : null;
-  const forget = async (id: string) => {
-    if (id !== next) await node.store.unsaveMessage(member.userKey, id);
-  };
+  // The next page is read after the place `next` names, whether or not
+  // its row is still there then: unsaved by the account meanwhile, or
+  // forgotten here as its message is gone.
+  const next = rows.length === limit
+    ? savedCursor(rows[rows.length - 1])
+    : null;
   for (const row of rows) {
     const record = await node.store.findMessage(row.id);
     // Deleted (or gone with its room) is for good: its row would only
@@ -182,12 +182,12 @@ export async function listSaved(
     // it, by its ids, that someone deleted it after it left. A room gone
     // takes its rows: which rooms exist is no secret (create_room says).
     if (!record) {
-      await forget(row.id);
+      await node.store.unsaveMessage(member.userKey, row.id);
       continue;
     }
     if (!await mayReadRecord(node, reader, record)) continue;
     if (record.message.deleted) {
-      await forget(row.id);
+      await node.store.unsaveMessage(member.userKey, row.id);
       continue;
     }
     saved.push({
@@ -200,4 +200,29 @@ export async function listSaved(
     });
   }
   return succeed({ saved, next });
+}
+
+/**
+ * `next` of a page of saved messages: where its last row stands, when it
+ * was saved (ms) and its message's id, as `1733500000000.01J…`. The id
+ * alone (what `next` was before) named a row: once the account unsaved
+ * it, the next page was empty and ended the list.
+ */
+function savedCursor(row: SavedRow): string {
+  return `${row.savedAt}.${row.id}`;
+}
+
+/**
+ * The place a `before` names: a cursor (savedCursor), or a bare message id
+ * (a `next` of servers of before, or a saved item's id), which names its
+ * row while the message is saved. The ids the server makes (ULIDs) hold
+ * no dot.
+ */
+function savedPlace(
+  before: string,
+): { before: string; beforeSavedAt?: number } {
+  const cursor = /^(\d{1,15})\.(.+)$/.exec(before);
+  return cursor === null
+    ? { before }
+    : { before: cursor[2], beforeSavedAt: Number(cursor[1]) };
 }

@@ -1994,11 +1994,13 @@ export interface SavedStore {
   /**
    * Up to `limit` of an account's saved messages, the newest saved first
    * (ties by id, descending), after the saved one `before` when given
-   * (none when `before` is not saved).
+   * (none when `before` is not saved); with `beforeSavedAt` too, after
+   * that place (saved then, with that id), whether or not it is still
+   * saved: a page's last one unsaved meanwhile does not end the list.
    */
   listSaved(
     userKey: string,
-    page: { before?: string; limit: number },
+    page: { before?: string; beforeSavedAt?: number; limit: number },
   ): Promise<SavedRow[]>;
   /**
    * Sets (ms) or clears (null) the reminder of a saved message: true when

@@ -50,7 +50,7 @@ export class PostgresSaved implements SavedStore {
 
   listSaved(
     userKey: string,
-    page: { before?: string; limit: number },
+    page: { before?: string; beforeSavedAt?: number; limit: number },
   ): Promise<SavedRow[]> {
     return this.#context.run(async (sql) => {
       const rows = page.before === undefined
@@ -59,6 +59,17 @@ export class PostgresSaved implements SavedStore {
             CASE WHEN remind_lease IS NULL THEN remind_at END AS remind_at
           FROM saved_messages
           WHERE user_key = ${userKey}
+          ORDER BY saved_at DESC, message_id COLLATE "C" DESC
+          LIMIT ${page.limit}`
+        : page.beforeSavedAt !== undefined
+        ? await sql<SavedSqlRow[]>`
+          SELECT message_id, saved_at,
+            CASE WHEN remind_lease IS NULL THEN remind_at END AS remind_at
+          FROM saved_messages
+          WHERE user_key = ${userKey}
+            AND (saved_at < ${page.beforeSavedAt}
+              OR (saved_at = ${page.beforeSavedAt}
+                AND message_id COLLATE "C" < ${page.before} COLLATE "C"))
           ORDER BY saved_at DESC, message_id COLLATE "C" DESC
           LIMIT ${page.limit}`
         : await sql<SavedSqlRow[]>`

@@ -70,7 +70,7 @@ export class SqliteSaved implements SavedStore {
 
   listSaved(
     userKey: string,
-    page: { before?: string; limit: number },
+    page: { before?: string; beforeSavedAt?: number; limit: number },
   ): Promise<SavedRow[]> {
     return this.#run(() => {
       const rows = page.before === undefined
@@ -81,6 +81,14 @@ export class SqliteSaved implements SavedStore {
            WHERE user_key = ?
            ORDER BY saved_at DESC, message_id DESC LIMIT ?`,
         ).all(userKey, page.limit)
+        : page.beforeSavedAt !== undefined
+        ? this.#q(
+          `SELECT message_id, saved_at,
+             CASE WHEN remind_lease IS NULL THEN remind_at END AS remind_at
+           FROM saved_messages
+           WHERE user_key = ? AND (saved_at, message_id) < (?, ?)
+           ORDER BY saved_at DESC, message_id DESC LIMIT ?`,
+        ).all(userKey, page.beforeSavedAt, page.before, page.limit)
         : this.#q(
           `SELECT s.message_id, s.saved_at,
              CASE WHEN s.remind_lease IS NULL THEN s.remind_at END AS remind_at

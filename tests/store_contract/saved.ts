@@ -44,6 +44,24 @@ export function savedMessages(test: StoreTest): void {
     assert.deepEqual(await ids({ before: "nope", limit: 2 }), []);
   });
 
+  test("listSaved with beforeSavedAt pages after that place (saved then, with that id), whether or not that one is still saved", async (store) => {
+    for (const id of ["a", "c", "b", "d"]) {
+      await store.saveMessage("ann", id, 1_000, 10);
+    }
+    await store.saveMessage("ann", "z", 500, 10);
+    await store.saveMessage("ben", "y", 400, 10);
+    const ids = async (before: string, beforeSavedAt: number) =>
+      (await store.listSaved("ann", { before, beforeSavedAt, limit: 2 }))
+        .map((row) => row.id);
+    assert.deepEqual(await ids("c", 1_000), ["b", "a"]);
+    assert.equal(await store.unsaveMessage("ann", "c"), true);
+    assert.deepEqual(await ids("c", 1_000), ["b", "a"]);
+    assert.deepEqual(await ids("a", 1_000), ["z"]);
+    // Ids compare as bytes, as the stores order them.
+    assert.deepEqual(await ids("B", 1_000), ["z"]);
+    assert.deepEqual(await ids("z", 500), []);
+  });
+
   test("saveMessage refuses a new message past max, still answers kept for one saved, and an unsave makes room", async (store) => {
     for (const id of ["a", "b", "c"]) {
       assert.equal(await store.saveMessage("ann", id, 1_000, 3), "added");
