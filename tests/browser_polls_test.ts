@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { browserTest, openPage, register, send } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
+import { MAX_POLL_OPTION } from "../server/protocol/limits.ts";
 
 browserTest(
   "web client polls: the Poll form sends a poll whose card counts every vote, marks one's own choice, names the voters on focus, votes from the keyboard and closes",
@@ -173,5 +174,40 @@ browserTest(
     await form.getByTestId("poll-send").click();
     await form.waitFor({ state: "detached" });
     await page.getByTestId("poll").filter({ hasText: "Déjeuner ?" }).waitFor();
+  },
+);
+
+browserTest(
+  "web client polls: the Poll form shows the server's refusal in its status line and stays open to be put right, an edit clears it, and Cancel closes it",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await register(page, "alice");
+    await page.getByTestId("poll-button").click();
+    const form = page.getByTestId("poll-dialog");
+    await form.getByTestId("poll-question-input").fill("Lunch?");
+    const fields = form.getByTestId("poll-option-input");
+    await fields.nth(0).fill("Pizza");
+    // Longer than a poll's option may be (the field lets code points in
+    // UTF-16 pairs through): the server refuses it.
+    await fields.nth(1).fill("s".repeat(MAX_POLL_OPTION + 1));
+    const send = form.getByTestId("poll-send");
+    await send.click();
+    const status = form.getByTestId("poll-status");
+    await status.filter({
+      hasText: `A poll's option has at most ${MAX_POLL_OPTION} characters.`,
+    }).waitFor();
+    assert.match(String(await status.getAttribute("class")), /\berror\b/);
+    // Sent and answered: the form takes edits and sends again.
+    assert.equal(await send.isEnabled(), true);
+    assert.equal(await fields.nth(1).isEnabled(), true);
+    await fields.nth(1).fill("Sushi");
+    await status.filter({ hasText: /^$/ }).waitFor();
+    assert.doesNotMatch(
+      String(await status.getAttribute("class")),
+      /\berror\b/,
+    );
+    await form.getByRole("button", { name: "Cancel" }).click();
+    await form.waitFor({ state: "detached" });
+    assert.equal(await page.getByTestId("poll").count(), 0);
   },
 );

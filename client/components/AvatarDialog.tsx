@@ -16,6 +16,7 @@ import { IMAGE_ACCEPT, useImageChoice } from "../image_choice.ts";
 import { t } from "../i18n.ts";
 import { Avatar } from "./Avatar.tsx";
 import { Dialog } from "./Dialog.tsx";
+import { DialogStatus } from "./DialogFooter.tsx";
 
 /** The Profile picture dialog; `onClose` once dismissed. */
 export function AvatarDialog(props: { onClose: () => void }): JSX.Element {
@@ -127,13 +128,10 @@ export function AvatarDialog(props: { onClose: () => void }): JSX.Element {
           {t("avatar.cancel")}
         </button>
       </div>
-      <p
-        class={`dialog-status${error.value ? " error" : ""}`}
-        role="status"
-        data-testid="avatar-error"
-      >
-        {error.value ?? ""}
-      </p>
+      <DialogStatus
+        text={error.value}
+        testId="avatar-error"
+      />
     </Dialog>
   );
 }

@@ -14,6 +14,7 @@ import type { Group } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { Dialog } from "./Dialog.tsx";
+import { DialogStatus } from "./DialogFooter.tsx";
 
 /** The names typed in the members field, each once (by name key). */
 export function typedNames(text: string): string[] {
@@ -210,13 +211,10 @@ export function GroupsDialog(props: { onClose: () => void }): JSX.Element {
             </div>
           </form>
         )}
-      <p
-        class={`dialog-status${error.value ? " error" : ""}`}
-        role="status"
-        data-testid="groups-status"
-      >
-        {error.value ?? ""}
-      </p>
+      <DialogStatus
+        text={error.value}
+        testId="groups-status"
+      />
     </Dialog>
   );
 }

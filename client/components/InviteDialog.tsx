@@ -16,6 +16,7 @@ import { type MessageKey, t } from "../i18n.ts";
 import { inviteLink } from "../invite_link.ts";
 import { entry, roomKey, roomTitle } from "../state.ts";
 import { Dialog } from "./Dialog.tsx";
+import { DialogStatus } from "./DialogFooter.tsx";
 
 /** Choices of "Uses": 0 means no limit. */
 const USES = [0, 1, 5, 10, 25, 100];
@@ -106,13 +107,11 @@ function AddByName(props: { room: string }): JSX.Element {
           {t("invite.add")}
         </button>
       </div>
-      <p
-        class={`dialog-status${outcome.value?.ok === false ? " error" : ""}`}
-        role="status"
-        data-testid="invite-status"
-      >
-        {outcome.value?.text ?? ""}
-      </p>
+      <DialogStatus
+        text={outcome.value?.text ?? null}
+        error={outcome.value?.ok === false}
+        testId="invite-status"
+      />
     </form>
   );
 }

@@ -17,6 +17,7 @@ import { errorWords } from "../connection/errors.ts";
 import { t } from "../i18n.ts";
 import { roomTitle } from "../state.ts";
 import { Dialog } from "./Dialog.tsx";
+import { DialogFooter, useDialogForm } from "./DialogFooter.tsx";
 
 /** The poll form for `room`; `onClose` once sent or dismissed. */
 export function PollDialog(
@@ -26,33 +27,23 @@ export function PollDialog(
   const question = useSignal("");
   const options = useSignal(["", ""]);
   const multiple = useSignal(false);
-  const busy = useSignal(false);
-  const error = useSignal<string | null>(null);
-  async function submit(event: Event): Promise<void> {
-    event.preventDefault();
+  const form = useDialogForm(async () => {
     const texts = options.value.map((o) => o.trim()).filter((o) => o !== "");
     // What the form can tell before sending, in the reader's language: the
     // server's refusal says only "malformed" to one who does not read its
     // English (error_text.ts).
-    const refusal = question.value.trim() === ""
-      ? t("poll.noQuestion")
-      : new Set(texts.map((o) => o.toLowerCase())).size < MIN_POLL_OPTIONS
-      ? t("poll.fewOptions", { n: MIN_POLL_OPTIONS })
-      : null;
-    if (refusal !== null) {
-      error.value = refusal;
-      return;
+    if (question.value.trim() === "") return t("poll.noQuestion");
+    if (new Set(texts.map((o) => o.toLowerCase())).size < MIN_POLL_OPTIONS) {
+      return t("poll.fewOptions", { n: MIN_POLL_OPTIONS });
     }
-    busy.value = true;
     const refused = await connection.createPoll(props.room, {
       question: question.value,
       options: texts,
       multiple: multiple.value,
     });
-    busy.value = false;
-    if (refused) error.value = errorWords(refused)();
-    else props.onClose();
-  }
+    return refused ? errorWords(refused)() : null;
+  }, props.onClose);
+  const { busy, error } = form;
   function setOption(i: number, value: string): void {
     const next = options.value.map((o, j) => j === i ? value : o);
     // One empty field more while there is room: the next option's.
@@ -68,7 +59,7 @@ export function PollDialog(
       testId="poll-dialog"
       onClose={props.onClose}
     >
-      <form class="dialog-form" onSubmit={(e) => void submit(e)}>
+      <form class="dialog-form" onSubmit={(e) => void form.submit(e)}>
         <label class="field-label" for="poll-question">
           {t("poll.question")}
         </label>
@@ -110,30 +101,13 @@ export function PollDialog(
           />
           {t("poll.allowMultiple")}
         </label>
-        <p
-          class={`dialog-status${error.value ? " error" : ""}`}
-          role="status"
-          data-testid="poll-status"
-        >
-          {error.value ?? ""}
-        </p>
-        <div class="dialog-row">
-          <button
-            type="submit"
-            class="button primary small"
-            data-testid="poll-send"
-            disabled={busy.value}
-          >
-            {t("poll.send")}
-          </button>
-          <button
-            type="button"
-            class="button ghost small"
-            onClick={props.onClose}
-          >
-            {t("poll.cancel")}
-          </button>
-        </div>
+        <DialogFooter
+          form={form}
+          submit={t("poll.send")}
+          cancel={t("poll.cancel")}
+          onCancel={props.onClose}
+          testIds={{ status: "poll-status", submit: "poll-send" }}
+        />
       </form>
     </Dialog>
   );

@@ -11,6 +11,7 @@ import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { roomTitle, roomTopic } from "../state.ts";
 import { Dialog } from "./Dialog.tsx";
+import { DialogFooter, useDialogForm } from "./DialogFooter.tsx";
 
 /** The topic dialog of `room`; `onClose` once saved or dismissed. */
 export function TopicDialog(
@@ -18,23 +19,19 @@ export function TopicDialog(
 ): JSX.Element {
   const { state, connection } = useApp();
   const text = useSignal(roomTopic(state, props.room) ?? "");
-  const busy = useSignal(false);
-  const error = useSignal<string | null>(null);
-  async function submit(event: Event): Promise<void> {
-    event.preventDefault();
-    busy.value = true;
-    const refused = await connection.setTopic(props.room, text.value);
-    busy.value = false;
-    if (refused) error.value = refused.message;
-    else props.onClose();
-  }
+  const form = useDialogForm(
+    async () =>
+      (await connection.setTopic(props.room, text.value))?.message ?? null,
+    props.onClose,
+  );
+  const { busy, error } = form;
   return (
     <Dialog
       title={t("header.topicTitle", { room: roomTitle(state, props.room) })}
       testId="topic-dialog"
       onClose={props.onClose}
     >
-      <form class="dialog-form" onSubmit={(e) => void submit(e)}>
+      <form class="dialog-form" onSubmit={(e) => void form.submit(e)}>
         <label class="field-label" for="topic-text">{t("header.topic")}</label>
         <input
           id="topic-text"
@@ -54,30 +51,13 @@ export function TopicDialog(
         <p class="dialog-note">
           {t("header.topicHint", { n: MAX_TOPIC_LENGTH })}
         </p>
-        <p
-          class={`dialog-status${error.value ? " error" : ""}`}
-          role="status"
-          data-testid="topic-status"
-        >
-          {error.value ?? ""}
-        </p>
-        <div class="dialog-row">
-          <button
-            type="submit"
-            class="button primary small"
-            data-testid="topic-save"
-            disabled={busy.value}
-          >
-            {t("header.topicSave")}
-          </button>
-          <button
-            type="button"
-            class="button ghost small"
-            onClick={props.onClose}
-          >
-            {t("header.topicCancel")}
-          </button>
-        </div>
+        <DialogFooter
+          form={form}
+          submit={t("header.topicSave")}
+          cancel={t("header.topicCancel")}
+          onCancel={props.onClose}
+          testIds={{ status: "topic-status", submit: "topic-save" }}
+        />
       </form>
     </Dialog>
   );

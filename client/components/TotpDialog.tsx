@@ -14,6 +14,7 @@ import { useApp } from "../app_context.ts";
 import type { RequestError } from "../connection/errors.ts";
 import { t } from "../i18n.ts";
 import { Dialog } from "./Dialog.tsx";
+import { DialogStatus } from "./DialogFooter.tsx";
 import { QrCode } from "./QrCode.tsx";
 
 /** The Two-factor authentication dialog; `onClose` once dismissed. */
@@ -225,13 +226,10 @@ export function TotpDialog(props: { onClose: () => void }): JSX.Element {
     >
       <p class="dialog-note">{t("totp.about")}</p>
       {body}
-      <p
-        class={`dialog-status${error.value ? " error" : ""}`}
-        role="status"
-        data-testid="totp-status"
-      >
-        {error.value ?? ""}
-      </p>
+      <DialogStatus
+        text={error.value}
+        testId="totp-status"
+      />
     </Dialog>
   );
 }
