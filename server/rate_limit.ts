@@ -414,6 +414,8 @@ export function categoryOf(action: string): RateCategory {
     case "list_mentions":
     // A page of threads: a message read and a ban probe each, as list_saved.
     case "list_threads":
+    // A message read and a ban probe, and up to 50 texts, as a search's.
+    case "message_edits":
       return "search";
     case "mark_read":
     case "mark_unread":

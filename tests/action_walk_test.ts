@@ -41,6 +41,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   typing: { to: "victim" },
   visibility: { hidden: false },
   edit_message: { id: "M", text: "edited" },
+  message_edits: { id: "M" },
   delete_message: { id: "nothing" },
   remove_link_previews: { id: "nothing" },
   change_password: { old_password: "wrong one!", new_password: "short" },

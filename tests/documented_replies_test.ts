@@ -225,6 +225,7 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "search", { query: "hello" });
     await ok(boss, "find_people", { query: "bo" });
     await ok(boss, "edit_message", { id, text: "hello again" });
+    await ok(boss, "message_edits", { id });
     await ok(boss, "remove_link_previews", { id });
     await ok(boss, "mark_read", { room: "dev", seq: 1 });
     await ok(boss, "mark_read", { with: "bob", seq: 1 });

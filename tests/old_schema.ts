@@ -24,7 +24,7 @@
  * messages' link previews, with the version's trigger as it was before;
  * the rooms' posting rule; the messages' polls, with the version's trigger
  * again; the custom emoji, with PostgreSQL's function of their trigger; the
- * stars' table).
+ * stars' table; the edit history's table).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -48,6 +48,7 @@ import {
   DELETED_PARTNERS_MIGRATION,
   DO_NOT_DISTURB_MIGRATION,
   DRAFTS_MIGRATION,
+  EDITS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
   GROUP_SKELETONS_MIGRATION,
@@ -126,6 +127,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, EDITS_MIGRATION)) {
+    await sql`DROP TABLE message_edits`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, STARS_MIGRATION)) {
     await sql`DROP TABLE stars`;
   }
@@ -313,6 +317,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, EDITS_MIGRATION)) {
+    // Its index goes with it.
+    db.exec("DROP TABLE message_edits");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, STARS_MIGRATION)) {
     db.exec("DROP TABLE stars");
   }

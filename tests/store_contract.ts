@@ -28,6 +28,7 @@ import { scheduledMessages } from "./store_contract/scheduled.ts";
 import { threadFollows } from "./store_contract/thread_follows.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
 import { stars } from "./store_contract/stars.ts";
+import { messageEdits } from "./store_contract/edits.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
 import { statuses } from "./store_contract/status.ts";
 import { customEmoji } from "./store_contract/emoji.ts";
@@ -102,6 +103,7 @@ export function storeContract(
   scheduledMessages(test);
   notifyLevels(test);
   stars(test);
+  messageEdits(test);
   doNotDisturb(test);
   statuses(test);
   customEmoji(test);

@@ -286,7 +286,8 @@ function since(ctx: MemberContext): string {
   return new Date(ctx.client.member.since).toISOString();
 }
 
-function noSuchMessage(id: string): Failure {
+/** The `invalid_message` answer for a message absent, deleted or not the reader's. */
+export function noSuchMessage(id: string): Failure {
   return fail("invalid_message", `No message with id '${id.slice(0, 64)}'.`);
 }
 

@@ -12,6 +12,7 @@ import {
 import { deleteMessage, editMessage } from "./message_updates.ts";
 import { ban, deleteRoom, kick, setRole, unban } from "./moderation.ts";
 import { listPins, pin } from "./pins.ts";
+import { messageEdits } from "./message_edits.ts";
 import { privateMessage } from "./private.ts";
 import { findPeople } from "./people.ts";
 import { react } from "./reactions.ts";
@@ -146,6 +147,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   cancel_scheduled: cancelScheduled,
   list_mentions: listMentions,
   list_replies: listReplies,
+  message_edits: messageEdits,
   list_threads: listThreads,
   mark_thread_read: markThreadRead,
   search,

@@ -74,6 +74,14 @@ export const MAX_POLL_VOTERS = 100;
 export const MAX_PINS = 100;
 
 /**
+ * Texts an edited message keeps of its edits (`message_edits`): the last
+ * 50 it replaced; an edit past them drops the oldest. Zulip keeps every
+ * one; a bound keeps a script that edits one message forever from growing
+ * a row a second without end (50 texts of 4,000 characters: 800 kB).
+ */
+export const MAX_KEPT_EDITS = 50;
+
+/**
  * Messages an account may keep saved (`save_message`). Slack's "Later" and
  * Mattermost's saved lists are read a page at a time and hold a person's
  * to-dos, dozens at most; a cap keeps a script from writing a row for

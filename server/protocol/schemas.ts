@@ -328,6 +328,9 @@ export const editMessageData = z.object({
   text: noNul(1_000_000),
 });
 
+/** `message_edits` data: the message whose edit history is asked for. */
+export const messageEditsData = z.object({ id: messageId });
+
 /** `delete_message` data. */
 export const deleteMessageData = z.object({ id: messageId });
 

@@ -56,6 +56,21 @@ export interface PollOption {
   voters: string[];
 }
 
+/** One version of a message's text (`message_edits`). */
+export interface MessageVersion {
+  text: string;
+  /** When this text was written (UTC ISO-8601): sent, or edited to it. */
+  ts: string;
+}
+
+/** The `message_edits` reply: a message's edit history. */
+export interface MessageEdits {
+  /** The texts its edits replaced, oldest first (the last 50 at most). */
+  edits: MessageVersion[];
+  /** Its text now, and when it was written. */
+  current: MessageVersion;
+}
+
 export interface MessageBase {
   /** Server-assigned unique id (ULID: sortable by creation time). */
   id: string;

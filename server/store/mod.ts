@@ -559,6 +559,13 @@ export interface MessageRecord {
   stream: string;
 }
 
+/** A text an edit replaced (`listEdits`): the text, and when it was written. */
+export interface MessageEdit {
+  text: string;
+  /** When this text was written, ms. */
+  ts: number;
+}
+
 /**
  * What `updateMessage` changes. `roomWide`, `here`, `groups`: as
  * MessageDraft's, for the new text. `refuseArchived` (a delete by its
@@ -832,6 +839,15 @@ export interface RoomStore {
     change: MessageChange,
     audit?: NewAuditEntry,
   ): Promise<MessageBase | undefined>;
+  /**
+   * A message's edit history: the texts its edits replaced, oldest first,
+   * each with when it was written (the message's ts for the first kept,
+   * the edit's time for the next), at most MAX_KEPT_EDITS (an edit keeps
+   * the text it replaced in the same commit, and drops the oldest past
+   * them). Empty for a message never edited, deleted or absent: a delete
+   * removes the history with the text.
+   */
+  listEdits(id: string): Promise<MessageEdit[]>;
   /**
    * Stores or removes a message's link previews (an edit clears them, for
    * the previews of its new text); returns the message as it now is, or

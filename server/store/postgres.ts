@@ -10,6 +10,7 @@ import type {
   Reaction,
 } from "../protocol/types.ts";
 import {
+  MAX_KEPT_EDITS,
   MAX_PINS,
   MAX_REACTION_USERS,
   MAX_REACTIONS_PER_MESSAGE,
@@ -36,6 +37,7 @@ import {
   type MentionStore,
   type MessageChange,
   type MessageDraft,
+  type MessageEdit,
   type MessageRecord,
   type NewAuditEntry,
   type NotificationStore,
@@ -958,6 +960,11 @@ export class PostgresStore implements Store {
           WITH ${archivedLock(sql, id, refuse)}, gone AS (
             DELETE FROM reactions WHERE message_id = ${id}
               AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
+          ), unedited AS (
+            -- Its history goes with its text: a moderator's delete of
+            -- what an edit hid keeps none of it.
+            DELETE FROM message_edits WHERE message_id = ${id}
+              AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
           ), m AS (
             UPDATE messages SET deleted = true, text = '', attachments = NULL,
               reply_to = NULL, reactions = NULL, pinned_at = NULL,
@@ -992,14 +999,34 @@ export class PostgresStore implements Store {
       // the row as it was, so the insert found it there (ON CONFLICT DO
       // NOTHING) and the delete took it away, and an edit that kept a
       // mention lost it.
+      // The text it replaces is read under the row's lock (`b`, which the
+      // update joins, so it runs first): a concurrent edit committed
+      // meanwhile is read as it now is, and no replaced text is lost.
+      // Past MAX_KEPT_EDITS the oldest go; the statement's snapshot does
+      // not see a concurrent edit's row, which the next edit trims.
       const [row] = await sql<ArchivableRow[]>`
-        WITH ${archivedLock(sql, id, refuse)}, m AS (
+        WITH ${archivedLock(sql, id, refuse)}, b AS MATERIALIZED (
+          SELECT id, text, coalesce(edited_at, ts) AS ts FROM messages
+          WHERE id = ${id} AND NOT deleted FOR NO KEY UPDATE
+        ), m AS (
           UPDATE messages SET text = ${change.text}, edited_at = ${Date.now()},
             previews = NULL, search = array_to_tsvector(
               string_to_array(${wordsOf(change.text)}::text, ' '))
-          WHERE id = ${id} AND NOT deleted
+          FROM b WHERE messages.id = b.id AND NOT messages.deleted
             AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
-          RETURNING *
+          RETURNING messages.*
+        ), kept AS (
+          -- An edit that changed no word leaves no version to show.
+          INSERT INTO message_edits (message_id, text, ts)
+          SELECT b.id, b.text, b.ts FROM b JOIN m ON m.id = b.id
+          WHERE b.text <> m.text
+          RETURNING ord
+        ), trimmed AS (
+          DELETE FROM message_edits x
+          WHERE x.message_id = ${id} AND EXISTS (SELECT 1 FROM kept)
+            AND x.ord NOT IN (SELECT y.ord FROM message_edits y
+              WHERE y.message_id = ${id}
+              ORDER BY y.ord DESC LIMIT ${MAX_KEPT_EDITS - 1})
         ), k AS ((
             SELECT x.key
             FROM m
@@ -1025,6 +1052,14 @@ export class PostgresStore implements Store {
         ? toMessage({ ...row, wide_mentions: wide })
         : undefined;
     });
+  }
+
+  listEdits(id: string): Promise<MessageEdit[]> {
+    return this.#context.run(async (sql) =>
+      (await sql<{ text: string; ts: string | number }[]>`
+        SELECT text, ts FROM message_edits WHERE message_id = ${id}
+        ORDER BY ord`).map((row) => ({ text: row.text, ts: Number(row.ts) }))
+    );
   }
 
   // Read, changed here (polls.ts), written back only while the message's

@@ -3252,4 +3252,18 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Edit history (message_edits), as SQLite's: each edit keeps the text it
+  -- replaced with when that text was written, in ord order, at most the
+  -- last MAX_KEPT_EDITS a message. A delete (updateMessage) removes them;
+  -- a room's deletion, retention and a waiting private message's account
+  -- deletion remove the message row (the foreign key).
+  CREATE TABLE message_edits (
+    message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    ord        BIGINT GENERATED ALWAYS AS IDENTITY,
+    text       TEXT NOT NULL,
+    ts         BIGINT NOT NULL,
+    PRIMARY KEY (message_id, ord)
+  );
+  `,
 ];

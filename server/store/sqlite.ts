@@ -17,6 +17,7 @@ import type {
   Reaction,
 } from "../protocol/types.ts";
 import {
+  MAX_KEPT_EDITS,
   MAX_PINS,
   MAX_REACTION_USERS,
   MAX_REACTIONS_PER_MESSAGE,
@@ -44,6 +45,7 @@ import {
   type MentionStore,
   type MessageChange,
   type MessageDraft,
+  type MessageEdit,
   type MessageRecord,
   type NewAuditEntry,
   type NotificationStore,
@@ -1575,11 +1577,7 @@ export class SqliteStore implements Store {
                previews = NULL, poll = NULL
              WHERE id = ? RETURNING rowid, stream, seq, user_key`,
           ).get(id)
-          : this.#q(
-            `UPDATE messages SET text = ?, edited_at = ?, previews = NULL
-             WHERE id = ? AND deleted = 0
-             RETURNING rowid, stream, seq, user_key`,
-          ).get(change.text, Date.now(), id)) as
+          : this.#edited(id, change.text)) as
             | { rowid: number; stream: string; seq: number; user_key: string }
             | undefined;
         if (!row) return undefined;
@@ -1587,6 +1585,9 @@ export class SqliteStore implements Store {
         this.#unindex(row.rowid);
         if ("deleted" in change) {
           this.#q("DELETE FROM reactions WHERE message_id = ?").run(id);
+          // Its history goes with its text: a moderator's delete of what
+          // an edit hid keeps none of it.
+          this.#q("DELETE FROM message_edits WHERE message_id = ?").run(id);
         } else {
           this.#index(row.rowid, change.text);
           // An edit may add or drop mentions: they follow the new text.
@@ -1607,6 +1608,44 @@ export class SqliteStore implements Store {
         }
         return this.#record(id)?.message;
       })
+    );
+  }
+
+  // An edit's new text, the text it replaced kept in message_edits (the
+  // oldest dropped past MAX_KEPT_EDITS): the row the edit changed, or
+  // undefined for no such message.
+  #edited(id: string, text: string): unknown {
+    const before = this.#q(
+      `SELECT text, coalesce(edited_at, ts) AS ts FROM messages
+       WHERE id = ? AND deleted = 0`,
+    ).get(id) as { text: string; ts: number } | undefined;
+    if (!before) return undefined;
+    const row = this.#q(
+      `UPDATE messages SET text = ?, edited_at = ?, previews = NULL
+       WHERE id = ? RETURNING rowid, stream, seq, user_key`,
+    ).get(text, Date.now(), id);
+    // An edit that changed no word leaves no version to show.
+    if (before.text === text) return row;
+    this.#q("INSERT INTO message_edits (message_id, text, ts) VALUES (?, ?, ?)")
+      .run(id, before.text, before.ts);
+    // A range of message_edits_message; past the bound, one row goes.
+    this.#q(
+      `DELETE FROM message_edits WHERE message_id = ? AND rowid NOT IN
+         (SELECT rowid FROM message_edits WHERE message_id = ?
+          ORDER BY rowid DESC LIMIT ?)`,
+    ).run(id, id, MAX_KEPT_EDITS);
+    return row;
+  }
+
+  listEdits(id: string): Promise<MessageEdit[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT text, ts FROM message_edits WHERE message_id = ?
+         ORDER BY rowid`,
+      ).all(id) as unknown as MessageEdit[]).map((row) => ({
+        text: row.text,
+        ts: row.ts,
+      }))
     );
   }
 

@@ -1052,4 +1052,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX stars_stream ON stars (stream);
   `,
+  `
+  -- Edit history (message_edits): each edit keeps the text it replaced,
+  -- with when that text was written (the message's ts for its first, the
+  -- edit's time for the next), in rowid order. At most the last
+  -- MAX_KEPT_EDITS a message: an edit past them drops the oldest. The rows
+  -- go with their message: a delete (updateMessage) removes them, as it
+  -- clears the text; a room's deletion, retention and a waiting private
+  -- message's account deletion remove the message row (the foreign key).
+  -- Cost: one row and two index writes per edit, nothing per message sent;
+  -- a message's deletion probes the index once.
+  CREATE TABLE message_edits (
+    message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    text       TEXT NOT NULL,
+    ts         INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX message_edits_message ON message_edits (message_id);
+  `,
 ];

@@ -848,6 +848,20 @@ export const TABLES: readonly TableSpec[] = [
     order: { sqlite: "rowid", postgres: "ord" },
   },
   {
+    // The texts a message's edits replaced (message_edits), each with when
+    // it was written, after its message.
+    table: "message_edits",
+    kind: "message_edit",
+    columns: [
+      text("message_id"),
+      text("text", { max: MAX_MESSAGE_LENGTH }),
+      int("ts"),
+    ],
+    key: ["message_id", "ts"],
+    // The order they came in, oldest first: the history's order.
+    order: { sqlite: "rowid", postgres: "ord" },
+  },
+  {
     table: "file_refs",
     kind: "file_ref",
     columns: [text("upload_id"), text("message_id"), text("stream")],

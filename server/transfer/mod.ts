@@ -72,6 +72,7 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "file_refs",
   "mentions",
   "reactions",
+  "message_edits",
   "audit_log",
 ];
 

@@ -367,6 +367,9 @@ export const POSTING_MIGRATION = "Who posts in a room (set_room_posting)";
 /** Text of the migration that keeps each account's stars. */
 export const STARS_MIGRATION = "Starred rooms and conversations (star)";
 
+/** Text of the migration of the edit history (message_edits). */
+export const EDITS_MIGRATION = "Edit history (message_edits)";
+
 /** Text of the migration that marks archived rooms. */
 export const ARCHIVED_MIGRATION = "An archived room (archive_room)";
 
