@@ -26,6 +26,7 @@ import { PollCard } from "./PollCard.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { MarkUnreadIcon, PencilIcon, TrashIcon } from "./Icons.tsx";
 import { RichText } from "./RichText.tsx";
+import { EditHistory } from "./EditHistory.tsx";
 import { CopyLinkButton } from "../team/CopyLinkButton.tsx";
 import { SenderBadge } from "./SenderBadge.tsx";
 import { ReactButton, ReactionBar } from "../team/Reactions.tsx";
@@ -85,6 +86,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const { state, connection } = useApp();
   const { message, pending, own, grouped } = props;
   const confirming = useSignal(false);
+  const showHistory = useSignal(false);
   // The keyboard brought the focus into the row (Tab from the row to its
   // thread link, on to its actions): a touch screen shows the actions
   // then too (styles.css, .keyed). Kept until the focus leaves the row: a
@@ -267,15 +269,24 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                       : undefined}
                     suffix={message?.edited_at
                       ? (
-                        <span
+                        <button
+                          type="button"
                           class="msg-edited"
                           data-testid="message-edited"
                           title={t("msg.editedAt", {
                             date: formatDateTime(message.edited_at),
                           })}
+                          aria-label={t("msg.historyShow", {
+                            date: formatDateTime(message.edited_at),
+                          })}
+                          aria-haspopup="dialog"
+                          onClick={(e) => {
+                            e.stopPropagation();
+                            showHistory.value = true;
+                          }}
                         >
                           {t("msg.edited")}
-                        </span>
+                        </button>
                       )
                       : null}
                   />
@@ -292,6 +303,12 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                 />
               )}
               {message && <ReactionBar message={message} />}
+              {message && showHistory.value && (
+                <EditHistory
+                  id={message.id}
+                  onClose={() => showHistory.value = false}
+                />
+              )}
               {message && (
                 <ThreadLink message={message} logKey={state.viewKey.value} />
               )}

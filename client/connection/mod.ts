@@ -17,6 +17,7 @@ import type {
   Attachment,
   ChatMessage,
   InviteInfo,
+  MessageEdits,
   Person,
   PrivateMessage,
   RoomEntered,
@@ -509,6 +510,12 @@ export class Connection {
       actions.managesChanged(this.#state, { room, manages: result.ok });
     }
     return result.ok ? { ok: true, data: result.data.invites } : result;
+  }
+
+  /** A message's edit history (`message_edits`), oldest first. */
+  async messageEdits(id: string): Promise<Result<MessageEdits>> {
+    const result = await this.request("message_edits", { id });
+    return result.ok ? { ok: true, data: result.data } : result;
   }
 
   /** Revokes an invite link; resolves to the error, or null. */

@@ -15,6 +15,7 @@ import type {
   IgnoredUser,
   InviteInfo,
   LoginSuccess,
+  MessageEdits,
   NotifyLevelEvent,
   Person,
   PrivateMessage,
@@ -146,6 +147,7 @@ export interface Replies {
     more: boolean;
   };
   list_threads: { threads: ThreadEntry[]; next: string | null };
+  message_edits: MessageEdits;
   mark_thread_read: { id: string; last_read_seq: number };
   /** A secret waiting for its first code, and its `otpauth://` URI. */
   totp_setup: { secret: string; uri: string };
@@ -291,6 +293,9 @@ export const REPLY_CHECKS: {
     Array.isArray(d.scheduled) && d.scheduled.every(isScheduledMessage),
   update_scheduled: (d) => isScheduledMessage(d.scheduled),
   cancel_scheduled: () => true,
+  message_edits: (d) =>
+    Array.isArray(d.edits) && d.edits.every(isMessageVersion) &&
+    isMessageVersion(d.current),
   list_replies: (d) =>
     (isChatMessage(d.root) || isPrivateMessage(d.root)) &&
     Array.isArray(d.replies) &&
@@ -370,6 +375,12 @@ export const REPLY_READS: {
 
 function heardEntered(data: RoomEntered): RoomEntered {
   return { ...data, history: hereHeard(data.history, data.here_mentioned) };
+}
+
+function isMessageVersion(value: unknown): boolean {
+  const v = value as { text?: unknown; ts?: unknown } | null;
+  return typeof v === "object" && v !== null && typeof v.text === "string" &&
+    typeof v.ts === "string";
 }
 
 function isPerson(value: unknown): value is Person {

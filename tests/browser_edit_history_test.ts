@@ -1,0 +1,63 @@
+/**
+ * The web client's edit history: a message's "(edited)" mark is a button
+ * that opens the texts its edits replaced, by mouse and by keyboard, in
+ * English and French. Needs /usr/bin/chromium.
+ */
+import assert from "node:assert/strict";
+import {
+  browserTest,
+  confirmedFrom,
+  openPage,
+  register,
+  send,
+} from "./browser_support.ts";
+
+browserTest(
+  "web client: the (edited) mark opens the message's edit history, newest first with its times, from the keyboard too; French on the other page",
+  async (browser, server) => {
+    const ida = await openPage(browser, server);
+    await register(ida, "ida");
+    const jon = await openPage(browser, server, { locale: "fr-FR" });
+    await register(jon, "jon");
+
+    await send(ida, "lunch at 12");
+    await confirmedFrom(jon, "ida", "lunch at 12").waitFor();
+    for (const text of ["lunch at 1", "lunch at 1:30"]) {
+      await ida.getByTestId("composer").press("ArrowUp");
+      const box = ida.getByTestId("edit-input");
+      await box.fill(text);
+      await box.press("Enter");
+      await confirmedFrom(ida, "ida", text).waitFor();
+    }
+
+    // Ida's page: the mark is a button, Enter opens the dialog.
+    const mark = confirmedFrom(ida, "ida", "lunch at 1:30")
+      .getByTestId("message-edited");
+    await mark.focus();
+    await mark.press("Enter");
+    const dialog = ida.getByTestId("edit-history");
+    await dialog.getByText("Edit history").waitFor();
+    const texts = dialog.getByTestId("edit-version-text");
+    await texts.nth(2).waitFor();
+    assert.deepEqual(await texts.allTextContents(), [
+      "lunch at 1:30",
+      "lunch at 1",
+      "lunch at 12",
+    ]);
+    await dialog.getByText("Original").waitFor();
+    assert.equal(await dialog.locator("time").count(), 3);
+    await ida.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+
+    // Jon's page, in French: the mark and the dialog's words.
+    const his = confirmedFrom(jon, "ida", "lunch at 1:30")
+      .getByTestId("message-edited");
+    await his.filter({ hasText: "(modifié)" }).click();
+    const french = jon.getByTestId("edit-history");
+    await french.getByText("Historique des modifications").waitFor();
+    await french.getByTestId("edit-version-text").nth(2).waitFor();
+    await french.getByText("Actuel").waitFor();
+    await french.getByRole("button", { name: "Fermer" }).first().click();
+    await french.waitFor({ state: "detached" });
+  },
+);
