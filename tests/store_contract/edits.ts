@@ -42,6 +42,21 @@ export function messageEdits(test: StoreTest): void {
     assert.equal(kept.at(-1), `v${MAX_KEPT_EDITS + 1}`);
   });
 
+  test("edits of one message at once keep every text they replaced, once each", async (store) => {
+    const [one] = await append(store, "general", ["v0"]);
+    await Promise.all(
+      ["a", "b", "c", "d"].map((text) => store.updateMessage(one.id, { text })),
+    );
+    const now = (await store.findMessage(one.id))!.message.text;
+    const kept = (await store.listEdits(one.id)).map((edit) => edit.text);
+    // Each text was written once and replaced once, but the last.
+    assert.equal(kept[0], "v0");
+    assert.deepEqual(
+      [...kept, now].sort(),
+      ["a", "b", "c", "d", "v0"],
+    );
+  });
+
   test("a message's edit history goes with it: its delete, its room's deletion, retention", async (store) => {
     await store.createRoom("dev", "dev");
     const [deleted, expired] = await append(store, "general", [
