@@ -21,7 +21,14 @@ import {
   type TableReader,
   type TableWriter,
 } from "../server/transfer/mod.ts";
-import { account, BAN, dm, draft, UPLOAD } from "./store_contract/support.ts";
+import {
+  account,
+  append,
+  BAN,
+  dm,
+  draft,
+  UPLOAD,
+} from "./store_contract/support.ts";
 
 /** How the contract opens one implementation on fresh storage. */
 export interface TransferFixture {
@@ -468,6 +475,51 @@ export function transferContract(
         address: "10.0.0.1",
       });
       assert.equal(entry.id, Math.max(...audit.map((a) => a.id)) + 1);
+    },
+  );
+
+  test(
+    "an import keeps a message's edit history in its order, drops a deleted message's, as a delete does, and refuses an edit line naming no message at its line",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      const [kept, gone] = await append(store, "general", ["one", "said"]);
+      for (const text of ["two", "three"]) {
+        await store.updateMessage(kept.id, { text });
+      }
+      await store.updateMessage(gone.id, { deleted: true });
+      const lines = await exportLines(await storage.source());
+      const edit = (id: string, text: string) =>
+        JSON.stringify({ kind: "message_edit", message_id: id, text, ts: 1 });
+      const at = lines.findIndex((l) => JSON.parse(l).kind === "message_edit");
+      const withEdits = (extra: string) => {
+        return lines.map((l) => {
+          const row = JSON.parse(l);
+          if (row.kind !== "end") return l;
+          row.counts.message_edit++;
+          return JSON.stringify(row);
+        }).toSpliced(at, 0, extra);
+      };
+      const copy = await fresh();
+      await importStore(
+        each(withEdits(edit(gone.id, "what an edit hid"))),
+        await copy.target(),
+      );
+      const imported = await copy.store();
+      assert.deepEqual(
+        (await imported.listEdits(kept.id)).map((e) => e.text),
+        ["one", "two"],
+      );
+      assert.deepEqual(await imported.listEdits(gone.id), []);
+      await assert.rejects(
+        importStore(
+          each(withEdits(edit("01J00000000000000000000000", "x"))),
+          await (await fresh()).target(),
+        ),
+        (error: Error) => {
+          assert.match(error.message, new RegExp(`^line ${at + 1}: `));
+          return true;
+        },
+      );
     },
   );
 

@@ -91,7 +91,8 @@ export interface TableWriter {
   /**
    * Once every row is in: sums each message's reactions up again from its
    * reaction rows, as the store does at each reaction (`react`), and drops
-   * those of deleted messages, as a deletion does. Returns how many
+   * those of deleted messages, as a deletion does (their edit histories
+   * too: a dump's deleted message keeps no text). Returns how many
    * messages' summaries it changed; each such change counts as a change of
    * the message (its version one more, by the stores' trigger).
    */

@@ -231,6 +231,10 @@ function writer(tx: Transaction): TableWriter {
         `DELETE FROM reactions x USING messages m
          WHERE m.id = x.message_id AND m.deleted`,
       );
+      await tx.unsafe(
+        `DELETE FROM message_edits x USING messages m
+         WHERE m.id = x.message_id AND m.deleted`,
+      );
       // chat_sum_reactions' sum, for every message at once; written only
       // where it differs (jsonb compares as values, not as text), so an
       // honest dump's messages keep their versions.

@@ -249,6 +249,10 @@ function sumReactions(db: DatabaseSync): number {
     `DELETE FROM reactions WHERE EXISTS (SELECT 1 FROM messages m
        WHERE m.id = reactions.message_id AND m.deleted)`,
   );
+  db.exec(
+    `DELETE FROM message_edits WHERE EXISTS (SELECT 1 FROM messages m
+       WHERE m.id = message_edits.message_id AND m.deleted)`,
+  );
   const write = db.prepare("UPDATE messages SET reactions = ? WHERE id = ?");
   let changed = 0;
   const settle = (
