@@ -87,6 +87,28 @@ stores.clients(
   { rateLimits: NO_RATE_LIMITS },
 );
 
+stores.clients(
+  "message_edits answers invalid_message to an account banned from the message's room, as it reads nothing there, and the history again once unbanned",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await root.ok("create_room", { room: "dev" });
+    await ann.ok("join_room", { room: "dev" });
+    await ben.ok("join_room", { room: "dev" });
+    const sent = (await ann.ok("send_message", { text: "first words" }))
+      .message as Sent;
+    await ann.ok("edit_message", { id: sent.id, text: "second words" });
+    await root.ok("ban", { user: "ben", room: "dev", reason: "flooding" });
+    await expectError(ben, "message_edits", { id: sent.id }, "invalid_message");
+    await root.ok("unban", { user: "ben", room: "dev" });
+    const edits = (await ben.ok("message_edits", { id: sent.id }))
+      .edits as Sent[];
+    assert.deepEqual(edits.map((edit) => edit.text), ["first words"]);
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
 stores.database(
   "upgrading: a server of before's edited message has no history after the first start, and its next edit keeps one",
   (options) => {
