@@ -1054,11 +1054,18 @@ export class PostgresStore implements Store {
     });
   }
 
+  // The newest MAX_KEPT_EDITS: two edits at once may have left one more
+  // (updateMessage), which the next edit trims.
   listEdits(id: string): Promise<MessageEdit[]> {
     return this.#context.run(async (sql) =>
       (await sql<{ text: string; ts: string | number }[]>`
-        SELECT text, ts FROM message_edits WHERE message_id = ${id}
-        ORDER BY ord`).map((row) => ({ text: row.text, ts: Number(row.ts) }))
+        SELECT text, ts FROM (
+          SELECT ord, text, ts FROM message_edits WHERE message_id = ${id}
+          ORDER BY ord DESC LIMIT ${MAX_KEPT_EDITS}
+        ) newest ORDER BY ord`).map((row) => ({
+        text: row.text,
+        ts: Number(row.ts),
+      }))
     );
   }
 
