@@ -14,6 +14,7 @@ import {
   browserTest,
   currentRoom,
   openPage,
+  openPanel,
   type PageOptions,
   register,
   transitionsDone,
@@ -77,7 +78,7 @@ async function auditSteps(
   await save.click();
   await page.locator('[data-testid="message-save"][aria-pressed="true"]')
     .waitFor({ state: "attached" });
-  await page.getByTestId("saved-open").click();
+  await openPanel(page, "saved");
   const saved = page.getByTestId("saved-panel");
   await saved.getByTestId("saved-item").waitFor();
   await audit.check(page, `${label} saved panel`);
@@ -85,7 +86,7 @@ async function auditSteps(
   await saved.waitFor({ state: "detached" });
 
   // Recent mentions: the panel, empty here.
-  await page.getByTestId("mentions-open").click();
+  await openPanel(page, "mentions");
   const mentions = page.getByTestId("mentions-panel");
   await mentions.getByText("No one has mentioned you yet.").waitFor();
   await audit.check(page, `${label} mentions panel`);

@@ -22,6 +22,7 @@ import {
   confirmedFrom,
   currentRoom,
   openPage,
+  openPanel,
   type PageOptions,
   register,
   send,
@@ -114,7 +115,7 @@ async function auditScreens(
   await page.keyboard.press("Escape");
   await page.getByTestId("search-dialog").waitFor({ state: "detached" });
 
-  await page.getByTestId("pins-open").click();
+  await openPanel(page, "pins");
   await page.getByTestId("pins-panel").getByRole("status").waitFor();
   await audit.check(page, `${options.label} pins panel`);
   await page.keyboard.press("Escape");

@@ -16,8 +16,10 @@ import {
   currentRoom,
   guest,
   openPage,
+  openPanel,
   register,
   send,
+  signIn,
   submitPassword,
   transitionsDone,
 } from "./browser_support.ts";
@@ -839,5 +841,115 @@ browserTest(
     await removed.filter({ hasText: "Vous avez été retiré du chat" })
       .filter({ hasText: "gina a été expulsé par bob : spam" }).waitFor();
     await gina.screenshot({ path: artifact("removed_in_french.png") });
+  },
+);
+
+/**
+ * The header's name (a room's or a conversation's) on a phone: how wide it
+ * is drawn, whether its text is cut, and whether the header's buttons all
+ * stand inside the screen.
+ */
+async function headerName(page: Page, testId: string): Promise<{
+  width: number;
+  cut: boolean;
+  ellipsis: boolean;
+  outside: string[];
+}> {
+  return await page.locator(".room-header").evaluate((header, id) => {
+    const name = header.querySelector<HTMLElement>(`[data-testid="${id}"]`)!;
+    const shown = [...header.querySelectorAll<HTMLElement>("button")]
+      .filter((b) => b.getClientRects().length > 0);
+    // What shows of it: its title clips it.
+    const box = name.getBoundingClientRect();
+    const title = name.closest(".room-title")!.getBoundingClientRect();
+    return {
+      width: Math.max(0, Math.min(box.right, title.right) - box.left),
+      cut: name.scrollWidth > name.clientWidth,
+      ellipsis: getComputedStyle(name).textOverflow === "ellipsis",
+      outside: shown.filter((b) =>
+        b.getBoundingClientRect().right > innerWidth + 0.5 ||
+        b.getBoundingClientRect().left < -0.5
+      ).map((b) => b.dataset.testid ?? b.className),
+    };
+  }, testId);
+}
+
+browserTest(
+  "web client on a phone keeps a room's or a conversation's name readable in its header, cut with an ellipsis, its other panels in the header's menu",
+  async (browser, server) => {
+    const room = "quarterly-planning-and-budgets";
+    const other = "bartholomew-of-the-long-names";
+    const alice = await TestClient.register(server.wsUrl, "alice");
+    const bot = await TestClient.login(server.wsUrl, other);
+    try {
+      await alice.ok("create_room", { room });
+      await bot.ok("private_message", { to: "alice", text: "hello there" });
+      for (const width of [320, 390]) {
+        for (const colorScheme of ["light", "dark"] as const) {
+          const page = await openPage(browser, server, {
+            viewport: { width, height: 740 },
+            colorScheme,
+          });
+          await signIn(page, "alice");
+          await page.getByTestId("drawer-toggle").click();
+          await page.locator(`[data-testid="room-item"][data-room="${room}"]`)
+            .click();
+          await currentRoom(page, room);
+          await page.locator("#sidebar").waitFor({ state: "hidden" });
+          await page.screenshot({
+            path: artifact(`phone_header_${width}_${colorScheme}.png`),
+          });
+          // At 390 px the header's nine buttons left the name no width: a
+          // "#" and nothing after it. Now at least five letters or so.
+          const inRoom = await headerName(page, "current-room");
+          assert.ok(
+            inRoom.width >= 64,
+            `${width} px: the room's name is ${inRoom.width} px wide`,
+          );
+          assert.ok(inRoom.cut, `${width} px: so long a name fits whole?`);
+          assert.ok(inRoom.ellipsis, `${width} px: cut without an ellipsis`);
+          assert.deepEqual(inRoom.outside, [], `${width} px: off the screen`);
+
+          // The panels the header has no room for are in its menu.
+          assert.equal(await page.getByTestId("saved-open").isVisible(), false);
+          await openPanel(page, "saved");
+          await page.getByTestId("saved-panel").waitFor();
+          await page.keyboard.press("Escape");
+          await page.getByTestId("saved-panel").waitFor({
+            state: "detached",
+          });
+
+          await page.getByTestId("drawer-toggle").click();
+          await page.locator(`[data-testid="dm-item"][data-user="${other}"]`)
+            .click();
+          await currentConversation(page, other);
+          await page.locator("#sidebar").waitFor({ state: "hidden" });
+          const inConversation = await headerName(
+            page,
+            "current-conversation",
+          );
+          assert.ok(
+            inConversation.width >= 64,
+            `${width} px: the conversation's name is ${inConversation.width} px wide`,
+          );
+          assert.ok(
+            inConversation.ellipsis,
+            `${width} px: the conversation's name cut without an ellipsis`,
+          );
+          assert.deepEqual(
+            inConversation.outside,
+            [],
+            `${width} px: off the screen in the conversation`,
+          );
+          await page.screenshot({
+            path: artifact(`phone_header_dm_${width}_${colorScheme}.png`),
+          });
+          await page.context().close();
+        }
+      }
+    } finally {
+      await bot.close();
+      await alice.close();
+    }
   },
 );

@@ -160,6 +160,21 @@ export async function openPage(
   return page;
 }
 
+/**
+ * Opens one of the header's panels (pins, saved, mentions, scheduled): by
+ * its button, or on a phone, whose header has no room for it, by the
+ * header menu's item.
+ */
+export async function openPanel(
+  page: Page,
+  name: "pins" | "saved" | "mentions" | "scheduled",
+): Promise<void> {
+  const button = page.getByTestId(`${name}-open`);
+  if (await button.isVisible()) return await button.click();
+  await page.getByTestId("room-menu").click();
+  await page.getByTestId(`${name}-menu`).click();
+}
+
 /** Creates an account in the browser and lands in #general. */
 export async function register(page: Page, name: string): Promise<void> {
   await page.goto("/");

@@ -25,7 +25,7 @@ import {
 } from "../state.ts";
 import type { LevelPlace } from "../connection/notify_levels.ts";
 import { useDismiss } from "../use_dismiss.ts";
-import { HeaderTools } from "../team/TeamLayer.tsx";
+import { HeaderToolItems, HeaderTools } from "../team/TeamLayer.tsx";
 import { Avatar } from "./Avatar.tsx";
 import { RoomTopic } from "./RoomTopic.tsx";
 import { TopicDialog } from "./TopicDialog.tsx";
@@ -93,7 +93,9 @@ export function RoomHeader(): JSX.Element {
           )}
         </span>
         <h1 class="room-title">
-          <span data-testid="current-conversation">{shown.with}</span>
+          <span class="room-name" data-testid="current-conversation">
+            {shown.with}
+          </span>
         </h1>
         <span class="room-kind">{t("header.dm")}</span>
         <StarButton place={{ with: shown.with }} />
@@ -135,7 +137,7 @@ export function RoomHeader(): JSX.Element {
               </span>
             )
             : <span class="room-hash" aria-hidden="true">#</span>}
-          <span data-testid="current-room">{room}</span>
+          <span class="room-name" data-testid="current-room">{room}</span>
         </h1>
         {topic !== undefined && <RoomTopic topic={topic} />}
       </div>
@@ -351,6 +353,13 @@ function HeaderMenu(
             </button>
           ))}
           <div class="menu-separator" role="separator" />
+          <HeaderToolItems
+            onChoose={() => {
+              open.value = false;
+              // The panel gives the focus back to the menu's button.
+              root.current?.querySelector<HTMLElement>("button")?.focus();
+            }}
+          />
           {star && (
             <button
               type="button"

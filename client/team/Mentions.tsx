@@ -26,7 +26,7 @@ export function MentionsOpenButton(): JSX.Element {
   return (
     <button
       type="button"
-      class="icon-button"
+      class="icon-button header-more"
       data-testid="mentions-open"
       aria-label={t("mentions.open")}
       title={t("mentions.open")}

@@ -71,7 +71,7 @@ export function SavedOpenButton(): JSX.Element {
   return (
     <button
       type="button"
-      class="icon-button"
+      class="icon-button header-more"
       data-testid="saved-open"
       aria-label={t("saved.open")}
       title={t("saved.open")}

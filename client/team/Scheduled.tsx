@@ -90,7 +90,7 @@ export function ScheduledOpenButton(): JSX.Element {
   return (
     <button
       type="button"
-      class="icon-button"
+      class="icon-button header-more"
       data-testid="scheduled-open"
       aria-label={t("scheduled.open")}
       title={t("scheduled.open")}

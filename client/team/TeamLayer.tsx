@@ -12,10 +12,16 @@ import type { ChatMessage } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { canModerate } from "../commands.ts";
-import { t } from "../i18n.ts";
+import { type MessageKey, t } from "../i18n.ts";
 import { type AppState, entry, roomKey } from "../state.ts";
 import * as teamActions from "./actions.ts";
-import { PinIcon, SearchIcon } from "./icons.tsx";
+import {
+  AtIcon,
+  BookmarkIcon,
+  ClockIcon,
+  PinIcon,
+  SearchIcon,
+} from "./icons.tsx";
 import { PinsPanel } from "./PinsPanel.tsx";
 import { MentionsOpenButton, MentionsPanel } from "./Mentions.tsx";
 import { SavedOpenButton, SavedPanel } from "./Saved.tsx";
@@ -67,7 +73,11 @@ export function TeamLayer(): JSX.Element | null {
   return null;
 }
 
-/** The header's search and pins buttons. */
+/**
+ * The header's search and panel buttons. On a phone those marked
+ * `header-more` hide (styles.css): the header had no width left for the
+ * room's name; {@linkcode HeaderToolItems} offers them in its menu there.
+ */
 export function HeaderTools(): JSX.Element {
   const { state } = useApp();
   return (
@@ -86,7 +96,7 @@ export function HeaderTools(): JSX.Element {
       </button>
       <button
         type="button"
-        class="icon-button"
+        class="icon-button header-more"
         data-testid="pins-open"
         aria-label={t("pin.open")}
         title={t("pin.open")}
@@ -99,6 +109,80 @@ export function HeaderTools(): JSX.Element {
       {state.account.value && <SavedOpenButton />}
       {state.account.value && <MentionsOpenButton />}
       {state.account.value && <ScheduledOpenButton />}
+    </>
+  );
+}
+
+/** A panel the header's menu opens on a phone, for its hidden button. */
+interface MenuTool {
+  name: "pins" | "saved" | "mentions" | "scheduled";
+  label: MessageKey;
+  icon: () => JSX.Element;
+  open(state: AppState): void;
+  /** Only an account has it (a guest's name keeps nothing). */
+  account: boolean;
+}
+
+/** The panels whose header buttons a phone hides, in the header's order. */
+const MENU_TOOLS: MenuTool[] = [
+  {
+    name: "pins",
+    label: "pin.open",
+    icon: PinIcon,
+    open: (state) => teamActions.pinsToggled(state, true),
+    account: false,
+  },
+  {
+    name: "saved",
+    label: "saved.open",
+    icon: BookmarkIcon,
+    open: (state) => teamActions.savedToggled(state, true),
+    account: true,
+  },
+  {
+    name: "mentions",
+    label: "mentions.open",
+    icon: AtIcon,
+    open: (state) => teamActions.mentionsToggled(state, true),
+    account: true,
+  },
+  {
+    name: "scheduled",
+    label: "scheduled.open",
+    icon: ClockIcon,
+    open: (state) => teamActions.scheduledToggled(state, true),
+    account: true,
+  },
+];
+
+/**
+ * The header menu's items for the panels a phone's header has no button
+ * for (`phone-only`: wider screens show the buttons, not these).
+ */
+export function HeaderToolItems(
+  props: { onChoose(): void },
+): JSX.Element {
+  const { state } = useApp();
+  const account = state.account.value;
+  return (
+    <>
+      {MENU_TOOLS.filter((tool) => account || !tool.account).map((tool) => (
+        <button
+          key={tool.name}
+          type="button"
+          role="menuitem"
+          class="menu-item with-icon phone-only"
+          data-testid={`${tool.name}-menu`}
+          onClick={() => {
+            props.onChoose();
+            tool.open(state);
+          }}
+        >
+          <tool.icon />
+          {t(tool.label)}
+        </button>
+      ))}
+      <div class="menu-separator phone-only" role="separator" />
     </>
   );
 }
