@@ -23,6 +23,7 @@ import {
   SenderBannedError,
   type Store,
 } from "../server/store/mod.ts";
+import { newPoll } from "../server/polls.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
 import { MESSAGE_COLUMNS, REPLY_JOIN } from "../server/store/postgres_rows.ts";
 import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
@@ -1294,16 +1295,18 @@ function registerTests(pg: PostgresService): void {
   );
 
   /**
-   * Makes the first DELETE on `table`, whatever statement does it, fail
-   * as a deadlock's loser (40P01), and the later ones go on; returns how
-   * many DELETE statements reached it so far. Deterministic, where a real
-   * deadlock hangs on the lock order of a plan: a sequence remembers the
-   * first time, as a row written by the failed statement would be rolled
-   * back with it.
+   * Makes the first DELETE on `table` (or the first `event` given, such as
+   * `UPDATE OF poll`), whatever statement does it, fail as a deadlock's
+   * loser (40P01), and the later ones go on; returns how many such
+   * statements reached it so far. Deterministic, where a real deadlock
+   * hangs on the lock order of a plan: a sequence remembers the first
+   * time, as a row written by the failed statement would be rolled back
+   * with it.
    */
   async function deadlockOnce(
     url: string,
     table: string,
+    event: "DELETE" | "UPDATE OF poll" = "DELETE",
   ): Promise<() => Promise<number>> {
     await inspect(url, async (sql) => {
       await sql`CREATE SEQUENCE test_deadlock_once`;
@@ -1319,7 +1322,8 @@ function registerTests(pg: PostgresService): void {
         END
         $$`;
       await sql`
-        CREATE TRIGGER test_deadlock_once BEFORE DELETE ON ${sql(table)}
+        CREATE TRIGGER test_deadlock_once
+        BEFORE ${sql.unsafe(event)} ON ${sql(table)}
         FOR EACH STATEMENT EXECUTE FUNCTION test_deadlock_once()`;
     });
     return () =>
@@ -1385,6 +1389,43 @@ function registerTests(pg: PostgresService): void {
         DELETED_OWNER,
       );
       assert.equal(await store.deleteAccount("dave", "anonymise"), false);
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: an account's deletion whose removal of its votes loses a deadlock still answers the deletion and takes its votes away",
+    withStores(1, async ([store], url) => {
+      await store.createAccount({
+        key: "dave",
+        username: "Dave",
+        passwordHash: "h",
+        role: "user",
+      });
+      const created = await store.findAccount("dave");
+      const { message } = await store.appendMessage(draft("Lunch?"));
+      await store.changePoll(message.id, {
+        kind: "create",
+        poll: newPoll("Lunch?", { texts: ["A", "B"], multiple: false }),
+      });
+      await store.changePoll(message.id, {
+        kind: "vote",
+        userKey: "dave",
+        user: "Dave",
+        options: [1],
+        accountCreatedAt: created?.createdAt,
+      });
+      const updates = await deadlockOnce(url, "messages", "UPDATE OF poll");
+      // Before, the retry began again with the deletion, found no account
+      // and answered false: user_not_found for a deleted account, its
+      // vote kept, its polls never sent again.
+      assert.deepEqual(await store.deleteAccount("dave", "keep"), {
+        polls: [message.id],
+      });
+      assert.equal(await updates(), 2, "refused once, then done");
+      assert.equal(await store.findAccount("dave"), undefined);
+      const poll = (await store.findMessage(message.id))?.message.poll;
+      assert.deepEqual(poll?.options.map((o) => o.votes), [0, 0]);
+      assert.equal(await store.deleteAccount("dave", "keep"), false);
     }),
   );
 

@@ -267,12 +267,12 @@ export class PostgresAccounts implements AccountStore {
     );
   }
 
-  deleteAccount(
+  async deleteAccount(
     key: string,
     messages: DeletedMessages,
     audit?: NewAuditEntry,
   ): Promise<DeletedAccount | false> {
-    return this.#context.runRetryingConflicts(async (sql) => {
+    const gone = await this.#context.runRetryingConflicts(async (sql) => {
       const anonymous = messages === "anonymise" ? ANONYMOUS_NAME : null;
       // One statement: the function (volatile, so run once) and the rooms
       // it leaves without their owner, only when the account was there.
@@ -319,13 +319,18 @@ export class PostgresAccounts implements AccountStore {
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ) ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}
         SELECT gone FROM deleted`;
-      // Its votes go from every poll (polls.ts), in a statement of their
-      // own: the function above may rewrite the same messages (an
-      // anonymised author's poll), and two updates of one row in one
-      // statement keep only one. Run again when the deletion is retried,
-      // it finds nothing. The polls it changed are sent again to their
-      // readers (handlers/admin.ts).
-      if (!gone) return false;
+      return gone;
+    });
+    // Its votes go from every poll (polls.ts), in a statement of their own:
+    // the function above may rewrite the same messages (an anonymised
+    // author's poll), and two updates of one row in one statement keep
+    // only one. Retried on its own: retried with the deletion, a lost
+    // deadlock ran the deletion again, which found no account and
+    // answered false (the admin told user_not_found, the votes kept). Run
+    // again, it finds what is left. The polls it changed are sent again
+    // to their readers (handlers/admin.ts).
+    if (!gone) return false;
+    return await this.#context.runRetryingConflicts(async (sql) => {
       const polls = await sql<{ id: string }[]>`
           UPDATE messages SET poll = jsonb_set(poll, '{options}', (
             SELECT jsonb_agg(jsonb_set(o, '{voters}', coalesce((
