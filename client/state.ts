@@ -318,6 +318,12 @@ export interface AppState {
    */
   starred: Signal<Record<string, string>>;
   /**
+   * The account's choice in polls, by message id, as its `vote` replies
+   * told it: a poll's `voters` names only the first 100, so past them the
+   * reader's own choice is not found there. This device's votes only.
+   */
+  pollChoices: Signal<Record<string, readonly number[]>>;
+  /**
    * Until when (ms since the epoch) the account's notifications are paused
    * on every device (set_do_not_disturb), null when they are not: no sound
    * and no desktop notification meanwhile; unread counts go on.
@@ -696,6 +702,7 @@ export function createAppState(): AppState {
     readHeld: signal(null),
     notifyLevels: signal({}),
     starred: signal({}),
+    pollChoices: signal({}),
     doNotDisturb: signal(null),
     myStatus: signal(null),
     totp: signal(false),

@@ -211,3 +211,57 @@ browserTest(
     assert.equal(await page.getByTestId("poll").count(), 0);
   },
 );
+
+browserTest(
+  "web client polls: past 100 voters one's own vote shows pressed, and a second choice in a poll of several keeps the first",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const { message } = await bob.ok("create_poll", {
+        room: "general",
+        question: "Which days?",
+        options: ["Monday", "Tuesday"],
+        multiple: true,
+      }) as { message: { id: string } };
+      // 100 voters for each option, straight into the store (no account
+      // checked without accountCreatedAt): voters is full before alice.
+      for (let i = 0; i < 100; i++) {
+        await server.node.store.changePoll(message.id, {
+          kind: "vote",
+          userKey: `voter${i}`,
+          user: `voter${i}`,
+          options: [0, 1],
+        });
+      }
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      const options = page.getByTestId("poll").getByTestId("poll-option");
+      const count = (i: number, text: string) =>
+        options.nth(i).getByTestId("poll-count").filter({
+          hasText: new RegExp(`^${text}$`),
+        }).waitFor();
+      await count(0, "100 votes");
+
+      await options.nth(0).click();
+      await count(0, "101 votes");
+      // voters names the first 100: alice is not among them, and her
+      // option showed unpressed.
+      await page.locator(
+        '[data-testid="poll-option"][aria-pressed="true"]',
+      ).first().waitFor();
+      assert.equal(await options.nth(0).getAttribute("aria-pressed"), "true");
+
+      // A second choice: before, it was sent alone, and Monday lost her vote.
+      // (The mouse off Monday first: its voters, shown on hover, lie over
+      // Tuesday.)
+      await page.mouse.move(0, 0);
+      await options.nth(1).click();
+      await count(1, "101 votes");
+      await count(0, "101 votes");
+      assert.equal(await options.nth(1).getAttribute("aria-pressed"), "true");
+      assert.equal(await options.nth(0).getAttribute("aria-pressed"), "true");
+    } finally {
+      await bob.close();
+    }
+  },
+);

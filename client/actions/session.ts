@@ -196,6 +196,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.readHeld.value = null;
     state.notifyLevels.value = {};
     state.starred.value = {};
+    state.pollChoices.value = {};
     state.doNotDisturb.value = null;
     state.team.saved.value = null;
     state.team.scheduled.value = null;

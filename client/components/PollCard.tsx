@@ -12,6 +12,7 @@ import { nameKey } from "../../server/protocol/names.ts";
 import { RANK } from "../../server/protocol/ranks.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
+import { entry } from "../state.ts";
 import { t, tn } from "../i18n.ts";
 
 /** Props of {@linkcode PollCard}. */
@@ -20,12 +21,26 @@ export interface PollCardProps {
   poll: Poll;
 }
 
-/** The options a reader chose: the indices whose voters name `me`. */
-export function chosenBy(poll: Poll, me: string | null): number[] {
+/**
+ * The options a reader chose: those whose voters name `me`, and, where an
+ * option's voters stop short of its votes (the first 100 only), those the
+ * reader's last `vote` reply here (`known`) named. Past 100 voters the
+ * names alone missed the reader's choice: its option showed unpressed,
+ * and a click in a poll of several sent a choice without it, taking that
+ * vote away.
+ */
+export function chosenBy(
+  poll: Poll,
+  me: string | null,
+  known: readonly number[] | undefined,
+): number[] {
   if (me === null) return [];
   const key = nameKey(me);
   return poll.options.flatMap((o, i) =>
-    o.voters.some((v) => nameKey(v) === key) ? [i] : []
+    o.voters.some((v) => nameKey(v) === key) ||
+      (o.votes > o.voters.length && known?.includes(i) === true)
+      ? [i]
+      : []
   );
 }
 
@@ -41,7 +56,7 @@ export function PollCard(props: PollCardProps): JSX.Element {
   const { message, poll } = props;
   const me = state.username.value;
   const account = state.account.value;
-  const chosen = chosenBy(poll, me);
+  const chosen = chosenBy(poll, me, entry(state.pollChoices.value, message.id));
   const total = poll.options.reduce((sum, o) => sum + o.votes, 0);
   const role = state.role.value;
   const mayClose = !poll.closed && account && me !== null && (

@@ -820,7 +820,9 @@ export class Connection {
    */
   async vote(id: string, options: number[]): Promise<RequestError | null> {
     const result = await this.request("vote", { id, options });
-    return result.ok ? null : result.error;
+    if (!result.ok) return result.error;
+    actions.pollChoiceKnown(this.#state, id, result.data.options);
+    return null;
   }
 
   /** Closes a poll (its author, the room's owner, a moderator); resolves to the error, or null. */

@@ -87,7 +87,7 @@ export interface Replies {
   delete_message: { message: ChatMessage | PrivateMessage };
   remove_link_previews: { message: ChatMessage | PrivateMessage };
   create_poll: { message: ChatMessage };
-  vote: Record<string, never>;
+  vote: { options: number[] };
   close_poll: { message: ChatMessage };
   mark_read: ReadStateEvent;
   mark_unread: ReadStateEvent;
@@ -224,7 +224,9 @@ export const REPLY_CHECKS: {
   remove_link_previews: (d) =>
     isChatMessage(d.message) || isPrivateMessage(d.message),
   create_poll: (d) => isChatMessage(d.message),
-  vote: () => true,
+  vote: (d) =>
+    Array.isArray(d.options) &&
+    d.options.every((i: unknown) => Number.isInteger(i)),
   close_poll: (d) => isChatMessage(d.message),
   mark_read: isReadStateEvent,
   mark_unread: isReadStateEvent,

@@ -1,0 +1,20 @@
+/**
+ * The account's own choice in polls, as its `vote` replies told it
+ * (components/PollCard.tsx reads it where `voters` stops short).
+ */
+
+import { batch } from "@preact/signals";
+import { type AppState, put } from "../state.ts";
+
+/** The server took this account's choice in the poll of message `id`. */
+export function pollChoiceKnown(
+  state: AppState,
+  id: string,
+  options: readonly number[],
+): void {
+  batch(() => {
+    const choices = { ...state.pollChoices.value };
+    put(choices, id, options);
+    state.pollChoices.value = choices;
+  });
+}
