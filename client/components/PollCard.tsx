@@ -1,10 +1,10 @@
 /**
  * A poll under its message (docs/protocol.md, "Polls"): the question, an
  * option a button each with a bar and its count, the account's own choice
- * pressed, the voters' names shown on hover and focus. A click or Enter
- * votes (again on one's choice takes it back; in a poll of several, each
- * toggles); the author, the room's owner, moderators and admins get
- * "Close poll". Text rendered as text.
+ * pressed, the voters' names shown on hover, focus and a long press. A
+ * click or Enter votes (again on one's choice takes it back; in a poll of
+ * several, each toggles); the author, the room's owner, moderators and
+ * admins get "Close poll". Text rendered as text.
  */
 import type { JSX } from "preact";
 import type { ChatMessage, Poll } from "../../server/protocol/types.ts";
@@ -13,6 +13,7 @@ import { RANK } from "../../server/protocol/ranks.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { entry } from "../state.ts";
+import { useLongPress } from "../use_long_press.ts";
 import { t, tn } from "../i18n.ts";
 
 /** Props of {@linkcode PollCard}. */
@@ -88,51 +89,17 @@ export function PollCard(props: PollCardProps): JSX.Element {
         {poll.question}
       </div>
       <ul class="poll-options">
-        {poll.options.map((option, i) => {
-          const mine = chosen.includes(i);
-          const share = total === 0 ? 0 : option.votes / total;
-          const voters = option.voters.length === 0
-            ? t("poll.noVoters")
-            : option.voters.join(", ") +
-              (option.votes > option.voters.length
-                ? " " +
-                  tn("react.more", option.votes - option.voters.length)
-                : "");
-          return (
-            <li key={i} class="poll-item">
-              <button
-                type="button"
-                class={`poll-option${mine ? " mine" : ""}`}
-                data-testid="poll-option"
-                aria-pressed={mine ? "true" : "false"}
-                aria-disabled={canVote ? undefined : "true"}
-                aria-describedby={`${base}-${i}`}
-                onClick={() => void choose(i)}
-              >
-                <span
-                  class="poll-bar"
-                  style={{ width: `${Math.round(share * 100)}%` }}
-                  aria-hidden="true"
-                />
-                <span class="poll-mark" aria-hidden="true">
-                  {mine ? "✓" : ""}
-                </span>
-                <span class="poll-text">{option.text}</span>
-                <span class="poll-count" data-testid="poll-count">
-                  {tn("poll.votes", option.votes)}
-                </span>
-              </button>
-              <span
-                id={`${base}-${i}`}
-                class="poll-voters"
-                role="tooltip"
-                data-testid="poll-voters"
-              >
-                {voters}
-              </span>
-            </li>
-          );
-        })}
+        {poll.options.map((option, i) => (
+          <PollOption
+            key={i}
+            option={option}
+            share={total === 0 ? 0 : option.votes / total}
+            mine={chosen.includes(i)}
+            canVote={canVote}
+            describedBy={`${base}-${i}`}
+            onChoose={() => void choose(i)}
+          />
+        ))}
       </ul>
       <div class="poll-foot">
         <span class="poll-note" data-testid="poll-note">
@@ -154,5 +121,76 @@ export function PollCard(props: PollCardProps): JSX.Element {
         )}
       </div>
     </div>
+  );
+}
+
+/** Props of {@linkcode PollOption}. */
+interface PollOptionProps {
+  option: Poll["options"][number];
+  /** Its share of all votes, 0 to 1. */
+  share: number;
+  /** The reader chose it. */
+  mine: boolean;
+  canVote: boolean | null;
+  /** The id of its voters' line. */
+  describedBy: string;
+  onChoose(): void;
+}
+
+/**
+ * One option: a button with its bar and count, and its voters shown on
+ * hover, keyboard focus and, on a touch screen, a long press (as a
+ * reaction's names: a touch cannot hover, and phones never showed them).
+ */
+function PollOption(props: PollOptionProps): JSX.Element {
+  const { option, mine } = props;
+  const press = useLongPress();
+  const voters = option.voters.length === 0
+    ? t("poll.noVoters")
+    : option.voters.join(", ") +
+      (option.votes > option.voters.length
+        ? " " + tn("react.more", option.votes - option.voters.length)
+        : "");
+  return (
+    <li
+      class={`poll-item${press.showing.value ? " show" : ""}`}
+      onMouseLeave={press.hide}
+    >
+      <button
+        type="button"
+        class={`poll-option${mine ? " mine" : ""}`}
+        data-testid="poll-option"
+        aria-pressed={mine ? "true" : "false"}
+        aria-disabled={props.canVote ? undefined : "true"}
+        aria-describedby={props.describedBy}
+        {...press.handlers}
+        onBlur={press.hide}
+        onClick={() => {
+          // The long press showed who voted: that touch votes nothing.
+          if (press.clickActs()) props.onChoose();
+        }}
+      >
+        <span
+          class="poll-bar"
+          style={{ width: `${Math.round(props.share * 100)}%` }}
+          aria-hidden="true"
+        />
+        <span class="poll-mark" aria-hidden="true">
+          {mine ? "✓" : ""}
+        </span>
+        <span class="poll-text">{option.text}</span>
+        <span class="poll-count" data-testid="poll-count">
+          {tn("poll.votes", option.votes)}
+        </span>
+      </button>
+      <span
+        id={props.describedBy}
+        class="poll-voters"
+        role="tooltip"
+        data-testid="poll-voters"
+      >
+        {voters}
+      </span>
+    </li>
   );
 }

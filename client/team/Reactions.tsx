@@ -17,6 +17,7 @@ import { nameKey } from "../../server/protocol/names.ts";
 import { REACTION_NAMES } from "../../server/protocol/emoji.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
+import { useLongPress } from "../use_long_press.ts";
 import { t, tn } from "../i18n.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { SmileIcon } from "./icons.tsx";
@@ -32,10 +33,6 @@ import {
   toneSwatch,
 } from "../emoji_tones.ts";
 
-/** How long a touch must rest on a chip to show who reacted, in ms. */
-const LONG_PRESS_MS = 500;
-/** How long the names stay after a long press (a touch has no "leave"), in ms. */
-const NAMES_SHOWN_MS = 4000;
 /** Columns of the picker's grid (arrow keys move by rows of this many). */
 const COLUMNS = 8;
 
@@ -100,36 +97,12 @@ function Chip(
   props: { reaction: Reaction; mine: boolean; onToggle: () => void },
 ): JSX.Element {
   const { reaction, mine } = props;
-  const showing = useSignal(false);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const longPressed = useRef(false);
+  const press = useLongPress();
   const who = whoReacted(reaction);
-  function pressStart(): void {
-    if (timer.current !== null) clearTimeout(timer.current);
-    longPressed.current = false;
-    timer.current = setTimeout(() => {
-      longPressed.current = true;
-      showing.value = true;
-      timer.current = setTimeout(
-        () => showing.value = false,
-        NAMES_SHOWN_MS,
-      );
-    }, LONG_PRESS_MS);
-  }
-  function pressEnd(): void {
-    // The names, once shown, stay for their while.
-    if (!longPressed.current && timer.current !== null) {
-      clearTimeout(timer.current);
-      timer.current = null;
-    }
-  }
-  useEffect(() => () => {
-    if (timer.current !== null) clearTimeout(timer.current);
-  }, []);
   return (
     <span
-      class={`chip-wrap${showing.value ? " show" : ""}`}
-      onMouseLeave={() => showing.value = false}
+      class={`chip-wrap${press.showing.value ? " show" : ""}`}
+      onMouseLeave={press.hide}
     >
       <button
         type="button"
@@ -143,21 +116,11 @@ function Chip(
           who,
         })}
         title={who}
-        onTouchStart={pressStart}
-        onTouchEnd={pressEnd}
-        onTouchMove={pressEnd}
-        onContextMenu={(e) => {
-          // A long press opens the bubble, not the browser's menu.
-          if (longPressed.current) e.preventDefault();
-        }}
-        onBlur={() => showing.value = false}
+        {...press.handlers}
+        onBlur={press.hide}
         onClick={() => {
           // The long press showed who reacted: that touch toggles nothing.
-          if (longPressed.current) {
-            longPressed.current = false;
-            return;
-          }
-          props.onToggle();
+          if (press.clickActs()) props.onToggle();
         }}
       >
         <span class="chip-emoji" aria-hidden="true">
