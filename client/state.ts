@@ -334,6 +334,12 @@ export interface AppState {
   /** Whether this account has two-factor authentication on (login's `totp`). */
   totp: Signal<boolean>;
   /**
+   * When the account was created (login's `since`, ms since the epoch):
+   * messages under its name from before are a former holder's. Null for a
+   * guest, or from a server that predates it.
+   */
+  since: Signal<number | null>;
+  /**
    * Others' custom statuses by name key, null for none: each name the
    * member list asked `get_status` about, and each a `status` event named.
    * A name absent has not been asked about yet.
@@ -706,6 +712,7 @@ export function createAppState(): AppState {
     doNotDisturb: signal(null),
     myStatus: signal(null),
     totp: signal(false),
+    since: signal(null),
     statuses: signal({}),
     avatars: signal({}),
     avatarsMissing: signal({}),

@@ -137,6 +137,23 @@ Deno.test("register: a server's own password hashes are scrypt at N=2^15, r=8, p
   });
 });
 
+Deno.test("register and login: the reply's since is when the account was made, so a client tells a former holder's messages under the name from its own", () =>
+  withClients(async (pool, server) => {
+    const alice = await pool.register("alice");
+    const made = (await server.node.store.findAccount("alice"))?.createdAt;
+    assert.equal(typeof made, "number");
+    const registered = alice.received.find((f) =>
+      f.action === "success" && f.data.request === "register"
+    );
+    assert.equal(registered?.data.since, made);
+    const again = await pool.connect();
+    const login = await again.ok("login", {
+      username: "alice",
+      password: TEST_PASSWORD,
+    });
+    assert.equal(login.since, made);
+  }));
+
 Deno.test("register: the first account is admin, the next ones are users", () =>
   withClients(async (pool) => {
     const first = await pool.register("alice");

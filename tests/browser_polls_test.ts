@@ -327,3 +327,43 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client polls: the next holder of a deleted author's name is offered no Close on that author's poll, only on its own",
+  async (browser, server) => {
+    // The first account is the admin.
+    const root = await TestClient.register(server.wsUrl, "root");
+    const old = await TestClient.register(server.wsUrl, "alice");
+    try {
+      await old.ok("create_poll", {
+        room: "general",
+        question: "Kept from before?",
+        options: ["Yes", "No"],
+      });
+      await old.close();
+      await root.ok("delete_account", { user: "alice", messages: "keep" });
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      const before = page.getByTestId("poll").filter({
+        hasText: "Kept from before?",
+      });
+      await before.waitFor();
+      // Its own poll, sent now, is offered Close: the page knows its rules.
+      await page.getByTestId("poll-button").click();
+      const form = page.getByTestId("poll-dialog");
+      await form.getByTestId("poll-question-input").fill("Mine?");
+      const fields = form.getByTestId("poll-option-input");
+      await fields.nth(0).fill("A");
+      await fields.nth(1).fill("B");
+      await form.getByTestId("poll-send").click();
+      const mine = page.getByTestId("poll").filter({ hasText: "Mine?" });
+      await mine.getByTestId("poll-close").waitFor();
+      // Before, the former alice's poll offered Close too (the server
+      // answered forbidden).
+      assert.equal(await before.getByTestId("poll-close").count(), 0);
+    } finally {
+      await old.close();
+      await root.close();
+    }
+  },
+);

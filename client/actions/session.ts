@@ -122,6 +122,7 @@ export function loggedIn(
     state.team.scheduled.value = null;
     state.myStatus.value = data.status ?? null;
     state.totp.value = data.totp ?? false;
+    state.since.value = data.since ?? null;
     state.statuses.value = {};
     avatarsReset(state, data.username, data.avatar);
     membershipsLoaded(state, data);
@@ -213,6 +214,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.lightbox.value = null;
     state.tokensOpen.value = false;
     state.totp.value = false;
+    state.since.value = null;
     state.hooksOpen.value = null;
     state.loadingOlder.value = {};
   });

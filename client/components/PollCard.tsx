@@ -60,8 +60,13 @@ export function PollCard(props: PollCardProps): JSX.Element {
   const chosen = chosenBy(poll, me, entry(state.pollChoices.value, message.id));
   const total = poll.options.reduce((sum, o) => sum + o.votes, 0);
   const role = state.role.value;
+  // The author's own poll: sent since the account holds the name (as
+  // close_poll rules); the next holder of a deleted author's name was
+  // offered Close, which the server refused.
+  const since = state.since.value;
   const mayClose = !poll.closed && account && me !== null && (
-    nameKey(message.user) === nameKey(me) ||
+    (nameKey(message.user) === nameKey(me) &&
+      (since === null || Date.parse(message.ts) >= since)) ||
     (role !== null && RANK[role] >= RANK.moderator) ||
     state.membersOwner.value === nameKey(me)
   );

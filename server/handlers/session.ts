@@ -407,6 +407,9 @@ async function enterServer(
       // A token's login reads it (one read by key); a password's knows.
       reply.totp = identity.totp ??
         await node.accounts.twoFactor.enabled(userKey);
+      // Messages under the name from before are a former holder's: the
+      // client offers no Close on their polls (close_poll refuses them).
+      reply.since = identity.since;
     }
     if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
     if (client.isClosed) {

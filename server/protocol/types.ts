@@ -629,6 +629,12 @@ export interface LoginSuccess {
   request: "login" | "register";
   username: string;
   role: Role;
+  /**
+   * When the account was created (ms since the epoch): messages under its
+   * name from before are a former holder's, not its own (close_poll, edits).
+   * Absent for guests.
+   */
+  since?: number;
   room: string;
   rooms: RoomSummary[];
   /**
