@@ -59,6 +59,17 @@ Deno.test("search box: a modifier with a value it cannot take stays words", () =
     const ask = parseSearch(text);
     assert.deepEqual(ask, { query: text }, text);
   }
+  // The day after the last a date can name, the day before the first:
+  // none the server takes (it read "+010000-01" and "-000001-12" and
+  // refused the search).
+  for (const text of ["after:9999-12-31", "before:0000-01-01"]) {
+    assert.deepEqual(parseSearch(text), { query: text }, text);
+  }
+  assert.deepEqual(parseSearch("on:9999-12-31 before:0000-01-02"), {
+    query: "",
+    after: "9999-12-31",
+    until: "0000-01-01",
+  });
   assert.equal(asksAnything(parseSearch("  ")), false);
   assert.equal(asksAnything(parseSearch("in:#general")), false);
   assert.equal(asksAnything(parseSearch("from:alice")), true);

@@ -11,7 +11,7 @@
  *   Slack's and Mattermost's do; `on:2026-01-15` is that day alone.
  *
  * A modifier with a value it cannot take (`has:gif`, `after:monday`,
- * `on:2026-02-30`) stays words, as Slack leaves it.
+ * `on:2026-02-30`, `after:9999-12-31`) stays words, as Slack leaves it.
  */
 
 import { type Completion, completionAt } from "../completion.ts";
@@ -41,8 +41,12 @@ function dayAt(text: string): number | undefined {
   return new Date(ms).toISOString().startsWith(text) ? ms : undefined;
 }
 
-function dayOf(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+// `YYYY-MM-DD` of the day at `ms`; undefined past the years of four
+// digits (the day after 9999-12-31, the day before 0000-01-01), which the
+// server's dates cannot name.
+function dayOf(ms: number): string | undefined {
+  const day = new Date(ms).toISOString().slice(0, 10);
+  return /^\d{4}-/.test(day) ? day : undefined;
 }
 
 /** Reads the search box's text: its words and its modifiers. */
@@ -92,9 +96,13 @@ function take(ask: SearchAsk, name: string, value: string): boolean {
     default: {
       const ms = dayAt(value);
       if (ms === undefined) return false;
-      if (name === "after") ask.after = dayOf(ms + DAY_MS);
-      else if (name === "before") ask.until = dayOf(ms - DAY_MS);
-      else ask.after = ask.until = dayOf(ms);
+      const day = dayOf(
+        name === "after" ? ms + DAY_MS : name === "before" ? ms - DAY_MS : ms,
+      );
+      if (day === undefined) return false;
+      if (name === "after") ask.after = day;
+      else if (name === "before") ask.until = day;
+      else ask.after = ask.until = day;
       return true;
     }
   }
