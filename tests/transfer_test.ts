@@ -619,6 +619,65 @@ Deno.test("export: without --include-secrets no password hash, session, invite, 
   }
 });
 
+Deno.test("import: a SQLite copy searches newest first across rooms and conversations, pages through all and finds them after a day, as the original", async () => {
+  const server = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-order-" });
+  try {
+    const alice = await TestClient.register(server.wsUrl, "alice");
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    // A room's and a conversation's messages in turn: the file holds them
+    // stream by stream ('@alice:bob' before 'general').
+    await alice.ok("send_message", { text: "word g1" });
+    await alice.ok("private_message", { to: "bob", text: "word p1" });
+    await alice.ok("send_message", { text: "word g2" });
+    await alice.ok("private_message", { to: "bob", text: "word p2" });
+    await alice.close();
+    await bob.close();
+    await server.shutdown();
+    const copy = `${work}/copy.db`;
+    assert.equal(
+      await importInto(
+        copy,
+        await exportLines(`${server.dir}/chat.db`, { includeSecrets: true }),
+      ),
+      undefined,
+    );
+    const again = await startTestServer({ db: copy });
+    try {
+      const reader = await TestClient.loginWith(again.wsUrl, {
+        username: "alice",
+        password: TEST_PASSWORD,
+      });
+      const newest = ["word p2", "word g2", "word p1", "word g1"];
+      const texts = async (data: Record<string, unknown>) =>
+        (await reader.ok("search", data)) as {
+          results: { text: string }[];
+          next?: string;
+        };
+      const all = await texts({ query: "word" });
+      assert.deepEqual(all.results.map((r) => r.text), newest);
+      const paged: string[] = [];
+      let before: string | undefined;
+      do {
+        const page = await texts({ query: "word", limit: 1, before });
+        paged.push(...page.results.map((r) => r.text));
+        before = page.next;
+      } while (before !== undefined);
+      assert.deepEqual(paged, newest);
+      const yesterday = new Date(Date.now() - 86_400_000).toISOString()
+        .slice(0, 10);
+      const after = await texts({ after: yesterday });
+      assert.deepEqual(after.results.map((r) => r.text), newest);
+      await reader.close();
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
 /** Imports lines into a new SQLite file; the error, or undefined. */
 async function importInto(
   path: string,

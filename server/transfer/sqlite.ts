@@ -156,6 +156,7 @@ export class SqliteTarget implements ImportTarget {
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       await work(this.#writer());
+      inIdOrder(this.#db);
       // The search index is the store's own: the server indexes the
       // imported messages when it next opens the file.
       this.#db.exec(
@@ -234,6 +235,36 @@ export class SqliteTarget implements ImportTarget {
     this.#db.close();
     return Promise.resolve();
   }
+}
+
+/**
+ * Numbers the imported messages' rowids in the order of their ids, as the
+ * server's appends leave them: the file holds messages stream by stream,
+ * and search reads rowids as time (store/sqlite_search.ts: its windows,
+ * its order, `before` and `after`), so a copy listed a room's messages
+ * before a conversation's newer ones, its pages skipped those, and a
+ * search `after` a day missed them. A pass over the ids when they are in
+ * order already (a store with one stream); else every row is written
+ * once more (100,000 messages in 100 rooms: 7 s in memory at load 22).
+ */
+function inIdOrder(db: DatabaseSync): void {
+  const { mixed } = db.prepare(
+    `SELECT EXISTS (SELECT 1 FROM (
+       SELECT id, lag(id) OVER (ORDER BY rowid) AS prev FROM messages)
+     WHERE prev > id) AS mixed`,
+  ).get() as { mixed: number };
+  if (!mixed) return;
+  // Above the highest, so no new rowid meets an old one: one pass (first
+  // negated, then numbered from 1, took twice as long).
+  db.exec(
+    `CREATE TEMP TABLE message_order (old INTEGER PRIMARY KEY, new INTEGER);
+     INSERT INTO message_order
+       SELECT rowid, (SELECT max(rowid) FROM messages)
+         + row_number() OVER (ORDER BY id) FROM messages;
+     UPDATE messages SET rowid =
+       (SELECT new FROM message_order WHERE old = messages.rowid);
+     DROP TABLE message_order;`,
+  );
 }
 
 /**
