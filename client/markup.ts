@@ -1,7 +1,8 @@
 /**
  * The light markdown of chat messages, as data: ```code blocks```, `code`,
  * **bold**, *italic*, ~~struck~~ (or Slack's ~struck~), lines quoted with
- * `>`, http(s) links, @mentions and #room references. The tokenizer returns
+ * `>`, lists (`- `, `* `, `• `, `1. `, `1) `), http(s) links, @mentions and
+ * #room references. The tokenizer returns
  * nodes that `RichText` turns into Preact elements; no user text ever goes
  * through innerHTML, and links are only ever http or https.
  */
@@ -21,11 +22,28 @@ export type Inline =
   | { kind: "mention"; name: string }
   | { kind: "room"; name: string };
 
-/** A paragraph of inline runs, lines quoted with `>`, or a code block. */
+/** A paragraph of inline runs, lines quoted with `>`, a list, or a code block. */
 export type Block =
   | { kind: "paragraph"; children: Inline[] }
   | { kind: "quote"; children: Inline[] }
+  | ListBlock
   | { kind: "codeblock"; text: string };
+
+/**
+ * A run of list lines: bulleted, or numbered from `start` (the first line's
+ * number, as Markdown keeps it: `3. ` then `4. ` is a list from 3).
+ */
+export type ListBlock =
+  | { kind: "list"; ordered: false; items: ListItem[] }
+  | { kind: "list"; ordered: true; start: number; items: ListItem[] };
+
+/** One line of a list, and the lines indented under it (one level deep). */
+export interface ListItem {
+  /** The line's words after its marker. */
+  children: Inline[];
+  /** The lines indented under it, if any. */
+  list?: ListBlock;
+}
 
 /** Longest run of nested bold and italic; deeper stars stay text. */
 const MAX_DEPTH = 4;
@@ -180,7 +198,8 @@ export function mentionedNames(text: string): string[] {
     }
   }
   for (const block of parseMarkup(text)) {
-    if (block.kind !== "codeblock") walk(block.children);
+    if (block.kind === "list") walk(listInlines(block));
+    else if (block.kind !== "codeblock") walk(block.children);
   }
   return names;
 }
@@ -209,7 +228,16 @@ export function plainText(text: string): string {
     }).join("");
   }
   return parseMarkup(text).map((block) =>
-    block.kind === "codeblock" ? block.text : flat(block.children)
+    block.kind === "codeblock"
+      ? block.text
+      : block.kind === "list"
+      ? block.items.map(function item({ children, list }): string {
+        const words = flat(children);
+        return list === undefined
+          ? words
+          : [words, ...list.items.map(item)].join(" ");
+      }).join(" ")
+      : flat(block.children)
   ).join(" ");
 }
 
@@ -246,10 +274,12 @@ function paragraph(text: string): Block {
 const QUOTED = /^>(?:[ \t]|$)/;
 
 /**
- * Text outside code blocks as paragraphs and quotes: each run of lines that
- * start with "> " is one quote (Slack's and Markdown's), without the marks;
- * a run that quotes nothing but spaces stays as written. A message with no
- * quoted line is one paragraph, as before quotes were read.
+ * Text outside code blocks as paragraphs, quotes and lists: each run of
+ * lines that start with "> " is one quote (Slack's and Markdown's), without
+ * the marks; a run that quotes nothing but spaces stays as written. A quote
+ * is inline runs only, so list marks inside one stay text (a quote of
+ * blocks would change what every reader of a quote walks). A message with
+ * no quoted or list line is one paragraph, as before either was read.
  */
 function textBlocks(text: string): Block[] {
   const lines = text.split("\n");
@@ -276,18 +306,90 @@ function textBlocks(text: string): Block[] {
       continue;
     }
     blocks.push(
-      quoted[start]
-        ? {
-          kind: "quote",
+      ...(quoted[start]
+        ? [{
+          kind: "quote" as const,
           children: parseInline(
             run.map((line) => line.replace(QUOTED, "")).join("\n"),
           ),
-        }
-        : paragraph(run.join("\n")),
+        }]
+        : plainBlocks(run)),
     );
     start = end;
   }
   return blocks;
+}
+
+/**
+ * A list's line: its indent, then `-`, `*` or `•`, or a number of at most
+ * three digits and `.` or `)`, then a space and words. Not one: `-5
+ * degrees`, `**bold**`, a lone `-`, or a year that starts a sentence
+ * (`2024. was a year`).
+ */
+const LIST_LINE = /^([ \t]*)(?:([-*•])|(\d{1,3})[.)])[ \t]+(\S.*)$/u;
+
+/** Indented this far (a tab counts as two), a list line goes under the one before. */
+const NESTED = 2;
+
+/**
+ * Unquoted lines as paragraphs and lists: each run of list lines is one
+ * list (a change between bullets and numbers starts another), the lines
+ * between them paragraphs without their blank edges. Lines with no list
+ * line are one paragraph, as before lists were read.
+ */
+function plainBlocks(lines: string[]): Block[] {
+  const blocks: Block[] = [];
+  let text: string[] = [];
+  let list: ListBlock | null = null;
+  function endText(): void {
+    const first = text.findIndex((line) => line.trim() !== "");
+    const last = text.findLastIndex((line) => line.trim() !== "");
+    if (first >= 0) {
+      blocks.push(paragraph(text.slice(first, last + 1).join("\n")));
+    }
+    text = [];
+  }
+  for (const line of lines) {
+    const match = LIST_LINE.exec(line);
+    if (match === null) {
+      list = null;
+      text.push(line);
+      continue;
+    }
+    const [, indent, bullet, number, words] = match;
+    const item: ListItem = { children: parseInline(words) };
+    const parent = list?.items.at(-1);
+    if (
+      parent !== undefined && indent.replaceAll("\t", "  ").length >= NESTED
+    ) {
+      parent.list ??= newList(bullet, number);
+      parent.list.items.push(item);
+      continue;
+    }
+    if (list === null || list.ordered !== (bullet === undefined)) {
+      endText();
+      list = newList(bullet, number);
+      blocks.push(list);
+    }
+    list.items.push(item);
+  }
+  if (blocks.length === 0) return [paragraph(lines.join("\n"))];
+  endText();
+  return blocks;
+}
+
+function newList(bullet: string | undefined, number: string): ListBlock {
+  return bullet === undefined
+    ? { kind: "list", ordered: true, start: Number(number), items: [] }
+    : { kind: "list", ordered: false, items: [] };
+}
+
+/** Every inline run of a list, its nested items' too, for a walk over them. */
+function listInlines(list: ListBlock): Inline[] {
+  return list.items.flatMap((item) => [
+    ...item.children,
+    ...(item.list === undefined ? [] : listInlines(item.list)),
+  ]);
 }
 
 function pushText(out: Inline[], text: string): void {

@@ -650,6 +650,35 @@ browserTest(
       "friday",
       "monday",
     ]);
+
+    // Lists as Mattermost and Zulip teams write them: real ul and ol, a
+    // numbered one from its first number, one level nested.
+    await send(
+      kim,
+      "steps:\n3. build **it**\n4. ship\n  - tell @lea\n- after\n-5 degrees",
+    );
+    const listed = confirmedFrom(lea, "kim", "steps:");
+    const numbered = listed.locator("ol");
+    await numbered.waitFor();
+    assert.equal(await numbered.getAttribute("start"), "3");
+    assert.deepEqual(
+      await numbered.locator(":scope > li").allInnerTexts(),
+      ["build it", "ship\ntell @lea"],
+    );
+    await numbered.locator("li strong").filter({ hasText: /^it$/ }).waitFor();
+    assert.equal(
+      await numbered.locator("li ul > li").innerText(),
+      "tell @lea",
+    );
+    assert.equal(
+      await listed.getByTestId("message-text").getByRole("list").count(),
+      3,
+      "the numbered list, the one nested in it and the bulleted one",
+    );
+    assert.deepEqual(
+      await listed.locator(".md-list + .md-p").allInnerTexts(),
+      ["-5 degrees"],
+    );
     await lea.screenshot({ path: artifact("features_markdown.png") });
   },
 );

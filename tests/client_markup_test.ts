@@ -266,6 +266,85 @@ Deno.test("markup reads lines quoted with > as one quote a run, and keeps >_< an
   assert.deepEqual(mentionedNames("> @ida said\n@bob"), ["ida", "bob"]);
 });
 
+Deno.test("markup reads lines of -, * and • as a bulleted list, with markup in its items", () => {
+  const text = (text: string) => ({ kind: "text", text });
+  assert.deepEqual(parseMarkup("todo:\n- **ship** it\n* ask @ida\n• done"), [
+    { kind: "paragraph", children: [text("todo:")] },
+    {
+      kind: "list",
+      ordered: false,
+      items: [
+        {
+          children: [
+            { kind: "bold", children: [text("ship")] },
+            text(" it"),
+          ],
+        },
+        { children: [text("ask "), { kind: "mention", name: "ida" }] },
+        { children: [text("done")] },
+      ],
+    },
+  ]);
+  assert.deepEqual(mentionedNames("- ask @ida\n  - and @bob"), ["ida", "bob"]);
+  assert.equal(plainText("- one\n- *two*"), "one two");
+});
+
+Deno.test("markup reads 1. and 1) lines as a numbered list from its first number, and one level indented under an item", () => {
+  const item = (text: string) => ({ children: [{ kind: "text", text }] });
+  assert.deepEqual(
+    parseMarkup("3. three\n4) four\n  - under four\n   - and\n5. five"),
+    [{
+      kind: "list",
+      ordered: true,
+      start: 3,
+      items: [
+        item("three"),
+        {
+          ...item("four"),
+          list: {
+            kind: "list",
+            ordered: false,
+            items: [item("under four"), item("and")],
+          },
+        },
+        item("five"),
+      ],
+    }],
+  );
+  // Bullets after numbers start a list of their own; blank lines between
+  // a list and the words around it part them.
+  assert.deepEqual(
+    parseMarkup("1. a\n- b\n\nafter").map((block) =>
+      block.kind === "list" ? `list ordered=${block.ordered}` : block.kind
+    ),
+    ["list ordered=true", "list ordered=false", "paragraph"],
+  );
+  assert.equal(plainText("1. a\n  - b\n2. c"), "a b c");
+});
+
+Deno.test("markup keeps -5 degrees, a year that starts a sentence, a lone - and **bold** as text, not a list", () => {
+  for (
+    const text of [
+      "-5 degrees",
+      "2024. was a year",
+      "-",
+      "- ",
+      "*",
+      "**bold** line\n*italic* line",
+      "1.5 is the version",
+      "a - b\nc * d",
+      "```\n- code\n```",
+      "> - quoted",
+    ]
+  ) {
+    assert.ok(
+      parseMarkup(text).every((block) => block.kind !== "list"),
+      text,
+    );
+  }
+  assert.equal(plainText("-5 degrees"), "-5 degrees");
+});
+
 Deno.test("markup mentions a user whatever the case, outside code only", () => {
   assert.equal(mentions("hey @IDA", "ida"), true);
   assert.equal(mentions("hey `@ida`", "ida"), false);

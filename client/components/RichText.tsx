@@ -6,7 +6,12 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { nameKey } from "../../server/protocol/names.ts";
-import { type Inline, parseMarkup, roomWritten } from "../markup.ts";
+import {
+  type Inline,
+  type ListBlock,
+  parseMarkup,
+  roomWritten,
+} from "../markup.ts";
 import { isMessageLink } from "../message_link.ts";
 import { entry, roomKey, roomTitle } from "../state.ts";
 import { EmojiText } from "./CustomEmoji.tsx";
@@ -33,7 +38,7 @@ export interface RichTextProps {
   groups?: readonly string[];
 }
 
-/** Paragraphs, quotes and code blocks of one message. */
+/** Paragraphs, quotes, lists and code blocks of one message. */
 export function RichText(
   { text, me, suffix, roomMention, hereMention, groups }: RichTextProps,
 ): JSX.Element {
@@ -54,6 +59,8 @@ export function RichText(
                 <code>{block.text}</code>
               </pre>
             );
+          case "list":
+            return renderList(block, i, isMe);
           case "quote":
             return (
               <blockquote key={i} class="md-quote">
@@ -78,6 +85,27 @@ export function RichText(
 const ROOM_WORD = "room";
 // And `@here` (server/mentions.ts HERE_WORD).
 const HERE_WORD = "here";
+
+/** A list as the real `ul` or `ol` screen readers announce, its items counted. */
+function renderList(
+  list: ListBlock,
+  key: number,
+  me: (key: string) => boolean,
+): JSX.Element {
+  const items = list.items.map((item, i) => (
+    <li key={i}>
+      {renderInline(item.children, me)}
+      {item.list !== undefined && renderList(item.list, 0, me)}
+    </li>
+  ));
+  return list.ordered
+    ? (
+      <ol key={key} class="md-list" start={list.start}>
+        {items}
+      </ol>
+    )
+    : <ul key={key} class="md-list">{items}</ul>;
+}
 
 function renderInline(
   nodes: Inline[],
