@@ -27,7 +27,10 @@ export type Block =
   | { kind: "paragraph"; children: Inline[] }
   | { kind: "quote"; children: Inline[] }
   | ListBlock
-  | { kind: "codeblock"; text: string };
+  | CodeBlock;
+
+/** A fenced code block, with the language its fence names (```` ```ts ````), if any. */
+export type CodeBlock = { kind: "codeblock"; text: string; language?: string };
 
 /**
  * A run of list lines: bulleted, or numbered from `start` (the first line's
@@ -48,7 +51,7 @@ export interface ListItem {
 /** Longest run of nested bold and italic; deeper stars stay text. */
 const MAX_DEPTH = 4;
 
-const CODE_BLOCK = /```(?:[\w+#.-]{1,20}\n|\n)?([\s\S]*?)```/g;
+const CODE_BLOCK = /```(?:([\w+#.-]{1,20})\n|\n)?([\s\S]*?)```/g;
 
 /**
  * One inline token, first match wins: a code span, a link, a mention, a
@@ -121,8 +124,15 @@ function parseBlocks(text: string): Block[] {
     if (before.trim() !== "") {
       blocks.push(...textBlocks(before.replace(/^\n|\n$/g, "")));
     }
-    const code = match[1].replace(/\n$/, "");
-    if (code !== "") blocks.push({ kind: "codeblock", text: code });
+    const [, language, written] = match;
+    const code = written.replace(/\n$/, "");
+    if (code !== "") {
+      blocks.push(
+        language === undefined
+          ? { kind: "codeblock", text: code }
+          : { kind: "codeblock", text: code, language },
+      );
+    }
     last = match.index + match[0].length;
   }
   const rest = text.slice(last);

@@ -60,10 +60,12 @@ self.addEventListener("fetch", (event) => {
     caches.match(request).then((cached) => {
       const fresh = fetch(request).then((response) => {
         // The emoji names too, once fetched (the first ":" typed): the
-        // composer completes shortcodes offline (50-60 kB a language).
+        // composer completes shortcodes offline (50-60 kB a language); and
+        // the code highlighter, once a code block named a language.
         if (
           response.ok &&
-          (SHELL.includes(url.pathname) || url.pathname.startsWith("/emoji/"))
+          (SHELL.includes(url.pathname) || url.pathname.startsWith("/emoji/") ||
+            url.pathname === "/highlight.js")
         ) {
           const copy = response.clone();
           caches.open(CACHE).then((cache) => cache.put(request, copy));

@@ -679,6 +679,40 @@ browserTest(
       await listed.locator(".md-list + .md-p").allInnerTexts(),
       ["-5 degrees"],
     );
+
+    // A fence that names a language is coloured once the highlighter,
+    // a chunk of its own, has loaded under the page's policy; the code
+    // stays text (an HTML sample is no element), and a language it does
+    // not know stays plain.
+    await send(kim, "```ts\nconst late = '<b>x</b>'; // why\n```");
+    await send(kim, "```html\n<img src=x onerror=alert(1)>\n```");
+    await send(kim, "```cobol\nDISPLAY 'plain'.\n```");
+    const ts = confirmedFrom(lea, "kim", "const late");
+    await ts.locator("pre code .hl-keyword").filter({ hasText: /^const$/ })
+      .waitFor();
+    await ts.locator("pre code .hl-comment").filter({ hasText: "// why" })
+      .waitFor();
+    assert.equal(
+      await ts.locator("pre code").innerText(),
+      "const late = '<b>x</b>'; // why",
+    );
+    assert.equal(await ts.locator("pre b").count(), 0);
+    const tag = confirmedFrom(lea, "kim", "onerror");
+    await tag.locator("pre code .hl-tag").first().waitFor();
+    assert.equal(await tag.locator("pre img").count(), 0);
+    assert.equal(
+      await tag.locator("pre code").innerText(),
+      "<img src=x onerror=alert(1)>",
+    );
+    const plain = confirmedFrom(lea, "kim", "DISPLAY");
+    await plain.locator("pre code").waitFor();
+    assert.equal(await plain.locator("pre code span").count(), 0);
+    // Colours differ from the code's own: the theme's variables apply.
+    const colours = await ts.locator("pre code").evaluate((code) => {
+      const keyword = code.querySelector(".hl-keyword")!;
+      return [getComputedStyle(code).color, getComputedStyle(keyword).color];
+    });
+    assert.notEqual(colours[0], colours[1]);
     await lea.screenshot({ path: artifact("features_markdown.png") });
   },
 );

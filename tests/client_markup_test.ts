@@ -185,14 +185,18 @@ Deno.test("markup reads #room where a word may start, not inside words, URLs or 
   assert.equal(plainText("join **#dev** now"), "join #dev now");
 });
 
-Deno.test("markup splits ```code blocks``` from paragraphs, dropping a language tag", () => {
+Deno.test("markup splits ```code blocks``` from paragraphs, their language tag kept apart from the code", () => {
   const blocks: Block[] = parseMarkup(
     "before\n```ts\nconst x = 1;\n```\nafter",
   );
   assert.deepEqual(blocks, [
     { kind: "paragraph", children: [{ kind: "text", text: "before" }] },
-    { kind: "codeblock", text: "const x = 1;" },
+    { kind: "codeblock", text: "const x = 1;", language: "ts" },
     { kind: "paragraph", children: [{ kind: "text", text: "after" }] },
+  ]);
+  // No tag, no language: the block is plain, as before.
+  assert.deepEqual(parseMarkup("```\nls -l\n```"), [
+    { kind: "codeblock", text: "ls -l" },
   ]);
   assert.deepEqual(parseMarkup(""), [{ kind: "paragraph", children: [] }]);
   // The same text parses to the same (shared) blocks.

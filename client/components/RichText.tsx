@@ -14,6 +14,7 @@ import {
 } from "../markup.ts";
 import { isMessageLink } from "../message_link.ts";
 import { entry, roomKey, roomTitle } from "../state.ts";
+import { CodeBlock } from "./CodeBlock.tsx";
 import { EmojiText } from "./CustomEmoji.tsx";
 
 /** Props of {@linkcode RichText}. */
@@ -55,9 +56,7 @@ export function RichText(
         switch (block.kind) {
           case "codeblock":
             return (
-              <pre key={i} class="md-pre">
-                <code>{block.text}</code>
-              </pre>
+              <CodeBlock key={i} text={block.text} language={block.language} />
             );
           case "list":
             return renderList(block, i, isMe);
