@@ -63,6 +63,18 @@ browserTest(
     await bob.getByTestId("system-line").filter({
       hasText: `alice a changé le sujet : ${TOPIC}`,
     }).waitFor();
+    // A topic written as a list stays on its one line, its number shown.
+    await send(alice, "/topic 1. Be kind");
+    const listed = bob.getByTestId("room-topic").locator("ol > li");
+    await listed.filter({ hasText: "Be kind" }).waitFor();
+    assert.equal(
+      await listed.evaluate((li) => getComputedStyle(li).display),
+      "inline list-item",
+    );
+    const [height, line] = await bob.getByTestId("room-topic").evaluate(
+      (el) => [el.clientHeight, parseFloat(getComputedStyle(el).lineHeight)],
+    );
+    assert.ok(height < 2 * line, `one line: ${height} px, lines of ${line}`);
     await bob.getByTestId("room-menu").click();
     assert.equal(
       (await bob.getByTestId("topic-open").textContent())?.trim(),
