@@ -51,6 +51,7 @@ async function auditScreens(
   await send(page, `hello from ${options.name}, see \`code\` and **bold**`);
   await confirmedFrom(page, options.name, "hello from").waitFor();
   await page.getByTestId("message").filter({ hasText: "welcome" }).waitFor();
+  await page.locator(".hl-comment").waitFor();
   await audit.check(page, `${options.label} chat`);
 
   if (phone) {
@@ -151,7 +152,10 @@ for (const colorScheme of ["light", "dark"] as const) {
       const audit = new Audit();
       try {
         await bot.ok("send_message", {
-          text: "welcome! read https://example.com/faq first, @someone",
+          // A list and a coloured code block: their marks and colours too
+          // meet the contrast rules in both themes.
+          text: "welcome! read https://example.com/faq first, @someone\n" +
+            "- rule **one**\n1. step\n```ts\nconst x = 'y'; // z, 42\n```",
         });
         await auditScreens(browser, server, audit, {
           colorScheme,
