@@ -372,6 +372,8 @@ export function categoryOf(action: string): RateCategory {
     case "pin":
     // A poll is a message, sent then given its poll (two commits).
     case "create_poll":
+    // A forward likewise: a message, then the copy it carries.
+    case "forward_message":
     // Each one a message sent later: written at a send's pace, so that a
     // script cannot line up more sends for one time than it could make.
     case "schedule_message":

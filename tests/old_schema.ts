@@ -24,7 +24,7 @@
  * messages' link previews, with the version's trigger as it was before;
  * the rooms' posting rule; the messages' polls, with the version's trigger
  * again; the custom emoji, with PostgreSQL's function of their trigger; the
- * stars' table; the edit history's table).
+ * stars' table; the edit history's table; the messages' forwarded copies).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -51,6 +51,7 @@ import {
   EDITS_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
+  FORWARDED_MIGRATION,
   GROUP_SKELETONS_MIGRATION,
   GROUPS_MIGRATION,
   IGNORES_MIGRATION,
@@ -127,6 +128,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, FORWARDED_MIGRATION)) {
+    await sql`ALTER TABLE messages DROP COLUMN forwarded`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, EDITS_MIGRATION)) {
     await sql`DROP TABLE message_edits`;
   }
@@ -317,6 +321,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, FORWARDED_MIGRATION)) {
+    db.exec("ALTER TABLE messages DROP COLUMN forwarded");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, EDITS_MIGRATION)) {
     // Its index goes with it.
     db.exec("DROP TABLE message_edits");

@@ -58,9 +58,12 @@ export async function editMessage(
   // an author removed from a private one must not learn (nor its archive).
   const archived = archivedRefusal(ctx.node, record.stream);
   if (archived) return archived;
+  // A forward's own text may be empty, as a message's with files: its
+  // copy stays.
   const text = cleanText(
     data.text,
-    (record.message.attachments ?? []).length > 0,
+    (record.message.attachments ?? []).length > 0 ||
+      record.message.forwarded !== undefined,
   );
   if (isFailure(text)) return text;
   const roomWide = await mayMentionRoom(

@@ -21,6 +21,7 @@ import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
 import type {
   Attachment,
   ChatMessage,
+  ForwardedMessage,
   MessageBase,
   PrivateMessage,
 } from "../protocol/types.ts";
@@ -40,10 +41,17 @@ import {
 } from "../access.ts";
 import { previewAuthor } from "../link_previews/mod.ts";
 
+/** What a send carries besides its data: a forward's copy (forward.ts). */
+export interface SendExtras {
+  /** The message forwarded, given to the message before it goes out. */
+  forwarded?: ForwardedMessage;
+}
+
 /** `send_message`: store in the current room, then publish to its members. */
 export async function sendMessage(
   ctx: MemberContext,
   raw: Record<string, unknown>,
+  extras: SendExtras = {},
 ): Promise<Outcome> {
   const data = parseData(sendMessageData, raw);
   if (isFailure(data)) return data;
@@ -55,7 +63,7 @@ export async function sendMessage(
   // their append (an await costs a promise and a turn of the microtask
   // queue on the hot path, docs/performance.md).
   const content = data.attachments === undefined
-    ? textContent(data.text)
+    ? textContent(data.text, extras.forwarded !== undefined)
     : await messageContent(ctx, data);
   if (isFailure(content)) return content;
   const replyTo = data.reply_to === undefined
@@ -110,7 +118,10 @@ export async function sendMessage(
   } catch (error) {
     return appendRefusal(node, input, error);
   }
-  const { message, duplicate } = result;
+  const { duplicate } = result;
+  const message = duplicate
+    ? result.message
+    : await carried(ctx, result.message, extras);
   node.metrics.storeLatency.observe(performance.now() - started);
   const outside = namedOutside(ctx, roomKey, message);
   const named = outside === undefined ? {} : await outside;
@@ -261,23 +272,46 @@ export async function overtaken(
 
 /**
  * What a room or private message says: its cleaned text and its files (left
- * out when there are none), or the failure that refuses it.
+ * out when there are none), or the failure that refuses it; its text may
+ * be empty with files, or `withMore` (a forward's copy).
  */
 export async function messageContent(
   ctx: MemberContext,
   data: { text: string; attachments?: { url: string }[] },
+  withMore = false,
 ): Promise<{ text: string; attachments?: Attachment[] } | Failure> {
   const files = await resolveAttachments(ctx, data.attachments);
   if (isFailure(files)) return files;
-  const text = cleanText(data.text, files.length > 0);
+  const text = cleanText(data.text, withMore || files.length > 0);
   if (isFailure(text)) return text;
   return files.length > 0 ? { text, attachments: files } : { text };
 }
 
-/** What a message without files says: its cleaned text, or the failure. */
-function textContent(raw: string): { text: string } | Failure {
-  const text = cleanText(raw);
+/**
+ * What a message without files says: its cleaned text, or the failure;
+ * empty only with something else to show (a forward's copy).
+ */
+function textContent(
+  raw: string,
+  withMore = false,
+): { text: string } | Failure {
+  const text = cleanText(raw, withMore);
   return isFailure(text) ? text : { text };
+}
+
+/**
+ * A message just stored, with what `extras` give it in a commit of their
+ * own (a forward's copy, as a poll's) before anyone reads it; as it was
+ * for a send without extras, which awaits nothing more.
+ */
+export async function carried<M extends MessageBase>(
+  ctx: MemberContext,
+  message: M,
+  extras: SendExtras,
+): Promise<M> {
+  if (extras.forwarded === undefined) return message;
+  const now = await ctx.node.store.setForwarded(message.id, extras.forwarded);
+  return (now as M | undefined) ?? message;
 }
 
 /**

@@ -17,6 +17,7 @@ import { privateMessage } from "./private.ts";
 import { findPeople } from "./people.ts";
 import { react } from "./reactions.ts";
 import { closePoll, createPoll, vote } from "./polls.ts";
+import { forwardMessage } from "./forward.ts";
 import { search } from "./search.ts";
 import { login, logout, register } from "./session.ts";
 import { changePassword } from "./password.ts";
@@ -134,6 +135,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   revoke_invite: revokeInvite,
   react,
   create_poll: createPoll,
+  forward_message: forwardMessage,
   vote,
   close_poll: closePoll,
   pin,

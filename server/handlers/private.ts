@@ -9,7 +9,13 @@ import type { Reader } from "../access.ts";
 import { conversationKey } from "../store/mod.ts";
 import { afterReply } from "./threads.ts";
 import { type MemberContext, parseData } from "./context.ts";
-import { messageContent, overtaken, replyTarget } from "./messages.ts";
+import {
+  carried,
+  messageContent,
+  overtaken,
+  replyTarget,
+  type SendExtras,
+} from "./messages.ts";
 import { refusedAppend } from "./post_check.ts";
 import { previewAuthor } from "../link_previews/mod.ts";
 
@@ -25,10 +31,15 @@ const WAITING_LIMITS = {
 export async function privateMessage(
   ctx: MemberContext,
   raw: Record<string, unknown>,
+  extras: SendExtras = {},
 ): Promise<Outcome> {
   const data = parseData(privateMessageData, raw);
   if (isFailure(data)) return data;
-  const content = await messageContent(ctx, data);
+  const content = await messageContent(
+    ctx,
+    data,
+    extras.forwarded !== undefined,
+  );
   if (isFailure(content)) return content;
   const { node } = ctx;
   const member = ctx.client.member;
@@ -96,7 +107,9 @@ export async function privateMessage(
   }
   const { duplicate } = result;
   // Its files are fetched with signed URLs (guests have no session).
-  const message = node.files.signed(result.message);
+  const message = node.files.signed(
+    duplicate ? result.message : await carried(ctx, result.message, extras),
+  );
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
   return succeed({ message }, () => {

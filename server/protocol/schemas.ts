@@ -413,6 +413,20 @@ export const scheduleMessageData = z.object({
   path: ["room"],
 });
 
+/**
+ * `forward_message` data: the message forwarded, where to (a room the
+ * account belongs to, or a person), and a text of the forward's own.
+ */
+export const forwardMessageData = z.object({
+  id: messageId,
+  room: name.optional(),
+  with: name.optional(),
+  text: noNul(1_000_000).optional(),
+}).refine((d) => (d.room === undefined) !== (d.with === undefined), {
+  message: "give either 'room' or 'with'",
+  path: ["room"],
+});
+
 /** `cancel_scheduled` data: the scheduled message's id. */
 export const scheduledIdData = z.object({ id: messageId });
 

@@ -105,6 +105,12 @@ export interface MessageBase {
    * vote or its close sends the message again (`message_updated`).
    */
   poll?: Poll;
+  /**
+   * The message it forwards (`forward_message`): a copy of the original
+   * as its forwarder read it then, kept as it was (an edit or delete of
+   * the original leaves it).
+   */
+  forwarded?: ForwardedMessage;
   /** True while pinned in its room or conversation. */
   pinned?: boolean;
   /**
@@ -148,6 +154,24 @@ export interface MessageBase {
    * one) and is ignored.
    */
   version?: number;
+}
+
+/**
+ * What a forward carries of the message it forwards (`forward_message`):
+ * its id, author, time and text when forwarded; `room` for a public
+ * room's message (a private room is never named), `with` for a private
+ * message (the other side of the forwarder's conversation). Its files do
+ * not travel: they stay with their own message and its readers.
+ */
+export interface ForwardedMessage {
+  id: string;
+  user: string;
+  ts: string;
+  text: string;
+  room?: string;
+  with?: string;
+  /** The original's `badge`, as a reply's quote carries it. */
+  badge?: MessageBadge;
 }
 
 /** The message a reply answers, as the reply quotes it (read when served). */

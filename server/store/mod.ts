@@ -1,6 +1,7 @@
 import type {
   Attachment,
   ChatMessage,
+  ForwardedMessage,
   LinkPreview,
   MessageBase,
   PrivateMessage,
@@ -864,6 +865,17 @@ export interface RoomStore {
    * its votes away (`deleteAccount`).
    */
   changePoll(id: string, change: PollChange): Promise<PollResult>;
+  /**
+   * Gives a message just appended the copy of the message it forwards
+   * (`forward_message`), once: a message deleted or carrying one already
+   * is left as it is. Its version stays (the copy comes before anyone
+   * read the message). Answers the message as it now is, or undefined
+   * when it is gone or deleted.
+   */
+  setForwarded(
+    id: string,
+    forwarded: ForwardedMessage,
+  ): Promise<ChatMessage | PrivateMessage | undefined>;
   /**
    * Deletes up to `limit` messages stored before `before` (ms), rooms and
    * conversations alike, with their mentions, reactions and search words;

@@ -5,6 +5,7 @@ import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
   Attachment,
   ChatMessage,
+  ForwardedMessage,
   MessageBase,
   PrivateMessage,
   Reaction,
@@ -968,7 +969,7 @@ export class PostgresStore implements Store {
           ), m AS (
             UPDATE messages SET deleted = true, text = '', attachments = NULL,
               reply_to = NULL, reactions = NULL, pinned_at = NULL,
-              search = NULL, previews = NULL, poll = NULL
+              search = NULL, previews = NULL, poll = NULL, forwarded = NULL
             WHERE id = ${id}
               AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
             RETURNING *
@@ -1135,6 +1136,21 @@ export class PostgresStore implements Store {
           );
         }
       }
+    });
+  }
+
+  setForwarded(
+    id: string,
+    forwarded: ForwardedMessage,
+  ): Promise<ChatMessage | PrivateMessage | undefined> {
+    return this.#context.run(async (sql) => {
+      await sql`
+        UPDATE messages SET forwarded = ${
+        sql.json(forwarded as unknown as postgres.JSONValue)
+      }
+        WHERE id = ${id} AND NOT deleted AND forwarded IS NULL`;
+      const record = await findRecord(sql, id);
+      return record?.message.deleted ? undefined : record?.message;
     });
   }
 

@@ -1,6 +1,7 @@
 import type postgres from "postgres";
 import type {
   Attachment,
+  ForwardedMessage,
   LinkPreview,
   MessageBase,
   Reaction,
@@ -34,6 +35,8 @@ export interface MessageRow {
   previews?: LinkPreview[] | null;
   /** Absent from chat_append's rows: a new message has none. */
   poll?: StoredPoll | null;
+  /** Absent from chat_append's rows: set after the append. */
+  forwarded?: ForwardedMessage | null;
   pinned_at: number | null;
   // The answered message's columns (LEFT JOIN: null when there is none).
   reply_seq: number | null;
@@ -98,7 +101,7 @@ export const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
   "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender, m.version, " +
-  WIDE_MARKED + REPLIES_OF + ", m.previews, m.poll";
+  WIDE_MARKED + REPLIES_OF + ", m.previews, m.poll, m.forwarded";
 export const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 // The row as the shared mapping takes it (store/rows.ts).
@@ -126,6 +129,7 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     reactions: row.reactions,
     previews: row.previews ?? null,
     poll: row.poll ?? null,
+    forwarded: row.forwarded ?? null,
     pinned: row.pinned_at !== null,
     sender: row.sender,
     version: row.version,

@@ -3266,4 +3266,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (message_id, ord)
   );
   `,
+  `
+  -- Forwarded messages (forward_message), as SQLite's: the copy of the
+  -- original a forward carries, written once in the commit after its
+  -- append; NULL on every other message. Not in the version's trigger.
+  ALTER TABLE messages ADD COLUMN forwarded JSONB;
+  `,
 ];

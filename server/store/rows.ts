@@ -8,6 +8,7 @@ import { badgeOf } from "../accounts/identity.ts";
 import { pollOf, type StoredPoll } from "../polls.ts";
 import type {
   Attachment,
+  ForwardedMessage,
   LinkPreview,
   MessageBase,
   Reaction,
@@ -59,6 +60,8 @@ export interface MessageFields {
   previews: LinkPreview[] | null;
   /** The poll it carries (polls.ts); null for none. */
   poll: StoredPoll | null;
+  /** What it forwards (forward_message); null or absent for none. */
+  forwarded?: ForwardedMessage | null;
   pinned: boolean;
   /** Who held the name (Member.identity): tells bots and hooks apart. */
   sender: string;
@@ -138,6 +141,7 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
     }));
   }
   if (row.poll !== null) message.poll = pollOf(row.poll);
+  if (row.forwarded != null) message.forwarded = forwardedOf(row.forwarded);
   if (row.pinned) message.pinned = true;
   const badge = badgeOf(row.sender);
   if (badge !== undefined) message.badge = badge;
@@ -153,6 +157,20 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
   if (threadVersion > 0) message.thread_version = threadVersion;
   if (row.hereMention) message.here_mention = true;
   return message as M;
+}
+
+// A forward's copy with its keys in one order (jsonb sorts them).
+function forwardedOf(stored: ForwardedMessage): ForwardedMessage {
+  const { id, user, ts, text, room, with: other, badge } = stored;
+  return {
+    id,
+    user,
+    ts,
+    text,
+    ...(room === undefined ? {} : { room }),
+    ...(other === undefined ? {} : { with: other }),
+    ...(badge === undefined ? {} : { badge }),
+  };
 }
 
 // The first characters (code points) of a reply's original.

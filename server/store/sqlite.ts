@@ -12,6 +12,7 @@ import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
   Attachment,
   ChatMessage,
+  ForwardedMessage,
   MessageBase,
   PrivateMessage,
   Reaction,
@@ -1574,7 +1575,7 @@ export class SqliteStore implements Store {
           ? this.#q(
             `UPDATE messages SET deleted = 1, text = '', attachments = NULL,
                reply_to = NULL, reactions = NULL, pinned_at = NULL,
-               previews = NULL, poll = NULL
+               previews = NULL, poll = NULL, forwarded = NULL
              WHERE id = ? RETURNING rowid, stream, seq, user_key`,
           ).get(id)
           : this.#edited(id, change.text)) as
@@ -1701,6 +1702,20 @@ export class SqliteStore implements Store {
         };
       })
     );
+  }
+
+  setForwarded(
+    id: string,
+    forwarded: ForwardedMessage,
+  ): Promise<ChatMessage | PrivateMessage | undefined> {
+    return this.#run(() => {
+      this.#q(
+        `UPDATE messages SET forwarded = ?
+         WHERE id = ? AND deleted = 0 AND forwarded IS NULL`,
+      ).run(JSON.stringify(forwarded), id);
+      const message = this.#record(id)?.message;
+      return message?.deleted ? undefined : message;
+    });
   }
 
   findReplies(id: string, limit: number): Promise<MessageBase[]> {

@@ -25,6 +25,8 @@ export interface MessageRow {
   previews?: string | null;
   /** JSON: StoredPoll (absent from rows read without it). */
   poll?: string | null;
+  /** JSON: ForwardedMessage (absent from rows read without it). */
+  forwarded?: string | null;
   pinned_at: number | null;
   // The answered message's columns (LEFT JOIN: null when there is none).
   reply_seq: number | null;
@@ -78,7 +80,7 @@ export const MESSAGE_COLUMNS =
   "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
   "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
   "r.sender AS reply_sender, m.version, " + WIDE_MARKED + REPLIES_OF +
-  ", m.previews, m.poll";
+  ", m.previews, m.poll, m.forwarded";
 export const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 // A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the
@@ -114,6 +116,7 @@ export function messageRowOf(v: SQLOutputValue[]): MessageRow {
     replies_gone: v[24] as number,
     previews: v[25] as string | null,
     poll: v[26] as string | null,
+    forwarded: v[27] as string | null,
   };
 }
 
@@ -142,6 +145,7 @@ export function toMessage<M extends MessageBase>(row: MessageRow): M {
     reactions: row.reactions === null ? null : JSON.parse(row.reactions),
     previews: row.previews == null ? null : JSON.parse(row.previews),
     poll: row.poll == null ? null : JSON.parse(row.poll),
+    forwarded: row.forwarded == null ? null : JSON.parse(row.forwarded),
     pinned: row.pinned_at !== null,
     sender: row.sender,
     version: row.version,

@@ -1069,4 +1069,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX message_edits_message ON message_edits (message_id);
   `,
+  `
+  -- Forwarded messages (forward_message): the copy of the original a
+  -- forward carries, as JSON, written once in the commit after its
+  -- append (as a poll's); NULL on every other message (no bytes). Not in
+  -- the version's trigger: it is set before the message is published, and
+  -- never changed after but by the forward's own delete.
+  ALTER TABLE messages ADD COLUMN forwarded TEXT;
+  `,
 ];

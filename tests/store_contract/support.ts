@@ -369,6 +369,8 @@ export const STARS_MIGRATION = "Starred rooms and conversations (star)";
 
 /** Text of the migration of the edit history (message_edits). */
 export const EDITS_MIGRATION = "Edit history (message_edits)";
+/** Text of the migration that keeps what forwards carry. */
+export const FORWARDED_MIGRATION = "Forwarded messages (forward_message)";
 
 /** Text of the migration that marks archived rooms. */
 export const ARCHIVED_MIGRATION = "An archived room (archive_room)";

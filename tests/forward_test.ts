@@ -1,0 +1,224 @@
+/**
+ * Forwarding (docs/protocol.md, Forwarding): `forward_message` through a
+ * real server, on SQLite and on PostgreSQL.
+ */
+import assert from "node:assert/strict";
+import type { ForwardedMessage } from "../server/protocol/types.ts";
+import { type ClientPool, expectError, type TestClient } from "./harness.ts";
+import { bothStores } from "./both_stores.ts";
+
+interface Message {
+  id: string;
+  user: string;
+  text: string;
+  ts: string;
+  room?: string;
+  to?: string;
+  deleted?: boolean;
+  forwarded?: ForwardedMessage;
+}
+
+const stores = await bothStores();
+
+// The first account is the server's admin: a bystander, so that the
+// scenario's own accounts are plain users.
+async function people(pool: ClientPool): Promise<TestClient[]> {
+  await pool.register("root");
+  return [
+    await pool.register("alice"),
+    await pool.register("bob"),
+    await pool.register("carol"),
+  ];
+}
+
+async function send(client: TestClient, text: string): Promise<Message> {
+  return (await client.ok("send_message", { text })).message as Message;
+}
+
+async function forward(
+  client: TestClient,
+  data: Record<string, unknown>,
+): Promise<Message> {
+  return (await client.ok("forward_message", data)).message as Message;
+}
+
+stores.clients(
+  "forward_message: a public room's message goes to another room with the forwarder's text and a copy naming the room; its readers get it, in history and in search by the forwarder's text",
+  async (pool) => {
+    const [alice, bob] = await people(pool);
+    const original = await send(alice, "The build is green");
+    await bob.ok("create_room", { room: "ops" });
+    await alice.ok("join_room", { room: "ops" });
+    // Bob looks at ops; he forwards general's message from there.
+    const sent = await forward(bob, {
+      id: original.id,
+      room: "ops",
+      text: "  FYI deploy  ",
+    });
+    assert.equal(sent.room, "ops");
+    assert.equal(sent.user, "bob");
+    assert.equal(sent.text, "FYI deploy");
+    const copy = {
+      id: original.id,
+      user: "alice",
+      ts: original.ts,
+      text: "The build is green",
+      room: "general",
+    };
+    assert.deepEqual(sent.forwarded, copy);
+    const got = await alice.event("receive_message", (m) => m.id === sent.id);
+    assert.deepEqual(got.data.forwarded, copy);
+    const page = (await alice.ok("history", { room: "ops" }))
+      .messages as Message[];
+    assert.deepEqual(page.find((m) => m.id === sent.id)?.forwarded, copy);
+    const found = (await alice.ok("search", { query: "deploy" }))
+      .results as Message[];
+    assert.deepEqual(found.map((m) => m.id), [sent.id]);
+    assert.deepEqual(found[0].forwarded, copy);
+  },
+);
+
+stores.clients(
+  "forward_message: a private room's message forwarded to general does not name the room; one to a room the forwarder has not joined is forbidden, to none room_not_found",
+  async (pool) => {
+    const [alice, bob, carol] = await people(pool);
+    await alice.ok("create_room", { room: "secret-plans", private: true });
+    const original = await send(alice, "launch on friday");
+    const sent = await forward(alice, {
+      id: original.id,
+      room: "general",
+    });
+    assert.equal(sent.text, "");
+    assert.deepEqual(sent.forwarded, {
+      id: original.id,
+      user: "alice",
+      ts: original.ts,
+      text: "launch on friday",
+    });
+    const got = await bob.event("receive_message", (m) => m.id === sent.id);
+    assert.ok(!JSON.stringify(got.data).includes("secret-plans"));
+    // Bob may not read it: answered as an unknown id, as an edit is.
+    await expectError(
+      bob,
+      "forward_message",
+      { id: original.id, room: "general" },
+      "invalid_message",
+    );
+    await carol.ok("create_room", { room: "carols" });
+    const general = await send(bob, "hello");
+    await expectError(
+      bob,
+      "forward_message",
+      { id: general.id, room: "carols" },
+      "forbidden",
+    );
+    await expectError(
+      bob,
+      "forward_message",
+      { id: general.id, room: "nowhere" },
+      "room_not_found",
+    );
+    for (
+      const data of [
+        { id: general.id },
+        { id: general.id, room: "general", with: "carol" },
+        { id: general.id, room: "general", text: "x".repeat(4001) },
+      ]
+    ) {
+      const code = "text" in data ? "message_too_long" : "invalid_message";
+      await expectError(bob, "forward_message", data, code);
+    }
+  },
+);
+
+stores.clients(
+  "forward_message with 'with': a private message forwarded to a third person names the forwarder's conversation by its other side; an ignoring recipient does not accept it",
+  async (pool) => {
+    const [alice, bob, carol] = await people(pool);
+    const original = (await alice.ok("private_message", {
+      to: "bob",
+      text: "call me at 5",
+    })).message as Message;
+    const sent = await forward(bob, {
+      id: original.id,
+      with: "carol",
+      text: "see below",
+    });
+    assert.equal(sent.to, "carol");
+    const copy = {
+      id: original.id,
+      user: "alice",
+      ts: original.ts,
+      text: "call me at 5",
+      with: "alice",
+    };
+    assert.deepEqual(sent.forwarded, copy);
+    const got = await carol.event("private_message", (m) => m.id === sent.id);
+    assert.deepEqual(got.data.forwarded, copy);
+    const page = (await carol.ok("history", { with: "bob" }))
+      .messages as Message[];
+    assert.deepEqual(page.at(-1)?.forwarded, copy);
+    // Carol cannot read alice and bob's conversation.
+    await expectError(
+      carol,
+      "forward_message",
+      { id: original.id, with: "carol" },
+      "invalid_message",
+    );
+    await carol.ok("ignore_user", { user: "bob" });
+    await expectError(
+      bob,
+      "forward_message",
+      { id: original.id, with: "carol" },
+      "not_accepted",
+    );
+  },
+);
+
+stores.clients(
+  "forward_message: an announcement room refuses a member's forward as it refuses its post",
+  async (pool) => {
+    const [alice, bob] = await people(pool);
+    await alice.ok("create_room", { room: "news" });
+    await bob.ok("join_room", { room: "news" });
+    await alice.ok("set_room_posting", { room: "news", posting: "moderators" });
+    await bob.ok("join_room", { room: "general" });
+    const original = await send(bob, "a scoop");
+    await expectError(
+      bob,
+      "forward_message",
+      { id: original.id, room: "news" },
+      "posting_restricted",
+    );
+    await forward(alice, { id: original.id, room: "news" });
+  },
+);
+
+stores.clients(
+  "a forward's copy stays as it was: an edit of the original or its delete leaves it, an edit of the forward changes only its own text (even to none), the forward's delete takes it",
+  async (pool) => {
+    const [alice, bob] = await people(pool);
+    const original = await send(alice, "first words");
+    const sent = await forward(bob, {
+      id: original.id,
+      room: "general",
+      text: "look",
+    });
+    await alice.ok("edit_message", { id: original.id, text: "second words" });
+    await alice.ok("delete_message", { id: original.id });
+    const edited = (await bob.ok("edit_message", { id: sent.id, text: " " }))
+      .message as Message;
+    assert.equal(edited.text, "");
+    assert.equal(edited.forwarded?.text, "first words");
+    const page = (await bob.ok("history", {})).messages as Message[];
+    const kept = page.find((m) => m.id === sent.id);
+    assert.equal(kept?.forwarded?.text, "first words");
+    assert.equal(kept?.forwarded?.id, original.id);
+    const gone = (await bob.ok("delete_message", { id: sent.id }))
+      .message as Message;
+    assert.equal(gone.deleted, true);
+    assert.equal(gone.forwarded, undefined);
+  },
+);
+
+stores.finish();
