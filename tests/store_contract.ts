@@ -20,6 +20,7 @@ import { files } from "./store_contract/files.ts";
 import { ignores } from "./store_contract/ignores.ts";
 import { messageRecords } from "./store_contract/messages.ts";
 import { polls } from "./store_contract/polls.ts";
+import { forwards } from "./store_contract/forwarded.ts";
 import { privateMessages } from "./store_contract/private.ts";
 import { drafts } from "./store_contract/drafts.ts";
 import { mentionLists } from "./store_contract/mentions.ts";
@@ -95,6 +96,7 @@ export function storeContract(
   roomDeletion(test);
   messageRecords(test);
   polls(test);
+  forwards(test);
   privateMessages(test);
   drafts(test);
   savedMessages(test);

@@ -45,6 +45,7 @@ interface Message {
   text: string;
   edited_at?: number;
   deleted?: boolean;
+  ts?: string;
 }
 
 /** What a populated server held, read over the protocol before it stopped. */
@@ -2233,6 +2234,49 @@ Deno.test("import: a crafted dump's poll that counts an account twice (twice in 
     } finally {
       await store.close();
     }
+  } finally {
+    await server.close();
+    await Deno.remove(work, { recursive: true });
+  }
+});
+
+Deno.test("import: a forward comes back with its copy of the original, and a crafted dump's copy that names a room outside the names' alphabet is refused at its line", async () => {
+  const server = await startTestServer();
+  const work = await Deno.makeTempDir({ prefix: "chat-forward-" });
+  try {
+    const alice = await member(server, "alice");
+    const original = (await alice.client.ok("send_message", {
+      text: "The build is green",
+    })).message as Message;
+    const sent = (await alice.client.ok("forward_message", {
+      id: original.id,
+      room: "general",
+      text: "again",
+    })).message as Message;
+    await alice.client.close();
+    await server.shutdown();
+    const lines = await exportLines(`${server.dir}/chat.db`);
+    const copy = `${work}/copy.db`;
+    assert.equal(await importInto(copy, lines), undefined);
+    const store = new SqliteStore(copy, OPTIONS);
+    try {
+      const page = await store.history("general", { limit: 200 });
+      assert.deepEqual(page.find((m) => m.id === sent.id)?.forwarded, {
+        id: original.id,
+        user: "alice",
+        ts: original.ts,
+        text: "The build is green",
+        room: "general",
+      });
+    } finally {
+      await store.close();
+    }
+    const crafted = lines.map((line) =>
+      line.replace(/("forwarded":\{[^}]*"room":)"general"/, '$1"<b>"')
+    );
+    assert.notDeepEqual(crafted, lines);
+    const error = await importInto(`${work}/crafted.db`, crafted);
+    assert.match(String(error), /forwarded/);
   } finally {
     await server.close();
     await Deno.remove(work, { recursive: true });

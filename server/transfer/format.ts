@@ -394,6 +394,22 @@ const POLL = z.object({
 });
 
 /**
+ * A forward's copy of the message it forwards (handlers/forward.ts),
+ * served to readers as it is: the original's id, author (a name, or a
+ * hook's label), time and text within a message's length, and a public
+ * room's name or the forwarder's conversation's other side.
+ */
+const FORWARDED = z.object({
+  id: noNul(64).min(1),
+  user: z.union([shownName, keptLabel]),
+  ts: z.iso.datetime(),
+  text: noNul(MAX_MESSAGE_LENGTH * 2),
+  room: storedName.optional(),
+  with: shownName.optional(),
+  badge: z.enum(["bot", "hook"]).optional(),
+}).strict();
+
+/**
  * A message's reactions as the store sums up its reaction lines (each
  * emoji, how many, the first names), served to readers as they are: a
  * `[null]` made every read of the message's room throw, and a name outside
@@ -824,6 +840,8 @@ export const TABLES: readonly TableSpec[] = [
       { name: "previews", type: "json", nullable: true, shape: PREVIEWS },
       // Absent from files exported before polls: none.
       { name: "poll", type: "json", nullable: true, shape: POLL },
+      // Absent from files exported before forwards: none.
+      { name: "forwarded", type: "json", nullable: true, shape: FORWARDED },
       // Kept, so that a client's copy from before a move never reads as
       // later than the moved message's next change.
       int("version", { missing: 0 }),
