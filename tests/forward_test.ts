@@ -9,6 +9,7 @@ import { bothStores } from "./both_stores.ts";
 
 interface Message {
   id: string;
+  seq: number;
   user: string;
   text: string;
   ts: string;
@@ -60,6 +61,7 @@ stores.clients(
     assert.equal(sent.text, "FYI deploy");
     const copy = {
       id: original.id,
+      seq: original.seq,
       user: "alice",
       ts: original.ts,
       text: "The build is green",
@@ -91,6 +93,7 @@ stores.clients(
     assert.equal(sent.text, "");
     assert.deepEqual(sent.forwarded, {
       id: original.id,
+      seq: original.seq,
       user: "alice",
       ts: original.ts,
       text: "launch on friday",
@@ -147,6 +150,7 @@ stores.clients(
     assert.equal(sent.to, "carol");
     const copy = {
       id: original.id,
+      seq: original.seq,
       user: "alice",
       ts: original.ts,
       text: "call me at 5",

@@ -2263,6 +2263,7 @@ Deno.test("import: a forward comes back with its copy of the original, and a cra
       const page = await store.history("general", { limit: 200 });
       assert.deepEqual(page.find((m) => m.id === sent.id)?.forwarded, {
         id: original.id,
+        seq: original.seq,
         user: "alice",
         ts: original.ts,
         text: "The build is green",

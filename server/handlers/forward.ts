@@ -78,6 +78,7 @@ function copyOf(
   const { message } = record;
   const copy: ForwardedMessage = {
     id: message.id,
+    seq: message.seq,
     user: message.user,
     ts: message.ts,
     text: message.text,

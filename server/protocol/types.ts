@@ -158,13 +158,15 @@ export interface MessageBase {
 
 /**
  * What a forward carries of the message it forwards (`forward_message`):
- * its id, author, time and text when forwarded; `room` for a public
+ * its id, seq, author, time and text when forwarded; `room` for a public
  * room's message (a private room is never named), `with` for a private
  * message (the other side of the forwarder's conversation). Its files do
  * not travel: they stay with their own message and its readers.
  */
 export interface ForwardedMessage {
   id: string;
+  /** Its seq where it was said: with `room` or `with`, a message link. */
+  seq: number;
   user: string;
   ts: string;
   text: string;

@@ -161,9 +161,10 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
 
 // A forward's copy with its keys in one order (jsonb sorts them).
 function forwardedOf(stored: ForwardedMessage): ForwardedMessage {
-  const { id, user, ts, text, room, with: other, badge } = stored;
+  const { id, seq, user, ts, text, room, with: other, badge } = stored;
   return {
     id,
+    seq,
     user,
     ts,
     text,

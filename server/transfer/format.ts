@@ -395,12 +395,13 @@ const POLL = z.object({
 
 /**
  * A forward's copy of the message it forwards (handlers/forward.ts),
- * served to readers as it is: the original's id, author (a name, or a
+ * served to readers as it is: the original's id, seq, author (a name, or a
  * hook's label), time and text within a message's length, and a public
  * room's name or the forwarder's conversation's other side.
  */
 const FORWARDED = z.object({
   id: noNul(64).min(1),
+  seq: z.number().int().min(1).max(MAX_SEQ),
   user: z.union([shownName, keptLabel]),
   ts: z.iso.datetime(),
   text: noNul(MAX_MESSAGE_LENGTH * 2),

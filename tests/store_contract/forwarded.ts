@@ -9,6 +9,7 @@ import { dm, draft, type StoreTest } from "./support.ts";
 
 const COPY: ForwardedMessage = {
   id: "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+  seq: 7,
   user: "bob",
   ts: "2026-12-06T10:00:00.000Z",
   text: "The build is green",
@@ -51,6 +52,7 @@ export function forwards(test: StoreTest): void {
     const { message } = await store.appendPrivate(dm("alice", "carol", ""));
     const copy = {
       id: COPY.id,
+      seq: 3,
       user: "bob",
       ts: COPY.ts,
       text: "hi",
@@ -62,6 +64,7 @@ export function forwards(test: StoreTest): void {
     const [read] = await store.conversation("alice", "carol", { limit: 10 });
     assert.deepEqual(Object.keys(read.forwarded ?? {}), [
       "id",
+      "seq",
       "user",
       "ts",
       "text",
