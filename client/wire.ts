@@ -110,6 +110,7 @@ function isMessageBase(value: Fields): boolean {
       (Array.isArray(value.reactions) && value.reactions.every(isReaction))) &&
     (value.pinned === undefined || typeof value.pinned === "boolean") &&
     (value.poll === undefined || isPoll(value.poll)) &&
+    (value.forwarded === undefined || isForwarded(value.forwarded)) &&
     (value.room_mention === undefined ||
       typeof value.room_mention === "boolean") &&
     (value.here_mention === undefined ||
@@ -122,6 +123,16 @@ function isReplyQuote(value: unknown): boolean {
     typeof value.seq === "number" && typeof value.user === "string" &&
     typeof value.text === "string" &&
     (value.deleted === undefined || typeof value.deleted === "boolean") &&
+    isBadgeField(value);
+}
+
+/** Whether a value is a forward's copy of the message it forwards. */
+function isForwarded(value: unknown): boolean {
+  return isFields(value) && typeof value.id === "string" &&
+    typeof value.seq === "number" && typeof value.user === "string" &&
+    typeof value.ts === "string" && typeof value.text === "string" &&
+    (value.room === undefined || typeof value.room === "string") &&
+    (value.with === undefined || typeof value.with === "string") &&
     isBadgeField(value);
 }
 

@@ -31,6 +31,7 @@ import { CopyLinkButton } from "../team/CopyLinkButton.tsx";
 import { SenderBadge } from "./SenderBadge.tsx";
 import { ReactButton, ReactionBar } from "../team/Reactions.tsx";
 import { QuoteLine, ReplyButton } from "../team/Replies.tsx";
+import { ForwardButton, ForwardedCard } from "../team/Forward.tsx";
 import { canPin, PinButton, PinnedMark } from "../team/TeamLayer.tsx";
 import { RemindButton } from "../team/Remind.tsx";
 import { SaveButton } from "../team/Saved.tsx";
@@ -292,6 +293,12 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                   />
                 </div>
               )}
+              {message?.forwarded && (
+                <ForwardedCard
+                  copy={message.forwarded}
+                  forwarder={message.user}
+                />
+              )}
               {source.attachments && source.attachments.length > 0 && (
                 <Attachments files={source.attachments} />
               )}
@@ -335,6 +342,7 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
               <>
                 <ReactButton message={message!} />
                 {mayReply && <ReplyButton message={message!} />}
+                <ForwardButton message={message!} />
                 {canPin(state) && <PinButton message={message!} />}
                 {canEdit && (
                   <button

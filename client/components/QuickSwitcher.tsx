@@ -8,13 +8,12 @@
 
 import { useComputed, useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect, useLayoutEffect } from "preact/hooks";
-import type { Person } from "../../server/protocol/types.ts";
+import { useLayoutEffect } from "preact/hooks";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t, tn } from "../i18n.ts";
+import { usePeopleFound } from "../use_people_found.ts";
 import {
-  peopleQuery,
   rankPlaces,
   type SwitchChoice,
   switchPlaces,
@@ -32,16 +31,10 @@ function optionId(index: number): string {
   return `switch-option-${index}`;
 }
 
-/**
- * How long the typing pauses before the server's directory is asked: one
- * request per name typed at a person's pace, not one per letter (its
- * bucket holds 5 a second).
- */
-const PEOPLE_DELAY_MS = 250;
-
 /** The quick switcher's dialog. */
 export function QuickSwitcher(): JSX.Element {
-  const { state, connection } = useApp();
+  const services = useApp();
+  const { state, connection } = services;
   const query = useSignal("");
   const active = useSignal(0);
   // The places once per change of the rooms, people or counts, and only
@@ -49,25 +42,7 @@ export function QuickSwitcher(): JSX.Element {
   // and 1,000 members (machine at load 22), the places take 88 ms, a
   // ranking 3 to 18 ms; both at each keystroke took 85 to 100.
   const places = useComputed(() => switchPlaces(state));
-  // The people the server's directory found for the text asked: accounts
-  // the page knows no name of (no shared room loaded, no conversation).
-  const found = useSignal<Person[]>([]);
-  const asked = state.account.value ? peopleQuery(query.value) : "";
-  useEffect(() => {
-    if (asked === "") return;
-    let live = true;
-    const timer = setTimeout(async () => {
-      const result = await connection.findPeople(asked);
-      // A refusal (rate_limited, offline) leaves what the page knows.
-      if (live && result.ok) found.value = result.data;
-    }, PEOPLE_DELAY_MS);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [asked]);
-  // An answer for an earlier text still holds what this one may match:
-  // the ranking filters it, and the list does not blink while typing on.
+  const found = usePeopleFound(services, query.value);
   const choices = rankPlaces(
     withPeople(places.value, found.value, state.username.value),
     query.value,
@@ -193,7 +168,7 @@ export function QuickSwitcher(): JSX.Element {
 }
 
 /** A room's "#" or lock, or a person's avatar. */
-function ChoiceMark(props: { choice: SwitchChoice }): JSX.Element {
+export function ChoiceMark(props: { choice: SwitchChoice }): JSX.Element {
   const { choice } = props;
   if (choice.kind === "dm") return <Avatar name={choice.name} size="tiny" />;
   if (choice.private) {

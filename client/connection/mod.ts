@@ -814,6 +814,20 @@ export class Connection {
   }
 
   /**
+   * Forwards the message `id` to a room or a person with a text of its
+   * own (docs/protocol.md, "Forwarding"); the forward comes back as any
+   * message does, as an event. Resolves to the error, or null.
+   */
+  async forwardMessage(
+    id: string,
+    to: { room: string } | { with: string },
+    text: string,
+  ): Promise<RequestError | null> {
+    const result = await this.request("forward_message", { id, ...to, text });
+    return result.ok ? null : result.error;
+  }
+
+  /**
    * Sets this account's choice in a poll (the options' indices; none
    * takes it back); the counts come as `message_updated`. Resolves to the
    * error, or null.

@@ -87,6 +87,7 @@ export interface Replies {
   delete_message: { message: ChatMessage | PrivateMessage };
   remove_link_previews: { message: ChatMessage | PrivateMessage };
   create_poll: { message: ChatMessage };
+  forward_message: { message: ChatMessage | PrivateMessage };
   vote: { options: number[] };
   close_poll: { message: ChatMessage };
   mark_read: ReadStateEvent;
@@ -224,6 +225,8 @@ export const REPLY_CHECKS: {
   remove_link_previews: (d) =>
     isChatMessage(d.message) || isPrivateMessage(d.message),
   create_poll: (d) => isChatMessage(d.message),
+  forward_message: (d) =>
+    isChatMessage(d.message) || isPrivateMessage(d.message),
   vote: (d) =>
     Array.isArray(d.options) &&
     d.options.every((i: unknown) => Number.isInteger(i)),

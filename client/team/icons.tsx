@@ -89,3 +89,13 @@ export function ReplyIcon(): JSX.Element {
     </Svg>
   );
 }
+
+/** An arrow bending on to the right: forward a message. */
+export function ForwardIcon(): JSX.Element {
+  return (
+    <Svg>
+      <path d="M14 5l6 6-6 6" />
+      <path d="M20 11H10a6 6 0 0 0-6 6v2" />
+    </Svg>
+  );
+}
