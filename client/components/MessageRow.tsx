@@ -342,7 +342,6 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
               <>
                 <ReactButton message={message!} />
                 {mayReply && <ReplyButton message={message!} />}
-                <ForwardButton message={message!} />
                 {canPin(state) && <PinButton message={message!} />}
                 {canEdit && (
                   <button
@@ -360,6 +359,8 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
                 {marksUnread && <MarkUnreadButton seq={message!.seq} />}
                 {state.account.value && <SaveButton message={message!} />}
                 {state.account.value && <RemindButton id={message!.id} />}
+                {/* Shares it, beside its link, as Slack's "Share message". */}
+                <ForwardButton message={message!} />
                 <CopyLinkButton message={message!} />
                 {canDelete && (
                   <button
