@@ -2,13 +2,15 @@
  * Forwarding in the web client, in a real browser: a message's "Forward…"
  * action, its dialog that finds a person or a room as one types, and the
  * forward's card ("Forwarded from bob in #general") with its link to the
- * original; in English and in French.
+ * original; in English and in French; axe-core finds nothing serious in
+ * the dialog nor the card.
  * Needs /usr/bin/chromium; without it the tests are reported as ignored.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { browserTest, openPage, register } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
+import { Audit } from "./browser_a11y_support.ts";
 
 /** Forwards the message that says `original` to the place typed as `to`. */
 async function forward(
@@ -16,6 +18,7 @@ async function forward(
   original: string,
   to: { typed: string; name: string },
   text: string,
+  audit?: Audit,
 ): Promise<void> {
   const row = page.getByTestId("message").filter({ hasText: original })
     .first();
@@ -27,6 +30,7 @@ async function forward(
   await dialog.locator(
     `[data-testid="forward-option"][data-name="${to.name}"]`,
   ).waitFor();
+  await audit?.check(page, "the forward dialog, its places offered");
   await dialog.getByTestId("forward-to").press("Enter");
   await dialog.getByTestId("forward-text").fill(text);
   await dialog.getByTestId("forward-send").click();
@@ -39,16 +43,23 @@ browserTest(
     const bob = await TestClient.register(server.wsUrl, "bob");
     try {
       const page = await openPage(browser, server);
+      const audit = new Audit();
       await register(page, "alice");
       const original = await bob.ok("send_message", {
         text: "The build is green",
       });
       const seq = (original.message as { seq: number }).seq;
 
-      await forward(page, "The build is green", {
-        typed: "@bo",
-        name: "bob",
-      }, "FYI");
+      await forward(
+        page,
+        "The build is green",
+        {
+          typed: "@bo",
+          name: "bob",
+        },
+        "FYI",
+        audit,
+      );
       const got = await bob.event(
         "private_message",
         (m) => m.forwarded !== undefined,
@@ -86,6 +97,8 @@ browserTest(
         await card.getByTestId("forwarded-link").textContent(),
         "View original",
       );
+      await audit.check(page, "a forward's card");
+      audit.assertClean();
     } finally {
       await bob.close();
     }

@@ -160,7 +160,7 @@ function ForwardDialog(
           data-autofocus
           role="combobox"
           aria-expanded={choices.length > 0}
-          aria-controls="forward-list"
+          aria-controls={choices.length > 0 ? "forward-list" : undefined}
           aria-autocomplete="list"
           aria-activedescendant={choices.length > 0 ? optionId(at) : undefined}
           placeholder={t("fwd.toPlaceholder")}
