@@ -4,7 +4,13 @@
  */
 import assert from "node:assert/strict";
 import type { ForwardedMessage } from "../server/protocol/types.ts";
-import { type ClientPool, expectError, type TestClient } from "./harness.ts";
+import {
+  type ClientPool,
+  clusterSkipReason,
+  expectError,
+  type TestClient,
+  withCluster,
+} from "./harness.ts";
 import { bothStores } from "./both_stores.ts";
 
 interface Message {
@@ -224,5 +230,32 @@ stores.clients(
     assert.equal(gone.forwarded, undefined);
   },
 );
+
+Deno.test({
+  name:
+    "forward_message on two nodes: a forward made on one node reaches the target room's readers and the person on the other, with its copy",
+  ignore: clusterSkipReason() !== undefined,
+  fn: () =>
+    withCluster(2, async (_cluster, pools) => {
+      await pools[0].register("root");
+      const alice = await pools[0].register("alice");
+      const bob = await pools[1].register("bob");
+      const original = await send(bob, "from the other node");
+      await alice.event("receive_message", (m) => m.id === original.id);
+      const inRoom = await forward(alice, { id: original.id, room: "general" });
+      const got = await bob.event("receive_message", (m) => m.id === inRoom.id);
+      assert.equal(
+        (got.data.forwarded as ForwardedMessage).text,
+        "from the other node",
+      );
+      const toBob = await forward(alice, {
+        id: original.id,
+        with: "bob",
+        text: "yours?",
+      });
+      const dm = await bob.event("private_message", (m) => m.id === toBob.id);
+      assert.equal((dm.data.forwarded as ForwardedMessage).id, original.id);
+    }),
+});
 
 stores.finish();
