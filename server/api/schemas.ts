@@ -87,6 +87,21 @@ export const message = z.object({
     multiple: z.boolean(),
     closed: z.boolean(),
   }).optional(),
+  /**
+   * The message it forwards (docs/protocol.md, "Forwarding"): a copy as
+   * its forwarder read it, kept as it was; `room` only for a public
+   * room's, `with` for a private message's.
+   */
+  forwarded: z.object({
+    id: z.string(),
+    seq: z.number().int(),
+    user: z.string(),
+    ts: z.string(),
+    text: z.string(),
+    room: z.string().optional(),
+    with: z.string().optional(),
+    badge: badge.optional(),
+  }).optional(),
   pinned: z.boolean().optional(),
   badge: badge.optional(),
   /** Changes committed to it; of two copies, the higher is the later. */
