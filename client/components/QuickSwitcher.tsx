@@ -13,6 +13,7 @@ import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
 import { t, tn } from "../i18n.ts";
 import { usePeopleFound } from "../use_people_found.ts";
+import { choiceKey } from "../choice_keys.ts";
 import {
   rankPlaces,
   type SwitchChoice,
@@ -68,17 +69,10 @@ export function QuickSwitcher(): JSX.Element {
   }
 
   function onKeyDown(event: KeyboardEvent): void {
-    if (event.isComposing) return;
-    const n = choices.length;
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      if (n === 0) return;
-      const step = event.key === "ArrowDown" ? 1 : -1;
-      active.value = (at + step + n) % n;
-    } else if (event.key === "Enter") {
-      event.preventDefault();
-      if (n > 0) void go(choices[at]);
-    }
+    choiceKey(event, choices, at, {
+      move: (index) => active.value = index,
+      pick: (choice) => void go(choice),
+    });
   }
 
   return (

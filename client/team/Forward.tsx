@@ -34,6 +34,7 @@ import {
 } from "../quick_switch.ts";
 import { roomNamed } from "../state.ts";
 import { usePeopleFound } from "../use_people_found.ts";
+import { choiceKey } from "../choice_keys.ts";
 import { ForwardIcon } from "./icons.tsx";
 
 /** How many places the dialog offers at once. */
@@ -112,17 +113,10 @@ function ForwardDialog(
   }
 
   function onKeyDown(event: KeyboardEvent): void {
-    if (event.isComposing) return;
-    const n = choices.length;
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      if (n === 0) return;
-      const step = event.key === "ArrowDown" ? 1 : -1;
-      active.value = (at + step + n) % n;
-    } else if (event.key === "Enter" && n > 0) {
-      event.preventDefault();
-      choose(choices[at]);
-    }
+    choiceKey(event, choices, at, {
+      move: (index) => active.value = index,
+      pick: choose,
+    });
   }
 
   async function submit(event: Event): Promise<void> {

@@ -100,8 +100,10 @@ function copyOf(
  * The context of a send to the room `key` from this connection: the
  * connection itself when it looks at that room (a kick or a ban that
  * moves it out is then seen as overtaking the send, as ever); else a view
- * of it in that room, which the store's ban check at the append and the
- * connection's close still stop.
+ * of it in that room. The view's send is still stopped by a ban (the
+ * store checks it at the append), an archive and the connection's close;
+ * a removal from that room in the moment between the membership check and
+ * the commit is not seen, as for `create_poll`.
  */
 function inRoom(ctx: MemberContext, key: string): MemberContext {
   const { client } = ctx;
