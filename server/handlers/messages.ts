@@ -51,7 +51,7 @@ export interface SendExtras {
 export async function sendMessage(
   ctx: MemberContext,
   raw: Record<string, unknown>,
-  extras: SendExtras = {},
+  extras?: SendExtras,
 ): Promise<Outcome> {
   const data = parseData(sendMessageData, raw);
   if (isFailure(data)) return data;
@@ -63,7 +63,7 @@ export async function sendMessage(
   // their append (an await costs a promise and a turn of the microtask
   // queue on the hot path, docs/performance.md).
   const content = data.attachments === undefined
-    ? textContent(data.text, extras.forwarded !== undefined)
+    ? textContent(data.text, extras?.forwarded !== undefined)
     : await messageContent(ctx, data);
   if (isFailure(content)) return content;
   const replyTo = data.reply_to === undefined
@@ -119,7 +119,8 @@ export async function sendMessage(
     return appendRefusal(node, input, error);
   }
   const { duplicate } = result;
-  const message = duplicate
+  // A send without extras awaits nothing more (the hot path).
+  const message = duplicate || extras === undefined
     ? result.message
     : await carried(ctx, result.message, extras);
   node.metrics.storeLatency.observe(performance.now() - started);
@@ -301,8 +302,7 @@ function textContent(
 
 /**
  * A message just stored, with what `extras` give it in a commit of their
- * own (a forward's copy, as a poll's) before anyone reads it; as it was
- * for a send without extras, which awaits nothing more.
+ * own (a forward's copy, as a poll's) before anyone reads it.
  */
 export async function carried<M extends MessageBase>(
   ctx: MemberContext,

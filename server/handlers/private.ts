@@ -31,14 +31,14 @@ const WAITING_LIMITS = {
 export async function privateMessage(
   ctx: MemberContext,
   raw: Record<string, unknown>,
-  extras: SendExtras = {},
+  extras?: SendExtras,
 ): Promise<Outcome> {
   const data = parseData(privateMessageData, raw);
   if (isFailure(data)) return data;
   const content = await messageContent(
     ctx,
     data,
-    extras.forwarded !== undefined,
+    extras?.forwarded !== undefined,
   );
   if (isFailure(content)) return content;
   const { node } = ctx;
@@ -108,7 +108,9 @@ export async function privateMessage(
   const { duplicate } = result;
   // Its files are fetched with signed URLs (guests have no session).
   const message = node.files.signed(
-    duplicate ? result.message : await carried(ctx, result.message, extras),
+    duplicate || extras === undefined
+      ? result.message
+      : await carried(ctx, result.message, extras),
   );
   if (duplicate) return succeed({ message });
   node.metrics.messagesStored++;
