@@ -205,6 +205,35 @@ stores.clients(
 );
 
 stores.clients(
+  "forward_message: an archived room refuses a forward as it refuses a post, and a room ban refuses the banned one's",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await alice.ok("create_room", { room: "old" });
+    await bob.ok("join_room", { room: "old" });
+    await alice.ok("create_room", { room: "ops" });
+    await bob.ok("join_room", { room: "ops" });
+    await bob.ok("join_room", { room: "general" });
+    const original = await send(bob, "worth keeping");
+    await alice.ok("archive_room", { room: "old" });
+    await expectError(
+      bob,
+      "forward_message",
+      { id: original.id, room: "old" },
+      "room_archived",
+    );
+    await root.ok("ban", { user: "bob", room: "ops", reason: "spam" });
+    await expectError(
+      bob,
+      "forward_message",
+      { id: original.id, room: "ops" },
+      "banned",
+    );
+  },
+);
+
+stores.clients(
   "a forward's copy stays as it was: an edit of the original or its delete leaves it, an edit of the forward changes only its own text (even to none), the forward's delete takes it",
   async (pool) => {
     const [alice, bob] = await people(pool);

@@ -22,6 +22,7 @@ import {
   findReadable,
   findReadableRoom,
   readerOf,
+  roomRefusal,
 } from "../access.ts";
 import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
@@ -63,8 +64,11 @@ export async function forwardMessage(
   }
   // send_message sends to the room the connection looks at, which it is
   // in; another room must be one the account belongs to (as create_poll).
+  // A room's ban ended the membership: said as `banned`, as join_room
+  // says it (one read more, on this refusal only).
   if (key !== member.roomKey && !await belongsTo(node, member.userKey, key)) {
-    return fail("forbidden", `Join ${room} to forward a message there.`);
+    return await roomRefusal(node.store, readerOf(member), key) ??
+      fail("forbidden", `Join ${room} to forward a message there.`);
   }
   return await sendMessage(inRoom(ctx, key), { text }, { forwarded });
 }
