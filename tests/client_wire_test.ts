@@ -179,3 +179,37 @@ Deno.test("wire takes a reminder with its id, due time and message, and nothing 
     assert.equal(isReminderEvent(broken), false, JSON.stringify(broken));
   }
 });
+
+Deno.test("wire takes a forward's copy only in its shape: its seq a number, its room and with text, its badge one the server gives", () => {
+  const copy = {
+    id: "01H",
+    seq: 3,
+    user: "bob",
+    ts: "2026-12-01T11:00:00.000Z",
+    text: "hello",
+    room: "general",
+  };
+  assert.ok(isChatMessage({ ...MESSAGE, forwarded: copy }));
+  assert.ok(isPrivateMessage({
+    id: "01K",
+    seq: 1,
+    user: "ida",
+    to: "bob",
+    text: "",
+    ts: MESSAGE.ts,
+    forwarded: { ...copy, room: undefined, with: "carol", badge: "bot" },
+  }));
+  for (
+    const bad of [
+      null,
+      "hello",
+      { ...copy, seq: "3" },
+      { ...copy, room: 1 },
+      { ...copy, with: ["carol"] },
+      { ...copy, badge: "admin" },
+      { ...copy, text: undefined },
+    ]
+  ) {
+    assert.equal(isChatMessage({ ...MESSAGE, forwarded: bad }), false);
+  }
+});
