@@ -24,7 +24,8 @@
  * messages' link previews, with the version's trigger as it was before;
  * the rooms' posting rule; the messages' polls, with the version's trigger
  * again; the custom emoji, with PostgreSQL's function of their trigger; the
- * stars' table; the edit history's table; the messages' forwarded copies).
+ * stars' table; the edit history's table; the messages' forwarded copies;
+ * the accounts' profile cards).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -65,6 +66,7 @@ import {
   POLLS_MIGRATION,
   POSTING_MIGRATION,
   PRIVATE_WEBHOOKS_MIGRATION,
+  PROFILE_MIGRATION,
   REMINDERS_MIGRATION,
   REPLIES_GONE_MIGRATION,
   ROOM_MARKERS_MIGRATION,
@@ -128,6 +130,10 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, PROFILE_MIGRATION)) {
+    await sql`ALTER TABLE accounts DROP COLUMN profile_title,
+      DROP COLUMN profile_timezone`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, FORWARDED_MIGRATION)) {
     await sql`ALTER TABLE messages DROP COLUMN forwarded`;
   }
@@ -321,6 +327,10 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, PROFILE_MIGRATION)) {
+    db.exec("ALTER TABLE accounts DROP COLUMN profile_title");
+    db.exec("ALTER TABLE accounts DROP COLUMN profile_timezone");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, FORWARDED_MIGRATION)) {
     db.exec("ALTER TABLE messages DROP COLUMN forwarded");
   }

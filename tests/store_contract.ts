@@ -32,6 +32,7 @@ import { stars } from "./store_contract/stars.ts";
 import { messageEdits } from "./store_contract/edits.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
 import { statuses } from "./store_contract/status.ts";
+import { profiles } from "./store_contract/profile.ts";
 import { customEmoji } from "./store_contract/emoji.ts";
 import { totp } from "./store_contract/totp.ts";
 import { groups } from "./store_contract/groups.ts";
@@ -108,6 +109,7 @@ export function storeContract(
   messageEdits(test);
   doNotDisturb(test);
   statuses(test);
+  profiles(test);
   customEmoji(test);
   totp(test);
   groups(test);

@@ -1761,6 +1761,30 @@ export interface StatusStore {
   statuses(userKeys: readonly string[]): Promise<StoredStatus[]>;
 }
 
+/**
+ * An account's profile card as kept (set_profile, as Slack's and
+ * Mattermost's): a title ("Designer, Lyon") and an IANA time zone, each
+ * null for none.
+ */
+export interface StoredProfile {
+  title: string | null;
+  timezone: string | null;
+}
+
+/** Each account's profile card: what others see when they open its name. */
+export interface ProfileStore {
+  /**
+   * Sets the fields given (null clears one; one left out stays). False,
+   * and nothing written, when there is no such account.
+   */
+  setProfile(
+    userKey: string,
+    changes: Partial<StoredProfile>,
+  ): Promise<boolean>;
+  /** An account's profile as set; null when there is no such account. */
+  profile(userKey: string): Promise<StoredProfile | null>;
+}
+
 /** A custom emoji as kept (PUT /api/emoji/:name). */
 export interface StoredEmoji {
   name: string;
@@ -2290,6 +2314,7 @@ export interface Store
     StarStore,
     DoNotDisturbStore,
     StatusStore,
+    ProfileStore,
     GroupStore,
     SavedStore,
     ScheduledStore,

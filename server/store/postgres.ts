@@ -47,6 +47,7 @@ import {
   type PollResult,
   type PrivateDraft,
   type PrivateStore,
+  type ProfileStore,
   type ReactionChange,
   type ReactResult,
   type RepliesQuery,
@@ -102,6 +103,7 @@ import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresStars } from "./postgres_stars.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresStatus } from "./postgres_status.ts";
+import { PostgresProfile } from "./postgres_profile.ts";
 import { PostgresEmoji } from "./postgres_emoji.ts";
 import { PostgresTotp } from "./postgres_totp.ts";
 import { PostgresGroups } from "./postgres_groups.ts";
@@ -219,6 +221,7 @@ export interface PostgresStore
     StarStore,
     DoNotDisturbStore,
     StatusStore,
+    ProfileStore,
     EmojiStore,
     TotpStore,
     GroupStore,
@@ -264,6 +267,7 @@ export class PostgresStore implements Store {
   #stars: PostgresStars;
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
+  #profile: PostgresProfile;
   #emoji: PostgresEmoji;
   #totp: PostgresTotp;
   #groups: PostgresGroups;
@@ -296,6 +300,7 @@ export class PostgresStore implements Store {
     this.#stars = new PostgresStars(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
+    this.#profile = new PostgresProfile(this.#context);
     this.#emoji = new PostgresEmoji(this.#context);
     this.#totp = new PostgresTotp(this.#context);
     this.#groups = new PostgresGroups(this.#context);
@@ -335,6 +340,7 @@ export class PostgresStore implements Store {
       (store) => store.#doNotDisturb,
     );
     delegate(PostgresStore, PostgresStatus, (store) => store.#status);
+    delegate(PostgresStore, PostgresProfile, (store) => store.#profile);
     delegate(PostgresStore, PostgresEmoji, (store) => store.#emoji);
     delegate(PostgresStore, PostgresTotp, (store) => store.#totp);
     delegate(PostgresStore, PostgresGroups, (store) => store.#groups);

@@ -55,6 +55,7 @@ import {
   type PollResult,
   type PrivateDraft,
   type PrivateStore,
+  type ProfileStore,
   type ReactionChange,
   type ReactResult,
   type RepliesQuery,
@@ -110,6 +111,7 @@ import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import { SqliteStars } from "./sqlite_stars.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
+import { SqliteProfile } from "./sqlite_profile.ts";
 import { SqliteEmoji } from "./sqlite_emoji.ts";
 import { SqliteTotp } from "./sqlite_totp.ts";
 import { SqliteGroups } from "./sqlite_groups.ts";
@@ -231,6 +233,7 @@ export interface SqliteStore
     StarStore,
     DoNotDisturbStore,
     StatusStore,
+    ProfileStore,
     EmojiStore,
     TotpStore,
     GroupStore,
@@ -290,6 +293,7 @@ export class SqliteStore implements Store {
   #stars = new SqliteStars(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
+  #profile = new SqliteProfile(this.#context);
   #emoji = new SqliteEmoji(this.#context);
   #totp = new SqliteTotp(this.#context);
   #groups = new SqliteGroups(this.#context);
@@ -347,6 +351,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteStars, (store) => store.#stars);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);
+    delegate(SqliteStore, SqliteProfile, (store) => store.#profile);
     delegate(SqliteStore, SqliteEmoji, (store) => store.#emoji);
     delegate(SqliteStore, SqliteTotp, (store) => store.#totp);
     delegate(SqliteStore, SqliteGroups, (store) => store.#groups);

@@ -1077,4 +1077,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- never changed after but by the forward's own delete.
   ALTER TABLE messages ADD COLUMN forwarded TEXT;
   `,
+  `
+  -- A profile card (set_profile), as Slack's and Mattermost's: a title
+  -- (up to 80 characters, a label's rules) and an IANA time zone, NULL
+  -- for none. Columns of accounts, as the custom status's: get_profile
+  -- reads them by the key it has, a deleted account takes them with it,
+  -- and export/import carry them with the account. No index: read by key.
+  ALTER TABLE accounts ADD COLUMN profile_title TEXT;
+  ALTER TABLE accounts ADD COLUMN profile_timezone TEXT;
+  `,
 ];

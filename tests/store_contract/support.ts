@@ -371,6 +371,8 @@ export const STARS_MIGRATION = "Starred rooms and conversations (star)";
 export const EDITS_MIGRATION = "Edit history (message_edits)";
 /** Text of the migration that keeps what forwards carry. */
 export const FORWARDED_MIGRATION = "Forwarded messages (forward_message)";
+/** Text of the migration that keeps each account's profile card. */
+export const PROFILE_MIGRATION = "A profile card (set_profile)";
 
 /** Text of the migration that marks archived rooms. */
 export const ARCHIVED_MIGRATION = "An archived room (archive_room)";
