@@ -364,6 +364,7 @@ export function transferContract(
       assert.deepEqual(await (await copy.store()).statuses(["bob"]), [
         { userKey: "bob", ...BOB_STATUS },
       ]);
+      assert.deepEqual(await (await copy.store()).profile("bob"), BOB_PROFILE);
       // An imported account keeps its 2FA, and a code used stays used.
       assert.deepEqual(await (await copy.store()).totpOf("alice"), {
         secret: "ALICESECRETALICESECRETALICESECRE",
@@ -907,6 +908,9 @@ const BOB_STATUS = {
   until: PAUSED_UNTIL,
 };
 
+/** bob's profile card in {@link populate}. */
+const BOB_PROFILE = { title: "Night nurse", timezone: "Pacific/Auckland" };
+
 /** Writes a row into every table an export holds, as a server does. */
 async function populate(store: Store): Promise<void> {
   const now = 1_700_000_000_000;
@@ -968,6 +972,7 @@ async function populate(store: Store): Promise<void> {
   }, 10);
   await store.setDoNotDisturb("bob", PAUSED_UNTIL);
   await store.setStatus("bob", BOB_STATUS);
+  await store.setProfile("bob", BOB_PROFILE);
   // alice's 2FA: her secret, the last step used, a recovery code's hash.
   await store.setPendingTotp("alice", "ALICESECRETALICESECRETALICESECRE");
   await store.enableTotp("alice", {

@@ -1158,6 +1158,16 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
         /^line \d+: bad account: status_text: no direction marks/,
       ],
       [
+        "a profile's title on two lines",
+        changed("account", ["key", "erin"], { profile_title: "Nurse\nDoctor" }),
+        /^line \d+: bad account: profile_title: no control characters/,
+      ],
+      [
+        "a profile's time zone no one keeps",
+        changed("account", ["key", "erin"], { profile_timezone: "Mars/Base" }),
+        /^line \d+: bad account: profile_timezone: an IANA time zone/,
+      ],
+      [
         "a status emoji that is words",
         changed("account", ["key", "erin"], { status_emoji: "admin" }),
         /^line \d+: bad account: status_emoji: one emoji/,

@@ -31,6 +31,7 @@ import {
   reactionEmoji,
 } from "../protocol/emoji.ts";
 import { keptLabel, statusText } from "../protocol/labels.ts";
+import { profileTitle, timeZone } from "../protocol/profiles.ts";
 import {
   inNameAlphabet,
   NAME_ALPHABET_RULE,
@@ -438,6 +439,12 @@ export const REREADS: TableSpec = {
 };
 
 // A status's emoji as set_status keeps it: one emoji, spelled as stored.
+/** A profile's title as set_profile keeps it: its rules, NFC, not empty. */
+const PROFILE_TITLE = profileTitle.refine(
+  (s) => s !== "" && s === s.normalize("NFC"),
+  "a title as set_profile keeps it",
+);
+
 const STATUS_EMOJI = z.string().refine(
   (s) => reactionEmoji(s) === s,
   "one emoji, as set_status keeps it",
@@ -480,6 +487,10 @@ export const TABLES: readonly TableSpec[] = [
       text("status_text", { nullable: true, rule: statusText }),
       text("status_emoji", { nullable: true, rule: STATUS_EMOJI }),
       int("status_until", { nullable: true }),
+      // Its profile card (set_profile); absent from files exported before
+      // it was kept, and for none. set_profile's rules; "" is never kept.
+      text("profile_title", { nullable: true, rule: PROFILE_TITLE }),
+      text("profile_timezone", { nullable: true, rule: timeZone }),
     ],
     key: ["key"],
   },

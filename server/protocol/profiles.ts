@@ -1,0 +1,45 @@
+/**
+ * A profile card's fields (set_profile): a title, one line shown under the
+ * name, and a time zone, an IANA name the card turns into a local time.
+ * The import holds a dump's profiles to the same rules (transfer/format.ts).
+ */
+import { z } from "zod";
+import { labelRules } from "./labels.ts";
+
+/** The most characters (code points) of a profile's title. */
+export const MAX_PROFILE_TITLE = 80;
+
+/**
+ * A profile's title: trimmed (set_profile stores it NFC), a label's rules (no control characters,
+ * nothing that disguises, no pile of marks: a topic's), up to
+ * {@link MAX_PROFILE_TITLE} code points; "" for none.
+ */
+export const profileTitle = labelRules(z.string().trim()).refine(
+  (s) => [...s].length <= MAX_PROFILE_TITLE,
+  `at most ${MAX_PROFILE_TITLE} characters`,
+);
+
+/**
+ * Whether `name` is a time zone this runtime knows by its IANA name
+ * ("Europe/Paris", "UTC"). `DateTimeFormat` throws on an unknown one and
+ * takes the links (`Asia/Calcutta`) that `Intl.supportedValuesOf` leaves
+ * out, so a zone a browser names is taken. Case matters: the stored name
+ * is the one the card passes to the browser's `Intl`.
+ */
+export function isTimeZone(name: string): boolean {
+  // The names' own characters only: no offset ("+01:00"), which
+  // DateTimeFormat takes but no IANA list names.
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A time zone: an IANA name {@link isTimeZone} takes. */
+export const timeZone = z.string().refine(
+  isTimeZone,
+  "an IANA time zone, as Europe/Paris",
+);
