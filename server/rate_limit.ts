@@ -429,6 +429,8 @@ export function categoryOf(action: string): RateCategory {
     case "save_message":
     case "unsave_message":
     case "mark_thread_read":
+    // A commit and nothing sent: a profile is set a few times a year.
+    case "set_profile":
     case "update_scheduled":
     case "cancel_scheduled":
       return "read";
@@ -445,6 +447,8 @@ export function categoryOf(action: string): RateCategory {
     // A page of members' statuses, one key probe each: the member list's
     // companion, as list_members is.
     case "get_status":
+    // A card: the directory's query for one name, as find_people's.
+    case "get_profile":
       return "people";
     // Who is online in a room: its own bucket, which its long replies
     // pay into per KiB, so that neither a busy room's lists spend the

@@ -68,6 +68,8 @@ const BASE: Record<string, Record<string, unknown>> = {
   set_do_not_disturb: { until: Date.now() + 3_600_000 },
   set_status: { text: "In a meeting", emoji: "📅" },
   get_status: { users: ["victim", "nobody"] },
+  set_profile: { title: "Walker", timezone: "Europe/Paris" },
+  get_profile: { name: "victim" },
   create_group: { name: "walkers", description: "d", members: ["victim"] },
   update_group: {
     group: "walkers",

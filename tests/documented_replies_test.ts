@@ -281,6 +281,9 @@ Deno.test("documented replies: every action's success reply, administration's to
       until: Date.now() + 3_600_000,
     });
     await ok(visitor, "get_status", { users: ["boss", "bob"] });
+    await ok(boss, "set_profile", { title: "Boss", timezone: "UTC" });
+    await ok(boss, "get_profile", { name: "bob" });
+    await ok(bob, "get_profile", { name: "boss" });
     await ok(boss, "create_group", {
       name: "design",
       description: "The designers",

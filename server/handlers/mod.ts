@@ -49,6 +49,7 @@ import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
 import { star, unstar } from "./stars.ts";
 import { setDoNotDisturb } from "./do_not_disturb.ts";
 import { getStatus, setStatus } from "./status.ts";
+import { getProfile, setProfile } from "./profiles.ts";
 import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { createGroup, deleteGroup, listGroups, updateGroup } from "./groups.ts";
@@ -118,6 +119,8 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   set_do_not_disturb: setDoNotDisturb,
   set_status: setStatus,
   get_status: getStatus,
+  set_profile: setProfile,
+  get_profile: getProfile,
   list_conversations: listConversations,
   ignore_user: ignoreUser,
   unignore_user: unignoreUser,

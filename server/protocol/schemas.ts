@@ -12,6 +12,7 @@ import {
 import { DISGUISING } from "./disguises.ts";
 import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
 import { labelRules, statusText } from "./labels.ts";
+import { profileTitle, timeZone } from "./profiles.ts";
 
 /**
  * Shapes of every request's `data`. They check types and sizes only; the
@@ -200,6 +201,19 @@ export const setStatusData = z.object({
   emoji: z.string().max(64).nullable().optional(),
   until: z.number().int().nullable().optional(),
 });
+
+/**
+ * `set_profile` data: a title (profiles.ts: a label's rules, up to 80
+ * characters) and a time zone (an IANA name), each "" to clear it and
+ * left out to keep it.
+ */
+export const setProfileData = z.object({
+  title: profileTitle.optional(),
+  timezone: z.literal("").or(timeZone).optional(),
+});
+
+/** `get_profile` data: whose card. */
+export const getProfileData = z.object({ name });
 
 /** The most accounts one `get_status` asks about: a page of members. */
 export const MAX_STATUS_USERS = 100;

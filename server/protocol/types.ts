@@ -462,6 +462,23 @@ export interface EmojiEvent {
 }
 
 /**
+ * An account's card (`get_profile`): its name as written, role, and what
+ * it set (`set_profile`, `set_status`, its picture's version); a field
+ * it did not set is left out.
+ */
+export interface Profile {
+  name: string;
+  role: Role;
+  title?: string;
+  /** An IANA time zone, as "Europe/Paris". */
+  timezone?: string;
+  status?: Status;
+  /** Its picture's version (`/avatars/{name}?v=`), when it has one. */
+  avatar?: string;
+  created_at: string;
+}
+
+/**
  * Data of a `status` event, and each entry of `get_status`: an account's
  * status, null when it has none (cleared, or ended).
  */
