@@ -417,6 +417,8 @@ export interface AppState {
   tapped: Signal<string | null>;
   /** The image shown full size, if any. */
   lightbox: Signal<Attachment | null>;
+  /** Whose profile card is open (a name as clicked), if anyone's. */
+  profileCard: Signal<string | null>;
   /**
    * A message link to a public room the account is not in, shown before
    * it joins (components/LinkPreview.tsx); null when none is open.
@@ -731,6 +733,7 @@ export function createAppState(): AppState {
     editing: signal(null),
     tapped: signal(null),
     lightbox: signal(null),
+    profileCard: signal(null),
     linkPreview: signal(null),
     tokensOpen: signal(false),
     hooksOpen: signal(null),

@@ -21,6 +21,7 @@ import type {
   MembershipEvent,
   NotifyLevelEvent,
   PrivateMessage,
+  Profile,
   ReadStateEvent,
   ReminderEvent,
   Role,
@@ -321,6 +322,16 @@ export function isStatus(value: unknown): value is Status | null {
     (value.emoji === null || typeof value.emoji === "string") &&
     (value.until === null ||
       (typeof value.until === "number" && Number.isFinite(value.until))));
+}
+
+/** Whether a value is an account's card (`get_profile`). */
+export function isProfile(value: unknown): value is Profile {
+  return isFields(value) && typeof value.name === "string" &&
+    isRole(value.role) && typeof value.created_at === "string" &&
+    (value.title === undefined || typeof value.title === "string") &&
+    (value.timezone === undefined || typeof value.timezone === "string") &&
+    (value.status === undefined || isStatus(value.status)) &&
+    (value.avatar === undefined || typeof value.avatar === "string");
 }
 
 /** Whether a value is a `status` event or a `get_status` entry. */

@@ -122,6 +122,8 @@ export interface PageOptions {
   colorScheme?: "dark" | "light";
   /** Default: en-US. */
   locale?: string;
+  /** The browser's time zone (IANA); default: the machine's. */
+  timezoneId?: string;
 }
 
 /** A page in its own browser context (own cookies); page errors fail loudly in the log. */
@@ -135,6 +137,7 @@ export async function openPage(
     viewport: options.viewport ?? { width: 1280, height: 800 },
     colorScheme: options.colorScheme ?? "dark",
     locale: options.locale ?? "en-US",
+    timezoneId: options.timezoneId,
     baseURL: server.url,
     isMobile: mobile,
     hasTouch: mobile,

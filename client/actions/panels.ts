@@ -38,6 +38,16 @@ export function lightboxChanged(
   });
 }
 
+/** Opens someone's profile card, or closes it (null). */
+export function profileCardChanged(
+  state: AppState,
+  name: string | null,
+): void {
+  batch(() => {
+    state.profileCard.value = name;
+  });
+}
+
 /** Opens the webhooks page of a room, or closes it (null). */
 export function hooksPageChanged(state: AppState, room: string | null): void {
   batch(() => {

@@ -212,6 +212,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.editing.value = null;
     state.tapped.value = null;
     state.lightbox.value = null;
+    state.profileCard.value = null;
     state.tokensOpen.value = false;
     state.totp.value = false;
     state.since.value = null;

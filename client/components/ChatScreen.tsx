@@ -19,6 +19,7 @@ import { PostingBar } from "./PostingBar.tsx";
 import { PaperclipIcon } from "./Icons.tsx";
 import { InviteDialog } from "./InviteDialog.tsx";
 import { Lightbox } from "./Lightbox.tsx";
+import { ProfileCard } from "./ProfileCard.tsx";
 import { LinkPreview } from "./LinkPreview.tsx";
 import { QuickSwitcher } from "./QuickSwitcher.tsx";
 import { HooksPage } from "./HooksPage.tsx";
@@ -115,6 +116,7 @@ export function ChatScreen(): JSX.Element {
         </div>
       </main>
       <Lightbox />
+      <ProfileCard />
       <LinkPreview />
       {state.inviteOpen.value && room && <InviteDialog />}
       <TokensPage />

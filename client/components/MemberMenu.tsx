@@ -157,6 +157,20 @@ export function MemberMenu(
                 })`}
             </p>
           )}
+          {state.account.value && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item"
+              data-testid="menu-profile"
+              onClick={() => {
+                close();
+                actions.profileCardChanged(state, name);
+              }}
+            >
+              {t("profile.open")}
+            </button>
+          )}
           <button
             type="button"
             role="menuitem"

@@ -234,7 +234,21 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
       <div class="msg-body">
         {!grouped && (
           <div class="msg-meta">
-            <span class={`msg-user ${colourClass(user)}`}>{user}</span>
+            {state.account.value
+              ? (
+                // An account opens the author's card (a guest may not
+                // read cards: get_profile refuses it).
+                <button
+                  type="button"
+                  class={`msg-user ${colourClass(user)}`}
+                  data-testid="msg-user"
+                  title={t("profile.of", { name: user })}
+                  onClick={() => actions.profileCardChanged(state, user)}
+                >
+                  {user}
+                </button>
+              )
+              : <span class={`msg-user ${colourClass(user)}`}>{user}</span>}
             <SenderBadge badge={message?.badge} />
             {own && <span class="msg-you">{t("msg.you")}</span>}
             <time class="msg-time" dateTime={ts} title={formatDateTime(ts)}>

@@ -29,6 +29,7 @@ import { STATUS_PRESETS, statusLine, statusShown } from "../status.ts";
 import { GroupsDialog } from "./GroupsDialog.tsx";
 import { TotpDialog } from "./TotpDialog.tsx";
 import { AvatarDialog } from "./AvatarDialog.tsx";
+import { ProfileDialog } from "./ProfileDialog.tsx";
 import { SKIN_TONES, toneSwatch } from "../emoji_tones.ts";
 import { WINDOW_FROM } from "../list_window.ts";
 import { filterByName } from "../name_filter.ts";
@@ -437,6 +438,8 @@ function SettingsMenu(): JSX.Element {
   const grouping = useSignal(false);
   // The Profile picture dialog, likewise.
   const picturing = useSignal(false);
+  // The Profile (title, time zone) dialog, likewise.
+  const profiling = useSignal(false);
   // The Two-factor authentication dialog, likewise.
   const securing = useSignal(false);
   const setStatus = async (
@@ -465,6 +468,9 @@ function SettingsMenu(): JSX.Element {
         <GroupsDialog
           onClose={() => grouping.value = false}
         />
+      )}
+      {profiling.value && (
+        <ProfileDialog onClose={() => profiling.value = false} />
       )}
       {picturing.value && (
         <AvatarDialog onClose={() => picturing.value = false} />
@@ -716,6 +722,18 @@ function SettingsMenu(): JSX.Element {
                 }}
               >
                 {t("avatar.open")}
+              </button>
+              <button
+                type="button"
+                role="menuitem"
+                class="menu-item"
+                data-testid="profile-setting"
+                onClick={() => {
+                  open.value = false;
+                  profiling.value = true;
+                }}
+              >
+                {t("profile.open")}
               </button>
               <button
                 type="button"

@@ -20,6 +20,7 @@ import type {
   MessageEdits,
   Person,
   PrivateMessage,
+  Profile,
   RoomEntered,
   RoomListEvent,
   ScheduledMessage,
@@ -681,6 +682,20 @@ export class Connection {
     if (!result.ok) return result.error;
     actions.ownStatusSet(this.#state, result.data.status);
     return null;
+  }
+
+  /** Sets the account's title or time zone ("" clears one). Resolves to the error, or null. */
+  async setProfile(
+    changes: { title?: string; timezone?: string },
+  ): Promise<RequestError | null> {
+    const result = await this.#requests.request("set_profile", changes);
+    return result.ok ? null : result.error;
+  }
+
+  /** An account's card, read as it opens (nothing keeps it up to date). */
+  async getProfile(name: string): Promise<Result<Profile>> {
+    const result = await this.#requests.request("get_profile", { name });
+    return result.ok ? { ok: true, data: result.data.profile } : result;
   }
 
   // The account's scheduled messages after each login and resume, for the

@@ -19,6 +19,7 @@ import type {
   NotifyLevelEvent,
   Person,
   PrivateMessage,
+  Profile,
   ReadStateEvent,
   Role,
   RoomEntered,
@@ -43,6 +44,7 @@ import {
   isNotifyLevelEvent,
   isPrivateList,
   isPrivateMessage,
+  isProfile,
   isReadStateEvent,
   isRole,
   isRoomList,
@@ -101,6 +103,8 @@ export interface Replies {
   set_do_not_disturb: DoNotDisturbEvent;
   set_status: { status: Status | null };
   get_status: { statuses: StatusEvent[] };
+  set_profile: Record<string, never>;
+  get_profile: { profile: Profile };
   invite: { room: string; user: string };
   set_topic: { room: string; topic?: string };
   archive_room: { room: string; archived: boolean };
@@ -244,6 +248,8 @@ export const REPLY_CHECKS: {
   set_status: (d) => isStatus(d.status),
   get_status: (d) =>
     Array.isArray(d.statuses) && d.statuses.every(isStatusEvent),
+  set_profile: () => true,
+  get_profile: (d) => isProfile(d.profile),
   invite: isRoomUser,
   set_topic: (d) =>
     typeof d.room === "string" &&

@@ -1,0 +1,123 @@
+/**
+ * The user menu's "Profile…": one's title and time zone (set_profile). It
+ * reads the account's card as it opens; a time zone not set yet is
+ * offered as the browser's own.
+ */
+
+import { useSignal } from "@preact/signals";
+import type { JSX } from "preact";
+import { useEffect } from "preact/hooks";
+import { MAX_PROFILE_TITLE } from "../../server/protocol/profiles.ts";
+import { useApp } from "../app_context.ts";
+import { t } from "../i18n.ts";
+import { timeZones } from "../profile_time.ts";
+import { Dialog } from "./Dialog.tsx";
+
+/** The profile dialog; `onClose` once saved or dismissed. */
+export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
+  const { state, connection } = useApp();
+  const zones = timeZones();
+  const title = useSignal("");
+  const zone = useSignal(zones.own);
+  const busy = useSignal(true);
+  const error = useSignal<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void connection.getProfile(state.username.value ?? "").then((result) => {
+      if (!live) return;
+      busy.value = false;
+      if (!result.ok) {
+        error.value = result.error.message;
+        return;
+      }
+      title.value = result.data.title ?? "";
+      if (result.data.timezone) zone.value = result.data.timezone;
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+  async function submit(event: Event): Promise<void> {
+    event.preventDefault();
+    busy.value = true;
+    const refused = await connection.setProfile({
+      title: title.value,
+      timezone: zone.value,
+    });
+    busy.value = false;
+    if (refused) error.value = refused.message;
+    else props.onClose();
+  }
+  const all = zones.all.includes(zone.value)
+    ? zones.all
+    : [zone.value, ...zones.all];
+  return (
+    <Dialog
+      title={t("profile.settingsTitle")}
+      testId="profile-dialog"
+      onClose={props.onClose}
+    >
+      <form class="dialog-form" onSubmit={(e) => void submit(e)}>
+        <label class="field-label" for="profile-title">
+          {t("profile.titleLabel")}
+        </label>
+        <input
+          id="profile-title"
+          class="field"
+          data-testid="profile-title-input"
+          data-autofocus
+          // Code points past the limit are the server's to refuse; a
+          // field's maxLength counts UTF-16 units, so it allows for pairs.
+          maxLength={MAX_PROFILE_TITLE * 2}
+          placeholder={t("profile.titleHint")}
+          value={title.value}
+          disabled={busy.value}
+          onInput={(e) => {
+            title.value = e.currentTarget.value;
+            error.value = null;
+          }}
+        />
+        <label class="field-label" for="profile-zone">
+          {t("profile.zoneLabel")}
+        </label>
+        <select
+          id="profile-zone"
+          class="field"
+          data-testid="profile-zone"
+          value={zone.value}
+          disabled={busy.value}
+          onChange={(e) => {
+            zone.value = e.currentTarget.value;
+            error.value = null;
+          }}
+        >
+          {all.map((name) => <option key={name} value={name}>{name}</option>)}
+        </select>
+        <p
+          class={`dialog-status${error.value ? " error" : ""}`}
+          role="status"
+          data-testid="profile-dialog-status"
+        >
+          {error.value ?? ""}
+        </p>
+        <div class="dialog-row">
+          <button
+            type="submit"
+            class="button primary small"
+            data-testid="profile-save"
+            disabled={busy.value}
+          >
+            {t("profile.save")}
+          </button>
+          <button
+            type="button"
+            class="button ghost small"
+            onClick={props.onClose}
+          >
+            {t("profile.cancel")}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

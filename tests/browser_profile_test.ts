@@ -1,0 +1,102 @@
+/**
+ * The web client's profile cards: "Profile…" in the user menu sets a
+ * title and a time zone (the browser's own offered), and an author's name
+ * opens the card (picture, name, role, status, title, local time,
+ * "Message" and "Mention"), by click or Enter, closed by Escape, in French
+ * and English, on a 390 px phone. Needs /usr/bin/chromium.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { PHONE } from "./browser_a11y_support.ts";
+import {
+  browserTest,
+  confirmedFrom,
+  currentConversation,
+  openPage,
+  register,
+  send,
+  transitionsDone,
+} from "./browser_support.ts";
+
+/** Sets one's title in the "Profile…" dialog, the time zone as offered. */
+async function setTitle(
+  page: Page,
+  title: string,
+  zone: string,
+): Promise<void> {
+  // On a phone, the user menu is in the drawer.
+  const drawer = page.getByTestId("drawer-toggle");
+  const phone = await drawer.isVisible();
+  if (phone) {
+    await drawer.click();
+    await page.locator("#sidebar").waitFor({ state: "visible" });
+    await transitionsDone(page);
+  }
+  await page.getByTestId("settings").click();
+  await page.getByTestId("profile-setting").click();
+  const dialog = page.getByTestId("profile-dialog");
+  // The browser's own zone, offered once the card was read.
+  await dialog.getByTestId("profile-title-input").and(
+    page.locator(":enabled"),
+  ).waitFor();
+  assert.equal(await dialog.getByTestId("profile-zone").inputValue(), zone);
+  await dialog.getByTestId("profile-title-input").fill(title);
+  await dialog.getByTestId("profile-save").click();
+  await dialog.waitFor({ state: "detached" });
+  if (phone) {
+    await page.keyboard.press("Escape");
+    await page.locator("#sidebar").waitFor({ state: "hidden" });
+  }
+}
+
+browserTest(
+  "web client: a title and the browser's own time zone set from 'Profile…' show on the card an author's name opens (by click or Enter, Escape closes it), with the local time in English and in French on a phone; 'Mention' and 'Message' act on it",
+  async (browser, server) => {
+    const lea = await openPage(browser, server, {
+      locale: "fr-FR",
+      timezoneId: "Europe/Paris",
+      viewport: PHONE,
+    });
+    await register(lea, "lea");
+    const bob = await openPage(browser, server, {
+      timezoneId: "America/New_York",
+    });
+    await register(bob, "bob");
+
+    await setTitle(lea, "Infirmière de nuit", "Europe/Paris");
+    await setTitle(bob, "Night porter", "America/New_York");
+    await send(lea, "bonjour");
+    await send(bob, "hello");
+
+    // bob opens lea's card from her name on her message.
+    const leaName = confirmedFrom(bob, "lea", "bonjour").getByTestId(
+      "msg-user",
+    );
+    await leaName.click();
+    const card = bob.getByTestId("profile-card");
+    await card.getByTestId("profile-title")
+      .filter({ hasText: "Infirmière de nuit" }).waitFor();
+    const time = await card.getByTestId("profile-time").textContent();
+    assert.match(time ?? "", /^\d\d:\d\d local time$/);
+    await bob.keyboard.press("Escape");
+    await card.waitFor({ state: "detached" });
+    // The keyboard too, and "Mention" writes her name in the box.
+    await leaName.focus();
+    await bob.keyboard.press("Enter");
+    await card.getByTestId("profile-mention").click();
+    await card.waitFor({ state: "detached" });
+    assert.equal(await bob.getByTestId("composer").inputValue(), "@lea ");
+
+    // lea, on her phone and in French, opens bob's card.
+    await confirmedFrom(lea, "bob", "hello").getByTestId("msg-user").click();
+    const hers = lea.getByTestId("profile-card");
+    await hers.getByTestId("profile-title")
+      .filter({ hasText: "Night porter" }).waitFor();
+    const heure = await hers.getByTestId("profile-time").textContent();
+    assert.match(heure ?? "", /^\d\d h \d\d, heure locale$/);
+    const box = await hers.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width, "fits");
+    await hers.getByTestId("profile-message").click();
+    await currentConversation(lea, "bob");
+  },
+);
