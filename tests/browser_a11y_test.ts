@@ -254,6 +254,9 @@ browserTest(
     await tabTo(page, "message-list", { back: true });
     await page.keyboard.press("ArrowUp");
     assert.ok(await focusedIs(page, "message"));
+    // The author's name first: it opens the profile card.
+    await page.keyboard.press("Tab");
+    assert.ok(await focusedIs(page, "msg-user"));
     await page.keyboard.press("Tab");
     assert.ok(await focusedIs(page, "message-react"));
     await page.keyboard.press("Tab");
