@@ -1,7 +1,7 @@
 /**
  * The user menu's "Profile…": one's title and time zone (set_profile). It
  * reads the account's card as it opens; a time zone not set yet is
- * offered as the browser's own.
+ * offered as the browser's own, and "None" clears it.
  */
 
 import { useSignal } from "@preact/signals";
@@ -91,6 +91,7 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
             error.value = null;
           }}
         >
+          <option value="">{t("profile.noZone")}</option>
           {all.map((name) => <option key={name} value={name}>{name}</option>)}
         </select>
         <p
