@@ -24,8 +24,11 @@ export interface DialogForm {
 export function useDialogForm(
   send: () => Promise<string | null>,
   onDone: () => void,
+  options: { busy?: boolean } = {},
 ): DialogForm {
-  const busy = useSignal(false);
+  // Busy from the start for a form that reads what it shows first (its
+  // reader sets it back).
+  const busy = useSignal(options.busy ?? false);
   const error = useSignal<string | null>(null);
   async function submit(event: Event): Promise<void> {
     event.preventDefault();
@@ -68,8 +71,8 @@ export interface DialogFooterProps {
   /** The cancel button's label. */
   cancel: string;
   onCancel: () => void;
-  /** Test ids of the status line and of the submit button. */
-  testIds: { status: string; submit: string };
+  /** Test ids of the status line, the submit button and the cancel button. */
+  testIds: { status: string; submit: string; cancel?: string };
 }
 
 /** A dialog form's foot: its status line, then Submit and Cancel. */
@@ -90,6 +93,7 @@ export function DialogFooter(props: DialogFooterProps): JSX.Element {
         <button
           type="button"
           class="button ghost small"
+          data-testid={props.testIds.cancel}
           onClick={props.onCancel}
         >
           {props.cancel}

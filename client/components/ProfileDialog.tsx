@@ -12,6 +12,7 @@ import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { timeZones } from "../profile_time.ts";
 import { Dialog } from "./Dialog.tsx";
+import { DialogFooter, useDialogForm } from "./DialogFooter.tsx";
 
 /** The profile dialog; `onClose` once saved or dismissed. */
 export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
@@ -19,8 +20,18 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
   const zones = timeZones();
   const title = useSignal("");
   const zone = useSignal(zones.own);
-  const busy = useSignal(true);
-  const error = useSignal<string | null>(null);
+  const form = useDialogForm(
+    async () => {
+      const refused = await connection.setProfile({
+        title: title.value,
+        timezone: zone.value,
+      });
+      return refused ? refused.message : null;
+    },
+    props.onClose,
+    { busy: true },
+  );
+  const { busy, error } = form;
   useEffect(() => {
     let live = true;
     void connection.getProfile(state.username.value ?? "").then((result) => {
@@ -37,17 +48,6 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
       live = false;
     };
   }, []);
-  async function submit(event: Event): Promise<void> {
-    event.preventDefault();
-    busy.value = true;
-    const refused = await connection.setProfile({
-      title: title.value,
-      timezone: zone.value,
-    });
-    busy.value = false;
-    if (refused) error.value = refused.message;
-    else props.onClose();
-  }
   const all = zones.all.includes(zone.value)
     ? zones.all
     : [zone.value, ...zones.all];
@@ -57,7 +57,7 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
       testId="profile-dialog"
       onClose={props.onClose}
     >
-      <form class="dialog-form" onSubmit={(e) => void submit(e)}>
+      <form class="dialog-form" onSubmit={(e) => void form.submit(e)}>
         <label class="field-label" for="profile-title">
           {t("profile.titleLabel")}
         </label>
@@ -94,30 +94,13 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
           <option value="">{t("profile.noZone")}</option>
           {all.map((name) => <option key={name} value={name}>{name}</option>)}
         </select>
-        <p
-          class={`dialog-status${error.value ? " error" : ""}`}
-          role="status"
-          data-testid="profile-dialog-status"
-        >
-          {error.value ?? ""}
-        </p>
-        <div class="dialog-row">
-          <button
-            type="submit"
-            class="button primary small"
-            data-testid="profile-save"
-            disabled={busy.value}
-          >
-            {t("profile.save")}
-          </button>
-          <button
-            type="button"
-            class="button ghost small"
-            onClick={props.onClose}
-          >
-            {t("profile.cancel")}
-          </button>
-        </div>
+        <DialogFooter
+          form={form}
+          submit={t("profile.save")}
+          cancel={t("profile.cancel")}
+          onCancel={props.onClose}
+          testIds={{ status: "profile-dialog-status", submit: "profile-save" }}
+        />
       </form>
     </Dialog>
   );

@@ -21,6 +21,7 @@ import type {
 import { useApp } from "../app_context.ts";
 import { ChoiceMark } from "../components/QuickSwitcher.tsx";
 import { Dialog } from "../components/Dialog.tsx";
+import { DialogFooter, useDialogForm } from "../components/DialogFooter.tsx";
 import { RichText } from "../components/RichText.tsx";
 import { SenderBadge } from "../components/SenderBadge.tsx";
 import { errorWords } from "../connection/errors.ts";
@@ -86,8 +87,17 @@ function ForwardDialog(
   const active = useSignal(0);
   const chosen = useSignal<SwitchChoice | null>(null);
   const text = useSignal("");
-  const busy = useSignal(false);
-  const error = useSignal<string | null>(null);
+  const form = useDialogForm(async () => {
+    const to = chosen.value;
+    if (!to) return t("fwd.pick");
+    const refused = await connection.forwardMessage(
+      props.message.id,
+      to.kind === "room" ? { room: to.name } : { with: to.name },
+      text.value,
+    );
+    return refused ? errorWords(refused)() : null;
+  }, props.onClose);
+  const { busy, error } = form;
   const places = useComputed(() =>
     switchPlaces(state).filter((p) =>
       p.kind === "dm" || (p.mine && !p.archived)
@@ -120,31 +130,13 @@ function ForwardDialog(
     });
   }
 
-  async function submit(event: Event): Promise<void> {
-    event.preventDefault();
-    const to = chosen.value;
-    if (!to) {
-      error.value = t("fwd.pick");
-      return;
-    }
-    busy.value = true;
-    const refused = await connection.forwardMessage(
-      props.message.id,
-      to.kind === "room" ? { room: to.name } : { with: to.name },
-      text.value,
-    );
-    busy.value = false;
-    if (refused) error.value = errorWords(refused)();
-    else props.onClose();
-  }
-
   return (
     <Dialog
       title={t("fwd.title")}
       testId="forward-dialog"
       onClose={props.onClose}
     >
-      <form class="dialog-form" onSubmit={(e) => void submit(e)}>
+      <form class="dialog-form" onSubmit={(e) => void form.submit(e)}>
         <ForwardedCard copy={copyOf(props.message)} />
         <label class="field-label" for="forward-to">{t("fwd.to")}</label>
         <input
@@ -216,31 +208,17 @@ function ForwardDialog(
             error.value = null;
           }}
         />
-        <p
-          class={`dialog-status${error.value ? " error" : ""}`}
-          role="status"
-          data-testid="forward-status"
-        >
-          {error.value ?? ""}
-        </p>
-        <div class="dialog-row">
-          <button
-            type="submit"
-            class="button primary small"
-            data-testid="forward-send"
-            disabled={busy.value}
-          >
-            {t("fwd.send")}
-          </button>
-          <button
-            type="button"
-            class="button ghost small"
-            data-testid="forward-cancel"
-            onClick={props.onClose}
-          >
-            {t("fwd.cancel")}
-          </button>
-        </div>
+        <DialogFooter
+          form={form}
+          submit={t("fwd.send")}
+          cancel={t("fwd.cancel")}
+          onCancel={props.onClose}
+          testIds={{
+            status: "forward-status",
+            submit: "forward-send",
+            cancel: "forward-cancel",
+          }}
+        />
       </form>
     </Dialog>
   );
