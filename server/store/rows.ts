@@ -8,7 +8,6 @@ import { badgeOf } from "../accounts/identity.ts";
 import { pollOf, type StoredPoll } from "../polls.ts";
 import type {
   Attachment,
-  DeletedForward,
   ForwardedMessage,
   LinkPreview,
   MessageBase,
@@ -62,7 +61,7 @@ export interface MessageFields {
   /** The poll it carries (polls.ts); null for none. */
   poll: StoredPoll | null;
   /** What it forwards (forward_message); null or absent for none. */
-  forwarded?: ForwardedMessage | DeletedForward | null;
+  forwarded?: ForwardedMessage | null;
   pinned: boolean;
   /** Who held the name (Member.identity): tells bots and hooks apart. */
   sender: string;
@@ -161,10 +160,7 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
 }
 
 // A forward's copy with its keys in one order (jsonb sorts them).
-function forwardedOf(
-  stored: ForwardedMessage | DeletedForward,
-): ForwardedMessage | DeletedForward {
-  if ("deleted" in stored) return { id: stored.id, deleted: true };
+function forwardedOf(stored: ForwardedMessage): ForwardedMessage {
   const { id, seq, user, ts, text, room, with: other, badge } = stored;
   return {
     id,
