@@ -1,4 +1,4 @@
-import { mayReadRecord, readerOf } from "../access.ts";
+import { findReadable, readerOf } from "../access.ts";
 import { isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { messageEditsData } from "../protocol/schemas.ts";
 import type { MessageEdits } from "../protocol/types.ts";
@@ -22,13 +22,8 @@ export async function messageEdits(
   const data = parseData(messageEditsData, raw);
   if (isFailure(data)) return data;
   const { node } = ctx;
-  const record = await node.store.findMessage(data.id);
-  if (
-    record === undefined || record.message.deleted ||
-    !await mayReadRecord(node, readerOf(ctx.client.member), record)
-  ) {
-    return noSuchMessage(data.id);
-  }
+  const record = await findReadable(node, readerOf(ctx.client.member), data.id);
+  if (record === undefined) return noSuchMessage(data.id);
   const { message } = record;
   const edits = await node.store.listEdits(data.id);
   return succeed(
