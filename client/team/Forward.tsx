@@ -10,7 +10,6 @@
 
 import { useComputed, useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useLayoutEffect } from "preact/hooks";
 import { MAX_MESSAGE_LENGTH } from "../../server/protocol/limits.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import type {
@@ -18,7 +17,7 @@ import type {
   ForwardedMessage,
 } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
-import { ChoiceMark } from "../components/QuickSwitcher.tsx";
+import { ChoiceList, useChoiceList } from "../components/ChoiceList.tsx";
 import { Dialog } from "../components/Dialog.tsx";
 import { DialogFooter, useDialogForm } from "../components/DialogFooter.tsx";
 import { RichText } from "../components/RichText.tsx";
@@ -35,7 +34,6 @@ import {
 } from "../quick_switch.ts";
 import { roomNamed } from "../state.ts";
 import { usePeopleFound } from "../use_people_found.ts";
-import { choiceKey } from "../choice_keys.ts";
 import { ForwardIcon } from "./icons.tsx";
 
 /** How many places the dialog offers at once. */
@@ -66,11 +64,6 @@ export function ForwardButton(props: { message: ChatMessage }): JSX.Element {
   );
 }
 
-/** The id of the option at `index`, for the box's `aria-activedescendant`. */
-function optionId(index: number): string {
-  return `forward-option-${index}`;
-}
-
 /**
  * Where to forward `message`, and a text of one's own; `onClose` once sent
  * or dismissed. Only rooms one belongs to (and not archived: read only)
@@ -83,7 +76,6 @@ function ForwardDialog(
   const services = useApp();
   const { state, connection } = services;
   const query = useSignal("");
-  const active = useSignal(0);
   const chosen = useSignal<SwitchChoice | null>(null);
   const text = useSignal("");
   const form = useDialogForm(async () => {
@@ -108,12 +100,6 @@ function ForwardDialog(
     query.value,
     { limit: CHOICES },
   );
-  const at = Math.min(active.value, Math.max(0, choices.length - 1));
-  useLayoutEffect(() => {
-    document.getElementById(optionId(at))?.scrollIntoView({
-      block: "nearest",
-    });
-  }, [at, query.value]);
 
   function choose(choice: SwitchChoice): void {
     chosen.value = choice;
@@ -122,12 +108,12 @@ function ForwardDialog(
     document.getElementById("forward-text")?.focus();
   }
 
-  function onKeyDown(event: KeyboardEvent): void {
-    choiceKey(event, choices, at, {
-      move: (index) => active.value = index,
-      pick: choose,
-    });
-  }
+  const list = useChoiceList({
+    name: "forward",
+    choices,
+    query: query.value,
+    pick: choose,
+  });
 
   return (
     <Dialog
@@ -144,53 +130,18 @@ function ForwardDialog(
           class="field"
           data-testid="forward-to"
           data-autofocus
-          role="combobox"
-          aria-expanded={choices.length > 0}
-          aria-controls={choices.length > 0 ? "forward-list" : undefined}
-          aria-autocomplete="list"
-          aria-activedescendant={choices.length > 0 ? optionId(at) : undefined}
+          {...list.box}
           placeholder={t("fwd.toPlaceholder")}
-          autocomplete="off"
-          autocapitalize="off"
-          spellcheck={false}
           value={query.value}
           disabled={busy.value}
           onInput={(e) => {
             query.value = e.currentTarget.value;
             chosen.value = null;
-            active.value = 0;
+            list.restart();
             error.value = null;
           }}
-          onKeyDown={onKeyDown}
         />
-        {choices.length > 0 && (
-          <ul
-            id="forward-list"
-            class="switch-list"
-            role="listbox"
-            aria-label={t("fwd.to")}
-            data-testid="forward-list"
-          >
-            {choices.map((choice, index) => (
-              <li
-                key={choice.key}
-                id={optionId(index)}
-                class={`switch-option${index === at ? " active" : ""}`}
-                role="option"
-                aria-selected={index === at}
-                data-testid="forward-option"
-                data-kind={choice.kind}
-                data-name={choice.name}
-                // Keeps the focus (and a phone's keyboard) in the box.
-                onMouseDown={(event) => event.preventDefault()}
-                onClick={() => choose(choice)}
-              >
-                <ChoiceMark choice={choice} />
-                <span class="switch-name">{choice.name}</span>
-              </li>
-            ))}
-          </ul>
-        )}
+        <ChoiceList list={list} label={t("fwd.to")} />
         <label class="field-label" for="forward-text">
           {t("fwd.text")}
         </label>
