@@ -30,6 +30,24 @@ export function authorRole(
 }
 
 /**
+ * Whether this account may change `message` as its author (edit, delete,
+ * close its poll), by the server's rule (findOwn in
+ * server/handlers/message_updates.ts): under its name, and sent since the
+ * account holds the name (login's `since`). The next holder of a deleted
+ * author's name was offered Edit, Delete and Close on that author's kept
+ * messages, which the server refused.
+ */
+export function isAuthor(
+  state: AppState,
+  message: { user: string; ts: string },
+): boolean {
+  const me = state.username.value;
+  const since = state.since.value;
+  return me !== null && nameKey(message.user) === nameKey(me) &&
+    (since === null || Date.parse(message.ts) >= since);
+}
+
+/**
  * Whether a moderator or admin may delete someone else's room message:
  * its author ranks no higher (a moderator deletes another moderator's,
  * never an admin's). Not before the ranks are known: a button that would

@@ -595,6 +595,44 @@ browserTest(
 );
 
 browserTest(
+  "web client offers the next holder of a deleted author's name no Edit nor Delete on that author's kept messages, and Up in the empty composer passes them over",
+  async (browser, server) => {
+    // The first account is the admin.
+    const root = await TestClient.register(server.wsUrl, "root");
+    const old = await TestClient.register(server.wsUrl, "ida");
+    try {
+      await old.ok("send_message", { text: "kept from before" });
+      await old.close();
+      await root.ok("delete_account", { user: "ida", messages: "keep" });
+      const ida = await openPage(browser, server);
+      await register(ida, "ida");
+      const kept = confirmedFrom(ida, "ida", "kept from before");
+      await kept.hover();
+      // Before, both were offered (the server answered forbidden).
+      assert.equal(await kept.getByTestId("message-edit").count(), 0);
+      assert.equal(await kept.getByTestId("message-delete").count(), 0);
+
+      // Up edits no message then: the keys typed next stay in the composer.
+      const composer = ida.getByTestId("composer");
+      await composer.press("ArrowUp");
+      await ida.keyboard.type("mine now");
+      assert.equal(await composer.inputValue(), "mine now");
+      assert.equal(await ida.getByTestId("edit-input").count(), 0);
+
+      // Its own message, sent now, is offered both: the page knows its rules.
+      await composer.press("Enter");
+      const mine = confirmedFrom(ida, "ida", "mine now");
+      await mine.hover();
+      await mine.getByTestId("message-edit").waitFor();
+      await mine.getByTestId("message-delete").waitFor();
+    } finally {
+      await old.close();
+      await root.close();
+    }
+  },
+);
+
+browserTest(
   "web client renders markdown and links, and user text never as HTML",
   async (browser, server) => {
     const kim = await openPage(browser, server);

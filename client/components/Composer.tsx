@@ -63,6 +63,7 @@ import {
   completionOptionId,
 } from "./CompletionList.tsx";
 import { fit } from "../dom.ts";
+import { isAuthor } from "../ranks.ts";
 import * as teamActions from "../team/actions.ts";
 import { ReplyBar } from "../team/Replies.tsx";
 import { ScheduledMark, SendLaterButton } from "../team/Scheduled.tsx";
@@ -388,16 +389,15 @@ export function Composer(): JSX.Element {
   }
 
   function editLast(): boolean {
-    const username = state.username.value;
-    const me = username === null ? undefined : nameKey(username);
     const log = state.currentLog.value;
     // The newest message is still on its way: it is the one to edit, later.
     if (log && log.pending.length > 0) return false;
     const messages = log?.messages ?? [];
     for (let i = messages.length - 1; i >= 0; i--) {
       const m = messages[i];
-      // A poll is not edited: the one before it is.
-      if (nameKey(m.user) === me && !m.deleted && m.poll === undefined) {
+      // A poll is not edited: the one before it is; nor a former
+      // holder's of the name.
+      if (isAuthor(state, m) && !m.deleted && m.poll === undefined) {
         actions.editingChanged(state, m.id);
         return true;
       }

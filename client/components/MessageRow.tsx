@@ -15,7 +15,7 @@ import { fit } from "../dom.ts";
 import { colourClass, formatDateTime, formatTime } from "../format.ts";
 import { t } from "../i18n.ts";
 import { mentionsReader } from "../room_mention.ts";
-import { mayDeleteOthers } from "../ranks.ts";
+import { isAuthor, mayDeleteOthers } from "../ranks.ts";
 import { canModerate } from "../commands.ts";
 import { type AppState, composerBar, entry } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
@@ -124,13 +124,15 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   const failed = pending?.status === "failed";
   const editing = message !== undefined &&
     state.editing.value === message.id;
+  // Not a former holder's of the name, which the row shows as one's own.
+  const author = own && message !== undefined && isAuthor(state, message);
   // A poll is not edited (docs/protocol.md, "Polls").
-  const canEdit = own && message !== undefined && !deleted &&
+  const canEdit = author && message !== undefined && !deleted &&
     message.poll === undefined;
   // Others' room messages: a moderator's or admin's, when the author
   // ranks no higher (the server refuses the rest).
   const canDelete = message !== undefined && !deleted &&
-    (own ||
+    (author ||
       (state.view.value.kind === "room" && mayDeleteOthers(state, message)));
   // remove_link_previews' rule (server/handlers/link_previews.ts): the
   // author's own, or any room message for a moderator or admin, whatever

@@ -12,6 +12,7 @@ import { nameKey } from "../../server/protocol/names.ts";
 import { RANK } from "../../server/protocol/ranks.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
+import { isAuthor } from "../ranks.ts";
 import { entry } from "../state.ts";
 import { useLongPress } from "../use_long_press.ts";
 import { t, tn } from "../i18n.ts";
@@ -60,13 +61,8 @@ export function PollCard(props: PollCardProps): JSX.Element {
   const chosen = chosenBy(poll, me, entry(state.pollChoices.value, message.id));
   const total = poll.options.reduce((sum, o) => sum + o.votes, 0);
   const role = state.role.value;
-  // The author's own poll: sent since the account holds the name (as
-  // close_poll rules); the next holder of a deleted author's name was
-  // offered Close, which the server refused.
-  const since = state.since.value;
   const mayClose = !poll.closed && account && me !== null && (
-    (nameKey(message.user) === nameKey(me) &&
-      (since === null || Date.parse(message.ts) >= since)) ||
+    isAuthor(state, message) ||
     (role !== null && RANK[role] >= RANK.moderator) ||
     state.membersOwner.value === nameKey(me)
   );
