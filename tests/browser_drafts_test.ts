@@ -4,6 +4,7 @@
  * /usr/bin/chromium.
  */
 import type { Page, WebSocketRoute } from "playwright-core";
+import { TestClient } from "./harness.ts";
 import {
   browserTest,
   confirmedFrom,
@@ -106,6 +107,40 @@ browserTest(
     await currentRoom(laptop, "design");
     await confirmedFrom(laptop, "alice", "half a thought, done").waitFor();
     await draftIs(laptop, "");
+  },
+);
+
+browserTest(
+  "web client: the name a profile card's Mention puts in the box is a draft as typed text is: the account's other device shows it, and a reload keeps it",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const laptop = await openPage(browser, server);
+      await register(laptop, "alice");
+      const phone = await openPage(browser, server);
+      await signIn(phone, "alice");
+      await send(phone, "/create design");
+      await currentRoom(phone, "design");
+
+      await bob.ok("send_message", { text: "hello" });
+      await confirmedFrom(laptop, "bob", "hello").getByTestId("msg-user")
+        .click();
+      const card = laptop.getByTestId("profile-card");
+      await card.getByTestId("profile-mention").click();
+      await card.waitFor({ state: "detached" });
+      await draftIs(laptop, "@bob ");
+      // Before, only the page held it: the phone never marked #general.
+      await roomRow(phone, "general").getByTestId("draft-mark").waitFor();
+      await roomRow(phone, "general").click();
+      await currentRoom(phone, "general");
+      await draftIs(phone, "@bob ");
+
+      await laptop.reload();
+      await currentRoom(laptop, "general");
+      await draftIs(laptop, "@bob ");
+    } finally {
+      await bob.close();
+    }
   },
 );
 

@@ -58,7 +58,9 @@ function Card({ name }: { name: string }): JSX.Element {
     const text = `${draft}${draft === "" || draft.endsWith(" ") ? "" : " "}@${
       card?.name ?? name
     } `;
+    // As typed: the account's other devices get it, and a reload keeps it.
     actions.draftChanged(state, { key, text });
+    connection.draftTyped(text);
     // After the dialog gives the focus back where it was.
     setTimeout(() =>
       document.querySelector<HTMLTextAreaElement>('[data-testid="composer"]')
