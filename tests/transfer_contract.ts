@@ -10,6 +10,7 @@
  * from one store to the other is tested in tests/transfer_test.ts.
  */
 import assert from "node:assert/strict";
+import { MAX_KEPT_EDITS } from "../server/protocol/limits.ts";
 import { conversationKey, type Store } from "../server/store/mod.ts";
 import { exportStore } from "../server/transfer/export.ts";
 import { type Row, TABLES, type TableSpec } from "../server/transfer/format.ts";
@@ -521,6 +522,101 @@ export function transferContract(
           return true;
         },
       );
+    },
+  );
+
+  test(
+    "an import refuses at its line an edit of a message never edited, keeps a message's newest 50 edits, and moves an edit's time within its message's span and after the edits before it, saying so; 50 in order import as they were",
+    async (storage, fresh) => {
+      const store = await storage.store();
+      const [edited, plain] = await append(store, "general", ["one", "plain"]);
+      await store.updateMessage(edited.id, { text: "two" });
+      const exported = await exportLines(await storage.source());
+      const at = exported.findIndex((l) =>
+        JSON.parse(l).kind === "message_edit"
+      );
+      // The edited message sent at t, its last edit 100 ms later.
+      let t = 0;
+      const lines = exported.filter((l) =>
+        JSON.parse(l).kind !== "message_edit"
+      ).map((l) => {
+        const row = JSON.parse(l);
+        if (row.id === edited.id) {
+          t = row.ts;
+          row.edited_at = t + 100;
+        }
+        return JSON.stringify(row);
+      });
+      const plainTs = Date.parse(plain.ts);
+      const withEdits = (edits: { id: string; ts: number }[]) =>
+        lines.map((l) => {
+          const row = JSON.parse(l);
+          if (row.kind !== "end") return l;
+          row.counts.message_edit = edits.length;
+          return JSON.stringify(row);
+        }).toSpliced(
+          at,
+          0,
+          ...edits.map(({ id, ts }, i) =>
+            JSON.stringify({
+              kind: "message_edit",
+              message_id: id,
+              text: `text ${i}`,
+              ts,
+            })
+          ),
+        );
+      const times = (n: number) =>
+        Array.from({ length: n }, (_, i) => ({ id: edited.id, ts: t + i }));
+      const imported = async (edits: { id: string; ts: number }[]) => {
+        const copy = await fresh();
+        const said: string[] = [];
+        await importStore(each(withEdits(edits)), await copy.target(), {
+          progress: (line) => said.push(line),
+        });
+        const kept = await (await copy.store()).listEdits(edited.id);
+        return { kept, warned: said.filter((l) => l.startsWith("warning")) };
+      };
+
+      // An edit of a message never edited: no edit leaves one.
+      await assert.rejects(
+        importStore(
+          each(withEdits([...times(1), { id: plain.id, ts: plainTs }])),
+          await (await fresh()).target(),
+        ),
+        (error: Error) => {
+          assert.match(error.message, new RegExp(`^line ${at + 2}: `));
+          assert.match(error.message, /never edited/);
+          return true;
+        },
+      );
+
+      // 50 in order: as they were, without a word.
+      const honest = await imported(times(MAX_KEPT_EDITS));
+      assert.deepEqual(
+        honest.kept.map((e) => e.ts),
+        times(MAX_KEPT_EDITS).map((e) => e.ts),
+      );
+      assert.deepEqual(honest.warned, []);
+
+      // One more: the oldest goes, as the next edit would drop it.
+      const past = await imported(times(MAX_KEPT_EDITS + 1));
+      assert.equal(past.kept.length, MAX_KEPT_EDITS);
+      assert.equal(past.kept[0].text, "text 1");
+      assert.match(past.warned.join("\n"), /1 edits of messages past/);
+
+      // Times before the message's, before the edit's above, after the
+      // last edit: within the message's span, in order.
+      const skewed = await imported(
+        [t - 1, t + 2, t + 1, t + 101].map((ts) => ({ id: edited.id, ts })),
+      );
+      assert.deepEqual(skewed.kept.map((e) => e.ts), [
+        t,
+        t + 2,
+        t + 2,
+        t + 100,
+      ]);
+      assert.match(skewed.warned.join("\n"), /3 edits said a time/);
     },
   );
 

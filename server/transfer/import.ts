@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { type FileContents, PLACED_LIST } from "../file_contents/mod.ts";
 import { reservedName } from "../accounts/reserved_names.ts";
+import { MAX_KEPT_EDITS } from "../protocol/limits.ts";
 import { nameKey } from "../protocol/names.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
@@ -27,7 +28,12 @@ import {
 } from "./format.ts";
 import { FileChecks, FileRefusal } from "./file_checks.ts";
 import { GroupCapCheck } from "./group_caps.ts";
-import { type ImportTarget, RowError, type TableWriter } from "./mod.ts";
+import {
+  type ImportTarget,
+  RowError,
+  type SettledEdits,
+  type TableWriter,
+} from "./mod.ts";
 import { Progress } from "./progress.ts";
 
 /** A line longer than this is refused (a message is at most 64 KiB). */
@@ -179,6 +185,22 @@ async function readLines(
   const rooms = new Map<string, string>();
   const checks = new FileChecks();
   let summariesCorrected = 0;
+  // The first edit line's number: a file's edit lines are one run.
+  let editsFrom = 0;
+  // Once the edit lines are in: one whose message was never edited (no
+  // edit leaves one) stops the import at its line.
+  const judgeEdits = async () => {
+    if (batch?.spec.table !== "message_edits") return;
+    const stray = await writer.strayEdit();
+    if (stray) {
+      throw new ImportError(
+        editsFrom + stray.index,
+        `bad message_edit: message ${stray.messageId} was never edited ` +
+          "(it has no edited_at)",
+      );
+    }
+  };
+  let edits: SettledEdits = { dropped: 0, retimed: 0 };
   const flush = async () => {
     if (!batch || batch.rows.length === 0) return;
     try {
@@ -225,12 +247,14 @@ async function readLines(
     }
     if (kind === "end") {
       await flush();
+      await judgeEdits();
       checkEnd(value, counts, number);
       // A message line's summary of its reactions is what readers are
       // served, its reaction lines what a reaction changes: summed up from
       // the lines, as the store sums them, whatever the summary said (the
       // export writes both from one snapshot: an honest dump's agree).
       summariesCorrected = await writer.sumReactions();
+      edits = await writer.settleEdits();
       // After every file line: read by the server at its start.
       if (checks.unread.length > 0) {
         await writer.insert(REREADS, checks.unread.map((id) => ({ id })));
@@ -266,6 +290,8 @@ async function readLines(
     }
     if (index > tableIndex) {
       await flush();
+      await judgeEdits();
+      if (found.spec.table === "message_edits") editsFrom = number;
       tableIndex = index;
       batch = { spec: found.spec, rows: [], lines: [], kinds: [] };
       progress.table(found.spec.table);
@@ -353,6 +379,20 @@ async function readLines(
     options.progress?.(
       `warning: ${summariesCorrected} messages' reactions said other than ` +
         "their reaction lines: imported as the lines say",
+    );
+  }
+  if (edits.dropped > 0) {
+    options.progress?.(
+      `warning: ${edits.dropped} edits of messages past the last ` +
+        `${MAX_KEPT_EDITS} each were left out, as the server's next edit ` +
+        "drops them",
+    );
+  }
+  if (edits.retimed > 0) {
+    options.progress?.(
+      `warning: ${edits.retimed} edits said a time before their message's ` +
+        "or the edit's before them, or after the message's last edit: " +
+        "imported within them, in order",
     );
   }
   progress.done(counts);

@@ -76,6 +76,24 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "audit_log",
 ];
 
+/**
+ * An edit row whose message was never edited (no `edited_at`): no edit
+ * leaves one, as every edit sets it (`TableWriter.strayEdit`).
+ */
+export interface StrayEdit {
+  /** Its index among the edit rows, in the order they came in. */
+  index: number;
+  messageId: string;
+}
+
+/** What `TableWriter.settleEdits` changed. */
+export interface SettledEdits {
+  /** Edit rows dropped: a message's past its newest MAX_KEPT_EDITS. */
+  dropped: number;
+  /** Edit rows whose time was moved into its message's span. */
+  retimed: number;
+}
+
 /** Writes tables inside one transaction. */
 export interface TableWriter {
   /**
@@ -97,6 +115,23 @@ export interface TableWriter {
    * the message (its version one more, by the stores' trigger).
    */
   sumReactions(): Promise<number>;
+  /**
+   * The first edit row, in the order the rows came in, whose message was
+   * never edited, or undefined; once the message and edit rows are in. A
+   * deleted message's rows are not judged: `sumReactions` drops them.
+   */
+  strayEdit(): Promise<StrayEdit | undefined>;
+  /**
+   * Once every row is in, after `sumReactions`: each message's edit rows
+   * as the store's edits leave them. Past its newest MAX_KEPT_EDITS the
+   * oldest go, as the next edit drops them (PostgreSQL's store holds one
+   * more a concurrent edit, so an honest dump may). Each row's time is
+   * raised to its message's and to the row's above it, and lowered to the
+   * message's last edit (`edited_at`): the history reads in order. Every
+   * edit takes its time from the clock of the node that made it, so a
+   * cluster's nodes a few ms apart leave rows out of order by as much.
+   */
+  settleEdits(): Promise<SettledEdits>;
   /**
    * What is inconsistent after the last insert (a message beyond its
    * stream's last seq, a stream without a room, a message with more

@@ -18,7 +18,7 @@ import {
   type TableReader,
   type TableWriter,
 } from "./mod.ts";
-import { CHECK } from "./sqlite.ts";
+import { CHECK, keepNewestEditsQuery, strayEditQuery } from "./sqlite.ts";
 
 type Sql = postgres.Sql<{ bigint: number }>;
 type Transaction = postgres.TransactionSql<{ bigint: number }>;
@@ -258,6 +258,28 @@ function writer(tx: Transaction): TableWriter {
            AND NOT EXISTS (SELECT 1 FROM reactions x WHERE x.message_id = m.id)`,
       );
       return summed.count + cleared.count;
+    },
+    async strayEdit() {
+      const [row] = await tx.unsafe<{ at: number; message_id: string }[]>(
+        strayEditQuery("ord"),
+      );
+      return row && { index: row.at, messageId: row.message_id };
+    },
+    async settleEdits() {
+      const dropped = await tx.unsafe(keepNewestEditsQuery("ord"));
+      // As SQLite's: the greatest of its time and the rows' above it,
+      // within its message's ts and edited_at.
+      const retimed = await tx.unsafe(
+        `UPDATE message_edits x SET ts = r.ts FROM (
+           SELECT e.message_id, e.ord, e.ts AS was, greatest(m.ts,
+             least(m.edited_at, max(e.ts) OVER (PARTITION BY e.message_id
+               ORDER BY e.ord ROWS UNBOUNDED PRECEDING))) AS ts
+           FROM message_edits e JOIN messages m ON m.id = e.message_id
+           WHERE m.edited_at IS NOT NULL
+         ) r WHERE x.message_id = r.message_id AND x.ord = r.ord
+           AND r.ts <> r.was`,
+      );
+      return { dropped: dropped.count, retimed: retimed.count };
     },
     async check() {
       const [row] = await tx.unsafe<{ problem: string }[]>(CHECK);

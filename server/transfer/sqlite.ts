@@ -4,7 +4,10 @@
  * with a statement per row, so a refused row is known exactly.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { MAX_REACTIONS_PER_MESSAGE } from "../protocol/limits.ts";
+import {
+  MAX_KEPT_EDITS,
+  MAX_REACTIONS_PER_MESSAGE,
+} from "../protocol/limits.ts";
 import type { Reaction } from "../protocol/types.ts";
 import { SqliteStore, summarizeReactions } from "../store/sqlite.ts";
 import { bringUpToDate } from "../store/sqlite_side.ts";
@@ -222,6 +225,32 @@ export class SqliteTarget implements ImportTarget {
       sumReactions() {
         return Promise.resolve(sumReactions(db));
       },
+      strayEdit() {
+        const row = db.prepare(strayEditQuery("rowid")).get() as
+          | { at: number; message_id: string }
+          | undefined;
+        return Promise.resolve(
+          row && { index: row.at, messageId: row.message_id },
+        );
+      },
+      settleEdits() {
+        const dropped = db.prepare(keepNewestEditsQuery("rowid")).run();
+        // Each row's time: the greatest of its and the rows' above it,
+        // within its message's ts and edited_at.
+        const retimed = db.prepare(
+          `UPDATE message_edits SET ts = r.ts FROM (
+             SELECT x.rowid AS id, x.ts AS was, max(m.ts, min(m.edited_at,
+               max(x.ts) OVER (PARTITION BY x.message_id ORDER BY x.rowid
+                 ROWS UNBOUNDED PRECEDING))) AS ts
+             FROM message_edits x JOIN messages m ON m.id = x.message_id
+             WHERE m.edited_at IS NOT NULL
+           ) r WHERE message_edits.rowid = r.id AND r.ts <> r.was`,
+        ).run();
+        return Promise.resolve({
+          dropped: Number(dropped.changes),
+          retimed: Number(retimed.changes),
+        });
+      },
       check() {
         const row = db.prepare(CHECK).get() as
           | { problem: string }
@@ -346,6 +375,36 @@ function toSqlite(spec: TableSpec, row: Row): (string | number | null)[] {
     if (column.type === "json") return JSON.stringify(value);
     return value as string | number;
   });
+}
+
+/**
+ * The first edit row whose message was never edited (TableWriter.strayEdit),
+ * in the order the rows came in (`order`: SQLite's rowid, PostgreSQL's
+ * ord): the same query on both stores. One sort of the table an import.
+ */
+export function strayEditQuery(order: "rowid" | "ord"): string {
+  return `
+  SELECT at, message_id FROM (
+    SELECT x.message_id, m.edited_at, m.deleted,
+      row_number() OVER (ORDER BY x.${order}) - 1 AS at
+    FROM message_edits x JOIN messages m ON m.id = x.message_id
+  ) e
+  WHERE edited_at IS NULL AND NOT deleted
+  ORDER BY at LIMIT 1`;
+}
+
+/**
+ * Drops each message's edit rows past its newest MAX_KEPT_EDITS
+ * (TableWriter.settleEdits), on both stores.
+ */
+export function keepNewestEditsQuery(order: "rowid" | "ord"): string {
+  return `
+  DELETE FROM message_edits WHERE ${order} IN (
+    SELECT ${order} FROM (
+      SELECT ${order}, row_number() OVER (PARTITION BY message_id
+        ORDER BY ${order} DESC) AS k
+      FROM message_edits
+    ) n WHERE k > ${MAX_KEPT_EDITS})`;
 }
 
 /**
