@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import * as actions from "../client/actions.ts";
 import {
+  isAuthor,
   mayDeleteOthers,
   mayModerate,
   mayRemoveMember,
@@ -53,6 +54,21 @@ Deno.test("ranks: a plain user deletes and moderates nobody else's", () => {
   actions.staffListed(state, []);
   assert.equal(mayDeleteOthers(state, { user: "gus", ts: MADE }), false);
   assert.equal(mayModerate(state, "gus"), false);
+});
+
+Deno.test("ranks: the author's rule takes a message under one's name sent since the account was made, not a former holder's of the name", () => {
+  const state = createAppState();
+  assert.equal(isAuthor(state, { user: "ida", ts: MADE }), false);
+  state.username.value = "Ida";
+  // A guest (no account, no since): every message under its name.
+  assert.equal(isAuthor(state, { user: "IDA", ts: MADE }), true);
+  state.since.value = Date.parse(MADE);
+  assert.equal(isAuthor(state, { user: "ida", ts: MADE }), true);
+  assert.equal(
+    isAuthor(state, { user: "ida", ts: "2026-12-01T11:59:59.999Z" }),
+    false,
+  );
+  assert.equal(isAuthor(state, { user: "gus", ts: MADE }), false);
 });
 
 /** `me` in the room `room`, owned by `owner`, which the server said `me` manages. */
