@@ -100,3 +100,54 @@ browserTest(
     await currentConversation(lea, "bob");
   },
 );
+
+/** The test id of the focused element, or its tag when it has none. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const at = document.activeElement as HTMLElement | null;
+    return at?.dataset.testid ?? at?.tagName ?? "none";
+  });
+}
+
+browserTest(
+  "web client keyboard: 'Profile…' from the user menu puts the keyboard in its title field once the card is read, and a card opened from a member's menu gives the focus back to that menu's button when Escape closes it",
+  async (browser, server) => {
+    const ann = await openPage(browser, server);
+    await register(ann, "ann");
+    const cy = await openPage(browser, server);
+    await register(cy, "cy");
+    await ann.getByTestId("member").filter({ hasText: "cy" }).waitFor();
+
+    // The field is disabled while the card is read: the dialog's first
+    // focus missed it and the keyboard stayed on the menu's button.
+    await ann.getByTestId("settings").focus();
+    await ann.keyboard.press("Enter");
+    await ann.getByTestId("profile-setting").press("Enter");
+    const field = ann.getByTestId("profile-title-input");
+    await field.and(ann.locator(":enabled")).waitFor();
+    await ann.waitForFunction(() =>
+      document.activeElement?.getAttribute("data-testid") ===
+        "profile-title-input"
+    );
+    await ann.keyboard.type("Editor");
+    assert.equal(await field.inputValue(), "Editor");
+    await ann.keyboard.press("Escape");
+    await ann.getByTestId("profile-dialog").waitFor({ state: "detached" });
+
+    // The menu's item went with the menu: the focus fell to the body.
+    const menu = ann.getByTestId("member").filter({ hasText: "cy" })
+      .getByTestId("member-actions");
+    await menu.focus();
+    await ann.keyboard.press("Enter");
+    await ann.getByTestId("menu-profile").press("Enter");
+    const card = ann.getByTestId("profile-card");
+    await card.getByTestId("profile-message").waitFor();
+    await ann.keyboard.press("Escape");
+    await card.waitFor({ state: "detached" });
+    assert.equal(await focused(ann), "member-actions");
+    assert.equal(
+      await menu.evaluate((button) => button === document.activeElement),
+      true,
+    );
+  },
+);

@@ -165,6 +165,10 @@ export function MemberMenu(
               data-testid="menu-profile"
               onClick={() => {
                 close();
+                // The card gives the focus back to what had it: this item
+                // goes with the menu, so the menu's button (else Escape
+                // dropped the keyboard to the page's body).
+                root.current?.querySelector<HTMLElement>("button")?.focus();
                 actions.profileCardChanged(state, name);
               }}
             >

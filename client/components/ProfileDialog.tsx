@@ -6,13 +6,14 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { MAX_PROFILE_TITLE } from "../../server/protocol/profiles.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
 import { timeZones } from "../profile_time.ts";
 import { Dialog } from "./Dialog.tsx";
 import { DialogFooter, useDialogForm } from "./DialogFooter.tsx";
+import { useFocusAfterRender } from "../use_dismiss.ts";
 
 /** The profile dialog; `onClose` once saved or dismissed. */
 export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
@@ -32,11 +33,17 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
     { busy: true },
   );
   const { busy, error } = form;
+  const root = useRef<HTMLFormElement>(null);
+  // The dialog's first focus met the title field disabled (the card is
+  // read first) and missed it: the keyboard stayed on the user menu's
+  // button, behind the dialog. The field takes it once enabled.
+  const focusAfter = useFocusAfterRender(root);
   useEffect(() => {
     let live = true;
     void connection.getProfile(state.username.value ?? "").then((result) => {
       if (!live) return;
       busy.value = false;
+      focusAfter("#profile-title");
       if (!result.ok) {
         error.value = result.error.message;
         return;
@@ -57,7 +64,11 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
       testId="profile-dialog"
       onClose={props.onClose}
     >
-      <form class="dialog-form" onSubmit={(e) => void form.submit(e)}>
+      <form
+        ref={root}
+        class="dialog-form"
+        onSubmit={(e) => void form.submit(e)}
+      >
         <label class="field-label" for="profile-title">
           {t("profile.titleLabel")}
         </label>
