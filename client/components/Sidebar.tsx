@@ -730,6 +730,11 @@ function SettingsMenu(): JSX.Element {
                 data-testid="profile-setting"
                 onClick={() => {
                   open.value = false;
+                  // The dialog gives the focus back to what had it: this
+                  // item goes with the menu, so the menu's button.
+                  root.current?.querySelector<HTMLElement>(
+                    '[data-testid="settings"]',
+                  )?.focus();
                   profiling.value = true;
                 }}
               >
