@@ -115,6 +115,25 @@ stores.clients(
 );
 
 stores.clients(
+  "set_profile holds a title to its rules as it keeps it (NFC): 80 letters that NFC writes as two code points each are over 80, which the import of its own export refused",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    // U+0958 (क़) is no composed form: NFC writes it U+0915 U+093C.
+    await expectError(
+      ann,
+      "set_profile",
+      { title: "\u0958".repeat(80) },
+      "invalid_message",
+    );
+    await ann.ok("set_profile", { title: "\u0958".repeat(40) });
+    const { profile } = await ann.ok("get_profile", { name: "ann" }) as {
+      profile: { title?: string };
+    };
+    assert.equal(profile.title, "\u0915\u093C".repeat(40));
+  },
+);
+
+stores.clients(
   "get_profile follows the directory: an account banned from the server is not found while the ban lasts; a deleted account's card goes with it",
   async (pool) => {
     const root = await pool.register("root");

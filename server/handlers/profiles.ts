@@ -31,7 +31,8 @@ export async function setProfile(
   }
   const changes: Partial<StoredProfile> = {};
   if (data.title !== undefined) {
-    changes.title = data.title === "" ? null : data.title.normalize("NFC");
+    // NFC already (setProfileData): kept as its rules were checked.
+    changes.title = data.title === "" ? null : data.title;
   }
   if (data.timezone !== undefined) {
     changes.timezone = data.timezone === "" ? null : data.timezone;

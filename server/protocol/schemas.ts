@@ -208,7 +208,11 @@ export const setStatusData = z.object({
  * left out to keep it.
  */
 export const setProfileData = z.object({
-  title: profileTitle.optional(),
+  // Held to its rules as it is kept, NFC: NFC lengthens a few letters
+  // (U+0958 is U+0915 U+093C), so 80 of them, checked before, were kept
+  // as 160, over the limit, and the import refused the server's export.
+  title: z.string().transform((s) => s.normalize("NFC")).pipe(profileTitle)
+    .optional(),
   timezone: z.literal("").or(timeZone).optional(),
 });
 
