@@ -1,9 +1,11 @@
 /**
  * The web client's edit history: a message's "(edited)" mark is a button
  * that opens the texts its edits replaced, by mouse and by keyboard, in
- * English and French. Needs /usr/bin/chromium.
+ * English and French; a tap inside it on a phone stays there. Needs
+ * /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
+import { PHONE } from "./browser_a11y_support.ts";
 import {
   browserTest,
   confirmedFrom,
@@ -59,5 +61,29 @@ browserTest(
     await french.getByText("Actuel").waitFor();
     await french.getByRole("button", { name: "Fermer" }).first().click();
     await french.waitFor({ state: "detached" });
+  },
+);
+
+browserTest(
+  "web client on a phone: a tap inside a message's edit history leaves the message behind it as it was (the tap reached its row, which showed its actions)",
+  async (browser, server) => {
+    const kim = await openPage(browser, server, { viewport: PHONE });
+    await register(kim, "kim");
+    await send(kim, "first text");
+    await kim.getByTestId("composer").press("ArrowUp");
+    const box = kim.getByTestId("edit-input");
+    await box.fill("second text");
+    await box.press("Enter");
+    const row = confirmedFrom(kim, "kim", "second text");
+    await row.getByTestId("message-edited").tap();
+    const dialog = kim.getByTestId("edit-history");
+    await dialog.getByTestId("edit-version-text").nth(1).tap();
+    await dialog.getByRole("button", { name: "Close" }).last().tap();
+    await dialog.waitFor({ state: "detached" });
+    assert.equal(
+      await row.evaluate((r) => r.classList.contains("selected")),
+      false,
+    );
+    assert.equal(await row.getByTestId("message-forward").isVisible(), false);
   },
 );

@@ -176,6 +176,9 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
   function onClick(event: MouseEvent): void {
     const target = event.target as HTMLElement;
     if (target.closest("a, button, textarea, img, input")) return;
+    // A dialog the row opened (its edit history, Forward…) sits inside it:
+    // a tap or an Alt+click there is the dialog's, not the message's.
+    if (target.closest(".dialog-scrim")) return;
     if (event.altKey && marksUnread) {
       event.preventDefault();
       void markUnread();
