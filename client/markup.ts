@@ -334,9 +334,10 @@ function textBlocks(text: string): Block[] {
  * A list's line: its indent, then `-`, `*` or `•`, or a number of at most
  * three digits and `.` or `)`, then a space and words. Not one: `-5
  * degrees`, `**bold**`, a lone `-`, or a year that starts a sentence
- * (`2024. was a year`).
+ * (`2024. was a year`). A line's `\r` (Windows' `\r\n`, which an API
+ * client or a form may post) is no word of it: `.` stops at it.
  */
-const LIST_LINE = /^([ \t]*)(?:([-*•])|(\d{1,3})[.)])[ \t]+(\S.*)$/u;
+const LIST_LINE = /^([ \t]*)(?:([-*•])|(\d{1,3})[.)])[ \t]+(\S.*?)\r?$/u;
 
 /** Indented this far (a tab counts as two), a list line goes under the one before. */
 const NESTED = 2;

@@ -293,6 +293,21 @@ Deno.test("markup reads lines of -, * and • as a bulleted list, with markup in
   assert.equal(plainText("- one\n- *two*"), "one two");
 });
 
+Deno.test("markup reads a list whose lines end as Windows ends them (\\r\\n, as an API client or a form posts them), without the \\r", () => {
+  const item = (words: string) => ({
+    children: [{ kind: "text", text: words }],
+  });
+  assert.deepEqual(parseMarkup("- one\r\n- two\r\n1. three\r\n2. four"), [
+    { kind: "list", ordered: false, items: [item("one"), item("two")] },
+    {
+      kind: "list",
+      ordered: true,
+      start: 1,
+      items: [item("three"), item("four")],
+    },
+  ]);
+});
+
 Deno.test("markup reads 1. and 1) lines as a numbered list from its first number, and one level indented under an item", () => {
   const item = (text: string) => ({ children: [{ kind: "text", text }] });
   assert.deepEqual(
