@@ -51,7 +51,9 @@ export interface ListItem {
 /** Longest run of nested bold and italic; deeper stars stay text. */
 const MAX_DEPTH = 4;
 
-const CODE_BLOCK = /```(?:([\w+#.-]{1,20})\n|\n)?([\s\S]*?)```/g;
+// A fence's line may end as Windows ends it (\r\n): its language is read
+// then too, and the \r is no code.
+const CODE_BLOCK = /```(?:([\w+#.-]{1,20})\r?\n|\r?\n)?([\s\S]*?)```/g;
 
 /**
  * One inline token, first match wins: a code span, a link, a mention, a
@@ -125,7 +127,7 @@ function parseBlocks(text: string): Block[] {
       blocks.push(...textBlocks(before.replace(/^\n|\n$/g, "")));
     }
     const [, language, written] = match;
-    const code = written.replace(/\n$/, "");
+    const code = written.replace(/\r?\n$/, "");
     if (code !== "") {
       blocks.push(
         language === undefined

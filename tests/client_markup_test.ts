@@ -199,6 +199,10 @@ Deno.test("markup splits ```code blocks``` from paragraphs, their language tag k
     { kind: "codeblock", text: "ls -l" },
   ]);
   assert.deepEqual(parseMarkup(""), [{ kind: "paragraph", children: [] }]);
+  // Windows' line ends (an API client's, a form's): the tag is still read.
+  assert.deepEqual(parseMarkup("```ts\r\nconst x = 1;\r\n```"), [
+    { kind: "codeblock", text: "const x = 1;", language: "ts" },
+  ]);
   // The same text parses to the same (shared) blocks.
   assert.equal(parseMarkup("same"), parseMarkup("same"));
 });
