@@ -153,3 +153,37 @@ browserTest(
     );
   },
 );
+
+browserTest(
+  "web client: a webhook's message shows the name it posts as, but opens no one's card: a hook posting as finn led to finn's real card and its 'Message' button",
+  async (browser, server) => {
+    // The first account is the admin: erin may add a hook to general.
+    const erin = await openPage(browser, server);
+    await register(erin, "erin");
+    const finn = await openPage(browser, server);
+    await register(finn, "finn");
+    await send(finn, "from the real finn");
+    const made = await erin.request.post("/api/rooms/general/hooks", {
+      data: { name: "Alerts" },
+      headers: { origin: server.url },
+    });
+    assert.equal(made.status(), 201);
+    const { url } = await made.json() as { url: string };
+    const posted = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "finn", text: "pay the invoice" }),
+    });
+    assert.equal(posted.status, 200);
+    await posted.body?.cancel();
+
+    const hooked = confirmedFrom(erin, "finn", "pay the invoice");
+    await hooked.locator(".msg-user").filter({ hasText: "finn" }).waitFor();
+    assert.equal(await hooked.getByTestId("msg-user").count(), 0);
+    // The person's own message still opens his card.
+    await confirmedFrom(erin, "finn", "from the real finn")
+      .getByTestId("msg-user").click();
+    await erin.getByTestId("profile-card").getByTestId("profile-message")
+      .waitFor();
+  },
+);

@@ -239,10 +239,11 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
       <div class="msg-body">
         {!grouped && (
           <div class="msg-meta">
-            {state.account.value
+            {state.account.value && message?.badge !== "hook"
               ? (
                 // An account opens the author's card (a guest may not
-                // read cards: get_profile refuses it).
+                // read cards: get_profile refuses it). A webhook's name is
+                // whatever it posts as: no account's, whose card it was.
                 <button
                   type="button"
                   class={`msg-user ${colourClass(user)}`}
