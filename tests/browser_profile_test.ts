@@ -110,7 +110,7 @@ function focused(page: Page): Promise<string> {
 }
 
 browserTest(
-  "web client keyboard: 'Profile…' from the user menu puts the keyboard in its title field once the card is read and gives it back to the menu's button, and a card opened from a member's menu gives the focus back to that menu's button when Escape closes it",
+  "web client keyboard: 'Profile…' from the user menu puts the keyboard in its title field once the card is read and gives it back to the menu's button (as the menu's other dialogs), and a card opened from a member's menu gives the focus back to that menu's button when Escape closes it",
   async (browser, server) => {
     const ann = await openPage(browser, server);
     await register(ann, "ann");
@@ -135,6 +135,17 @@ browserTest(
     await ann.getByTestId("profile-dialog").waitFor({ state: "detached" });
     // Back on the button of the menu it came from, not the page's body.
     assert.equal(await focused(ann), "settings");
+
+    // So do the menu's other dialogs (their items went with the menu).
+    for (const item of ["avatar-setting", "groups-setting", "totp-setting"]) {
+      await ann.getByTestId("settings").press("Enter");
+      await ann.getByTestId(item).press("Enter");
+      const dialog = ann.locator('[role="dialog"]');
+      await dialog.waitFor();
+      await ann.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+      assert.equal(await focused(ann), "settings", item);
+    }
 
     // The menu's item went with the menu: the focus fell to the body.
     const menu = ann.getByTestId("member").filter({ hasText: "cy" })

@@ -1,6 +1,6 @@
 /** The room list, the private conversations, and the user's own card. */
 
-import { useSignal } from "@preact/signals";
+import { type Signal, useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { useMemo, useRef } from "preact/hooks";
 import { focusOnMount } from "../dom.ts";
@@ -450,6 +450,16 @@ function SettingsMenu(): JSX.Element {
     actions.errorShown(state, await connection.setStatus(status));
   };
 
+  // Opens a dialog of the menu's. It gives the focus back to what had it
+  // when it closes: the item goes with the menu, so the menu's button
+  // (else Escape dropped the keyboard to the page's body).
+  function openDialog(shown: Signal<boolean>): void {
+    open.value = false;
+    root.current?.querySelector<HTMLElement>('[data-testid="settings"]')
+      ?.focus();
+    shown.value = true;
+  }
+
   const focusAfter = useFocusAfterRender(root);
   useDismiss(open.value, root, () => open.value = false, {
     focusFirst: '[role="menuitemradio"]',
@@ -716,10 +726,7 @@ function SettingsMenu(): JSX.Element {
                 role="menuitem"
                 class="menu-item"
                 data-testid="avatar-setting"
-                onClick={() => {
-                  open.value = false;
-                  picturing.value = true;
-                }}
+                onClick={() => openDialog(picturing)}
               >
                 {t("avatar.open")}
               </button>
@@ -728,15 +735,8 @@ function SettingsMenu(): JSX.Element {
                 role="menuitem"
                 class="menu-item"
                 data-testid="profile-setting"
-                onClick={() => {
-                  open.value = false;
-                  // The dialog gives the focus back to what had it: this
-                  // item goes with the menu, so the menu's button.
-                  root.current?.querySelector<HTMLElement>(
-                    '[data-testid="settings"]',
-                  )?.focus();
-                  profiling.value = true;
-                }}
+                onClick={() =>
+                  openDialog(profiling)}
               >
                 {t("profile.open")}
               </button>
@@ -745,10 +745,8 @@ function SettingsMenu(): JSX.Element {
                 role="menuitem"
                 class="menu-item"
                 data-testid="groups-setting"
-                onClick={() => {
-                  open.value = false;
-                  grouping.value = true;
-                }}
+                onClick={() =>
+                  openDialog(grouping)}
               >
                 {t("groups.open")}
               </button>
@@ -769,10 +767,7 @@ function SettingsMenu(): JSX.Element {
                 role="menuitem"
                 class="menu-item"
                 data-testid="totp-setting"
-                onClick={() => {
-                  open.value = false;
-                  securing.value = true;
-                }}
+                onClick={() => openDialog(securing)}
               >
                 {t("totp.open")}
               </button>
