@@ -131,6 +131,10 @@ browserTest(
     );
     await ann.keyboard.type("Editor");
     assert.equal(await field.inputValue(), "Editor");
+    // "None" chosen is the list's one empty choice (a blank one came too).
+    const zone = ann.getByTestId("profile-zone");
+    await zone.selectOption("");
+    assert.equal(await zone.locator('option[value=""]').count(), 1);
     await ann.keyboard.press("Escape");
     await ann.getByTestId("profile-dialog").waitFor({ state: "detached" });
     // Back on the button of the menu it came from, not the page's body.

@@ -55,7 +55,9 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
       live = false;
     };
   }, []);
-  const all = zones.all.includes(zone.value)
+  // A zone this browser does not list (set elsewhere) is offered too;
+  // "" is "None", offered already.
+  const all = zone.value === "" || zones.all.includes(zone.value)
     ? zones.all
     : [zone.value, ...zones.all];
   return (
