@@ -122,3 +122,30 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client: the names the search box offers after from:@ show whole in a dialog with no results yet (they were cut at the foot of its short body)",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await register(page, "alice");
+    const bob = await openPage(browser, server);
+    await register(bob, "bob");
+    await page.getByTestId("member").filter({ hasText: "bob" }).waitFor();
+    await page.getByTestId("search-open").click();
+    const dialog = page.getByTestId("search-dialog");
+    await dialog.getByTestId("search-input").pressSequentially("from:@b");
+    await dialog.getByTestId("mention-option").filter({ hasText: "bob" })
+      .waitFor();
+    // The search ran for from:b: the tips gave way to a line of status.
+    await dialog.getByTestId("search-status").filter({
+      hasText: "No message found.",
+    }).waitFor();
+    const cut = await dialog.evaluate((card) => {
+      const body = card.querySelector(".dialog-body")!.getBoundingClientRect();
+      const list = card.querySelector('[data-testid="mention-picker"]')!
+        .getBoundingClientRect();
+      return list.bottom - body.bottom;
+    });
+    assert.ok(cut <= 0, `the list passes the dialog's foot by ${cut} px`);
+  },
+);
