@@ -756,6 +756,48 @@ browserTest(
 );
 
 browserTest(
+  "web client: a code block nesting template literals a message deep is shown, coloured only so deep, and the messages after it still are",
+  async (browser, server) => {
+    const kim = await TestClient.register(server.wsUrl, "kim");
+    try {
+      const lea = await openPage(browser, server);
+      await guest(lea, "lea");
+      // The highlighter loaded: the next block is coloured as the message
+      // list draws it, not later in a render of its own.
+      await kim.ok("send_message", { text: "```ts\nconst early = 1;\n```" });
+      await confirmedFrom(lea, "kim", "const early").locator(".hl-keyword")
+        .waitFor();
+      // 2,640 spans deep as highlight.js nests them: out of stack in the
+      // render, and nothing after it was drawn.
+      const code = Array(10).fill("`${".repeat(132)).join("\n");
+      await kim.ok("send_message", { text: "```ts\n" + code + "\n```" });
+      await kim.ok("send_message", { text: "after the deep one" });
+      await confirmedFrom(lea, "kim", "after the deep one").waitFor();
+      const deep = confirmedFrom(lea, "kim", "`${`${");
+      assert.equal(await deep.locator("pre code").innerText(), code);
+      const spans = await deep.locator("pre code").evaluate((element) => {
+        let deepest = 0;
+        for (const span of element.querySelectorAll("span")) {
+          let depth = 0;
+          for (
+            let at: Element | null = span;
+            at !== element;
+            at = at!.parentElement
+          ) {
+            depth++;
+          }
+          deepest = Math.max(deepest, depth);
+        }
+        return deepest;
+      });
+      assert.ok(spans > 0 && spans <= 16, `spans nest ${spans} deep`);
+    } finally {
+      await kim.close();
+    }
+  },
+);
+
+browserTest(
   "web client links #room to a room the reader knows, and a click opens it; a private room it does not know stays text",
   async (browser, server) => {
     const bob = await TestClient.register(server.wsUrl, "bob");

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import {
   type CodeNode,
+  DEEPEST_SPAN,
   highlightCode,
   LONGEST_LINE,
 } from "../client/code_highlighter.ts";
@@ -41,6 +42,38 @@ Deno.test("code highlight marks keywords, strings and comments, and gives back t
   for (const kind of ["keyword", "string", "comment", "number"]) {
     assert.ok(kinds(nodes).has(kind), kind);
   }
+});
+
+/** How deep the pieces' spans nest. */
+function depth(nodes: CodeNode[]): number {
+  let deepest = 0;
+  for (const node of nodes) {
+    if (typeof node !== "string") {
+      deepest = Math.max(deepest, 1 + depth(node.children));
+    }
+  }
+  return deepest;
+}
+
+Deno.test("code highlight nests spans at most DEEPEST_SPAN deep, the text below given back uncoloured: template literals, f-strings, ${} and comments nested a message's length", () => {
+  // Lines of at most 399: each under LONGEST_LINE, 10 of them a message.
+  const nested = (unit: string) =>
+    Array(10).fill(unit.repeat(Math.floor(396 / unit.length))).join("\n");
+  const cases: [string, string][] = [
+    ["ts", nested("`${")],
+    ["js", nested("`${")],
+    ["py", nested("f'{")],
+    ["bash", nested("${")],
+    ["rust", nested("/*")],
+  ];
+  for (const [language, code] of cases) {
+    assert.ok(code.length <= 4000);
+    const nodes = highlightCode(code, language)!;
+    assert.equal(depth(nodes), DEEPEST_SPAN, language);
+    assert.equal(spelled(nodes), code, language);
+  }
+  const shallow = "const a = `x ${`y ${z}`}`;";
+  assert.equal(spelled(highlightCode(shallow, "ts")!), shallow);
 });
 
 Deno.test("code highlight knows the languages teams paste, by name and by alias, whatever the case", () => {
