@@ -423,8 +423,20 @@ Deno.test("a webhook's display name and a hook's name refuse direction marks and
   await withServer(async (server) => {
     const { root, path } = await alertsHook(server);
     // "\u202E" shows what follows backwards, "\u200B" is a space that does
-    // not show: both were stored and shown as the poster's name.
-    for (const name of ["deploy\u202Egnp.exe", "ali\u200Bce", "\u2067root"]) {
+    // not show: both were stored and shown as the poster's name. A soft
+    // hyphen, a grapheme joiner and an invisible separator show nothing
+    // either, and a Hangul filler shows a blank (round 15).
+    for (
+      const name of [
+        "deploy\u202Egnp.exe",
+        "ali\u200Bce",
+        "\u2067root",
+        "ali\u00ADce",
+        "ali\u034Fce",
+        "ad\u2063min",
+        "\u3164",
+      ]
+    ) {
       await t.step(JSON.stringify(name), async () => {
         const posted = await call(server, "POST", path, {
           body: { text: "hi", username: name },
@@ -443,7 +455,10 @@ Deno.test("a webhook's display name and a hook's name refuse direction marks and
         ]);
       });
     }
-    const emoji = "Deploy \u{1F468}\u200D\u{1F4BB} \u2764\uFE0F";
+    // Joiners, variation selectors and a flag's tags make emoji; a
+    // non-joiner is a letter's shape in Persian.
+    const emoji =
+      "Deploy \u{1F468}\u200D\u{1F4BB} \u2764\uFE0F \u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F} \u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645";
     const posted = await call(server, "POST", path, {
       body: { text: "hi", username: emoji },
     });

@@ -74,7 +74,7 @@ stores.clients(
 );
 
 stores.clients(
-  "set_profile refuses a title over 80 characters, on two lines, turned around or under a pile of marks, and a time zone no IANA list names; guests may neither set nor read a card",
+  "set_profile refuses a title over 80 characters, on two lines, turned around, holding an invisible character or under a pile of marks, and a time zone no IANA list names; guests may neither set nor read a card",
   async (pool) => {
     const ann = await pool.register("ann");
     for (
@@ -82,6 +82,8 @@ stores.clients(
         { title: "x".repeat(81) },
         { title: "Nurse\nDoctor" },
         { title: "\u202Eesrun" },
+        { title: "Doc\u00ADtor" },
+        { title: "\u3164" },
         { title: "x" + "\u0301".repeat(5) },
         { title: 7 },
         { timezone: "Mars/Base" },
