@@ -22,7 +22,11 @@ import type {
   PrivateMessage,
   SearchResult,
 } from "../protocol/types.ts";
-import type { MessageRecord } from "../store/mod.ts";
+import {
+  LINK_SEARCH_SHARE,
+  type MessageRecord,
+  SEARCH_BUDGET,
+} from "../store/mod.ts";
 import { searchWords } from "../store/search_text.ts";
 import { type MemberContext, parseData } from "./context.ts";
 
@@ -98,6 +102,10 @@ export async function searchMessages(
     has: data.has,
     // One more than asked tells whether there is a next page.
     limit: limit + 1,
+    // The link test reads every row's text: a page reads fewer.
+    ...(data.has?.includes("link")
+      ? { budget: SEARCH_BUDGET / LINK_SEARCH_SHARE }
+      : {}),
   });
   // The scope keeps out what the reader may not read; this says it again
   // in the one place that decides.

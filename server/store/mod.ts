@@ -689,6 +689,19 @@ export interface SearchQuery {
 export const SEARCH_BUDGET = 16_384;
 
 /**
+ * How many times a page's budget (SearchQuery.budget) a search with
+ * `has: link` divides it by: that test reads each row's text (LIKE on
+ * SQLite, ILIKE on PostgreSQL), where the budget counts a row at 1 µs or
+ * so. A page of 4,096 rows of "HTTP:/" written 666 times (no link, and a
+ * partial match at each sixth character) took 100 to 490 ms on SQLite and
+ * 315 to 770 ms on PostgreSQL (load 12 on 2 cores), at the 4 searches a
+ * second an account may ask (round 15). A sixteenth of the rows bounds it
+ * as a page of words is bounded; a search for links among few walks more
+ * pages, each `next` (the web client asks a few at once).
+ */
+export const LINK_SEARCH_SHARE = 16;
+
+/**
  * The `next` of a search page cut at message `id`: the time of that message
  * as a ULID's first 10 characters, sorting before every id made in that
  * millisecond (the page must reach them all), or the id itself when it is
