@@ -27,6 +27,7 @@ interface Result {
   to?: string;
   user: string;
   text: string;
+  ts: string;
   reactions?: unknown[];
 }
 
@@ -50,6 +51,12 @@ async function search(
 ): Promise<{ results: Result[]; next?: string }> {
   const reply = await client.ok("search", data);
   return reply as unknown as { results: Result[]; next?: string };
+}
+
+// The UTC day (YYYY-MM-DD) of `ts`, `days` later.
+function utcDay(ts: string, days = 0): string {
+  return new Date(Date.parse(ts) + days * 86_400_000).toISOString()
+    .slice(0, 10);
 }
 
 async function texts(
@@ -505,14 +512,14 @@ stores.clients(
       `chat_session=${alice.token}`,
       new File([PNG], "dot.png", { type: "image/png" }),
     );
-    await say(alice, "first words");
+    const oldest = await say(alice, "first words");
     await say(bob, "bob's words, https://example.com");
     await alice.ok("send_message", {
       text: "a photo",
       attachments: [{ url: photo.url }],
     });
     await whisper(alice, "bob", "see HTTP://example.org");
-    await say(alice, "last words");
+    const newest = await say(alice, "last words");
     assert.deepEqual(await texts(bob, "", { from: "alice" }), [
       "last words",
       "see HTTP://example.org",
@@ -535,20 +542,22 @@ stores.clients(
       await texts(bob, "", { from: "alice", has: ["link"], with: "alice" }),
       ["see HTTP://example.org"],
     );
-    // Days in UTC, both ends kept: every message was stored today.
-    const today = new Date().toISOString().slice(0, 10);
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString()
-      .slice(0, 10);
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString()
-      .slice(0, 10);
+    // Days in UTC, both ends kept: the messages were stored from the
+    // first's day to the last's, one day unless UTC midnight fell between
+    // (a day taken from the clock at this line failed then).
+    const dayBefore = utcDay(oldest.ts, -1);
+    const dayAfter = utcDay(newest.ts, 1);
     assert.deepEqual(
-      await texts(bob, "words", { after: today, until: today }),
+      await texts(bob, "words", {
+        after: utcDay(oldest.ts),
+        until: utcDay(newest.ts),
+      }),
       ["last words", "bob's words, https://example.com", "first words"],
     );
-    assert.deepEqual(await texts(bob, "words", { until: yesterday }), []);
-    assert.deepEqual(await texts(bob, "words", { after: tomorrow }), []);
+    assert.deepEqual(await texts(bob, "words", { until: dayBefore }), []);
+    assert.deepEqual(await texts(bob, "words", { after: dayAfter }), []);
     assert.deepEqual(
-      await texts(bob, "", { after: tomorrow, until: yesterday }),
+      await texts(bob, "", { after: dayAfter, until: dayBefore }),
       [],
     );
     // Pages as a search by words pages: `next` is the last result's id.
