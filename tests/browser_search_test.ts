@@ -11,23 +11,26 @@ import {
   register,
   send,
 } from "./browser_support.ts";
-import { TestClient } from "./harness.ts";
+import { messageOf, TestClient, utcDay } from "./harness.ts";
 
 browserTest(
   "web client search box reads from:, has:, in: and the days as filters, its hint in English and in French",
   async (browser, server) => {
     const bob = await TestClient.register(server.wsUrl, "bob");
     try {
-      await bob.ok("send_message", {
-        text: "deploy done, see https://example.com",
-      });
+      const first = messageOf(
+        await bob.ok("send_message", {
+          text: "deploy done, see https://example.com",
+        }),
+      );
       await bob.ok("send_message", { text: "deploy later" });
       await bob.ok("create_room", { room: "dev" });
       await bob.ok("send_message", { text: "deploy in dev" });
       const page = await openPage(browser, server);
       await register(page, "alice");
       await send(page, "my own deploy");
-      await confirmedFrom(page, "alice", "my own deploy").waitFor();
+      const mine = await confirmedFrom(page, "alice", "my own deploy")
+        .locator("time").first().getAttribute("datetime");
       await page.getByTestId("search-open").click();
       const dialog = page.getByTestId("search-dialog");
       await dialog.getByTestId("search-tips").filter({ hasText: "from:@name" })
@@ -56,9 +59,11 @@ browserTest(
       // The words alone are marked, not the modifiers.
       await dialog.locator("mark").filter({ hasText: "deploy" }).first()
         .waitFor();
-      const today = new Date().toISOString().slice(0, 10);
-      const yesterday = new Date(Date.now() - 86_400_000).toISOString()
-        .slice(0, 10);
+      // Days in UTC, from the messages' own times: a day read from the
+      // clock here is the next one when UTC midnight fell since they were
+      // sent.
+      const today = utcDay(mine!);
+      const yesterday = utcDay(first.ts, -1);
       assert.deepEqual(await texts(`from:alice on:${today}`, 1), [
         "my own deploy",
       ]);

@@ -1221,6 +1221,16 @@ export function messageOf(data: Frame["data"]): Message {
   return data.message as Message;
 }
 
+/**
+ * The UTC day (YYYY-MM-DD) of `ts`, `days` later: what search's day
+ * filters name. A test takes its days from its messages' times, not from
+ * the clock, which may have passed midnight since they were sent.
+ */
+export function utcDay(ts: string, days = 0): string {
+  return new Date(Date.parse(ts) + days * 86_400_000).toISOString()
+    .slice(0, 10);
+}
+
 /** Sends texts one after the other; returns the stored messages. */
 export async function sendMany(
   client: TestClient,

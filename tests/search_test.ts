@@ -14,6 +14,7 @@ import {
   range,
   type TestClient,
   type TestServer,
+  utcDay,
   withClients,
 } from "./harness.ts";
 import { bothStores } from "./both_stores.ts";
@@ -51,12 +52,6 @@ async function search(
 ): Promise<{ results: Result[]; next?: string }> {
   const reply = await client.ok("search", data);
   return reply as unknown as { results: Result[]; next?: string };
-}
-
-// The UTC day (YYYY-MM-DD) of `ts`, `days` later.
-function utcDay(ts: string, days = 0): string {
-  return new Date(Date.parse(ts) + days * 86_400_000).toISOString()
-    .slice(0, 10);
 }
 
 async function texts(
