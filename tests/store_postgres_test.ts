@@ -150,7 +150,12 @@ function registerTests(pg: PostgresService): void {
     };
   }
 
-  /** Waits until this many statements mentioning `text` wait for a lock. */
+  /**
+   * Waits until this many statements mentioning `text` wait for a lock.
+   * pg_stat_activity keeps a statement's first 1,023 bytes only
+   * (track_activity_query_size): `text` must come before that, or the wait
+   * never ends; a long statement is better found by {@link blockedBy}.
+   */
   async function lockWaits(
     url: string,
     text: string,
@@ -164,6 +169,27 @@ function registerTests(pg: PostgresService): void {
           SELECT count(*)::int AS waiting FROM pg_stat_activity
           WHERE wait_event_type = 'Lock'
             AND query LIKE ${"%" + text + "%"}`,
+      );
+      assert.equal(waiting, count);
+    });
+  }
+
+  /**
+   * Waits until this many statements wait for a lock that the backend
+   * `pid` holds: whatever their text, which pg_stat_activity cuts short.
+   */
+  async function blockedBy(
+    url: string,
+    pid: number,
+    count: number,
+  ): Promise<void> {
+    await eventually(async () => {
+      const [{ waiting }] = await inspect(
+        url,
+        (look) =>
+          look<{ waiting: number }[]>`
+          SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE ${pid}::int = ANY (pg_blocking_pids(pid))`,
       );
       assert.equal(waiting, count);
     });
@@ -1224,23 +1250,30 @@ function registerTests(pg: PostgresService): void {
       // Its own deadlock check comes long after the store's (1 s), so
       // the store's statement is the one PostgreSQL fails with 40P01.
       const bulk = postgres(url, { max: 1, onnotice: () => {} });
+      const replyAsked = Promise.withResolvers<void>();
       try {
-        const rootHeld = Promise.withResolvers<void>();
-        const replyAsked = Promise.withResolvers<void>();
+        const rootHeld = Promise.withResolvers<number>();
         const done = bulk.begin(async (sql) => {
           await sql`SET LOCAL deadlock_timeout = '60s'`;
-          await sql`SELECT 1 FROM messages WHERE id = ${root.id} FOR UPDATE`;
-          rootHeld.resolve();
+          const [{ pid }] = await sql<{ pid: number }[]>`
+            SELECT pg_backend_pid() AS pid FROM messages
+            WHERE id = ${root.id} FOR UPDATE`;
+          rootHeld.resolve(pid);
           await replyAsked.promise;
           await sql`SELECT 1 FROM messages WHERE id = ${reply.id} FOR UPDATE`;
         });
-        await rootHeld.promise;
+        const bulkPid = await rootHeld.promise;
         const deleting = store.updateMessage(reply.id, { deleted: true });
-        await lockWaits(url, "SET deleted = true", 1);
+        // The delete waits for the root, whichever statement shape takes
+        // it there (not found by its text: pg_stat_activity keeps 1 KB).
+        await blockedBy(url, bulkPid, 1);
         replyAsked.resolve();
         const [deleted] = await Promise.all([deleting, done]);
         assert.equal(deleted?.deleted, true);
       } finally {
+        // A staging that failed still lets the bulk delete end: end()
+        // waits for its transaction.
+        replyAsked.resolve();
         await bulk.end();
       }
       const found = await store.findMessage(root.id);
