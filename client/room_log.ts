@@ -351,11 +351,24 @@ function dedupe(sorted: ChatMessage[]): ChatMessage[] {
  * versions (a server before them) edits' times decide, which a reaction
  * read before an edit, or two nodes' clocks, can get wrong. The thread's
  * count is ordered apart (replies do not change the message's version):
- * the copy kept takes the other's when that one is later.
+ * the copy kept takes the other's when that one is later; so is a
+ * forward's copy blanked by its original's delete.
  */
 function later(first: ChatMessage, second: ChatMessage): ChatMessage {
   const kept = laterCopy(first, second);
-  return withLaterThread(kept, kept === first ? second : first);
+  const other = kept === first ? second : first;
+  return withLaterThread(withLaterForward(kept, other), other);
+}
+
+/**
+ * A forward's copy blanked by its original's delete is final, and does
+ * not change the forward's version: kept from either copy.
+ */
+function withLaterForward(kept: ChatMessage, other: ChatMessage): ChatMessage {
+  const blanked = other.forwarded;
+  if (blanked === undefined || !("deleted" in blanked)) return kept;
+  if (kept.forwarded === undefined || "deleted" in kept.forwarded) return kept;
+  return { ...kept, forwarded: blanked };
 }
 
 function laterCopy(first: ChatMessage, second: ChatMessage): ChatMessage {

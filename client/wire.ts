@@ -129,6 +129,9 @@ function isReplyQuote(value: unknown): boolean {
 
 /** Whether a value is a forward's copy of the message it forwards. */
 function isForwarded(value: unknown): boolean {
+  if (isFields(value) && value.deleted === true) {
+    return typeof value.id === "string"; // its original deleted
+  }
   return isFields(value) && typeof value.id === "string" &&
     typeof value.seq === "number" && typeof value.user === "string" &&
     typeof value.ts === "string" && typeof value.text === "string" &&

@@ -2,8 +2,9 @@
  * Forwarding in the web client, in a real browser: a message's "Forward…"
  * action, its dialog that finds a person or a room as one types, and the
  * forward's card ("Forwarded from bob in #general") with its link to the
- * original; in English and in French; axe-core finds nothing serious in
- * the dialog nor the card.
+ * original, which says "Original message deleted" once the original is;
+ * in English and in French; axe-core finds nothing serious in the dialog
+ * nor the card.
  * Needs /usr/bin/chromium; without it the tests are reported as ignored.
  */
 import assert from "node:assert/strict";
@@ -38,7 +39,7 @@ async function forward(
 }
 
 browserTest(
-  "web client forwarding: Forward… sends a message on to a person found by typing and to a room, whose card names its author and room and links to it",
+  "web client forwarding: Forward… sends a message on to a person found by typing and to a room, whose card names its author and room and links to it, and says 'Original message deleted' once the original is",
   async (browser, server) => {
     const bob = await TestClient.register(server.wsUrl, "bob");
     try {
@@ -98,6 +99,16 @@ browserTest(
         "View original",
       );
       await audit.check(page, "a forward's card");
+      // Its original deleted: the card says so, with nothing of it left.
+      await bob.ok("delete_message", {
+        id: (original.message as { id: string }).id,
+      });
+      await card.getByTestId("forwarded-deleted").filter({
+        hasText: "Original message deleted",
+      }).waitFor();
+      assert.equal(await card.getByTestId("forwarded-text").count(), 0);
+      assert.equal(await card.getByTestId("forwarded-link").count(), 0);
+      await audit.check(page, "a forward's card, its original deleted");
       audit.assertClean();
     } finally {
       await bob.close();
@@ -106,13 +117,15 @@ browserTest(
 );
 
 browserTest(
-  "web client forwarding in French: the dialog and the card speak French, a forward without a text of its own shows its card alone, and one with no place to go says to choose one",
+  "web client forwarding in French: the dialog and the card speak French, a forward without a text of its own shows its card alone, and one with no place to go says to choose one; its original deleted, the card says so",
   async (browser, server) => {
     const bob = await TestClient.register(server.wsUrl, "bob");
     try {
       const page = await openPage(browser, server, { locale: "fr-FR" });
       await register(page, "alice");
-      await bob.ok("send_message", { text: "Livraison vendredi" });
+      const original = await bob.ok("send_message", {
+        text: "Livraison vendredi",
+      });
       const row = page.getByTestId("message").filter({
         hasText: "Livraison vendredi",
       }).first();
@@ -143,6 +156,12 @@ browserTest(
         await cards.first().getByTestId("forwarded-link").textContent(),
         "Voir l'original",
       );
+      await bob.ok("delete_message", {
+        id: (original.message as { id: string }).id,
+      });
+      await cards.first().getByTestId("forwarded-deleted").filter({
+        hasText: "Message d'origine supprimé",
+      }).waitFor();
     } finally {
       await bob.close();
     }

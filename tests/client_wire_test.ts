@@ -180,7 +180,7 @@ Deno.test("wire takes a reminder with its id, due time and message, and nothing 
   }
 });
 
-Deno.test("wire takes a forward's copy only in its shape: its seq a number, its room and with text, its badge one the server gives", () => {
+Deno.test("wire takes a forward's copy only in its shape: its seq a number, its room and with text, its badge one the server gives; blanked, its id only", () => {
   const copy = {
     id: "01H",
     seq: 3,
@@ -199,6 +199,9 @@ Deno.test("wire takes a forward's copy only in its shape: its seq a number, its 
     ts: MESSAGE.ts,
     forwarded: { ...copy, room: undefined, with: "carol", badge: "bot" },
   }));
+  assert.ok(
+    isChatMessage({ ...MESSAGE, forwarded: { id: "01H", deleted: true } }),
+  );
   for (
     const bad of [
       null,
@@ -208,6 +211,8 @@ Deno.test("wire takes a forward's copy only in its shape: its seq a number, its 
       { ...copy, with: ["carol"] },
       { ...copy, badge: "admin" },
       { ...copy, text: undefined },
+      { deleted: true },
+      { id: 1, deleted: true },
     ]
   ) {
     assert.equal(isChatMessage({ ...MESSAGE, forwarded: bad }), false);

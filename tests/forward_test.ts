@@ -3,7 +3,10 @@
  * real server, on SQLite and on PostgreSQL.
  */
 import assert from "node:assert/strict";
-import type { ForwardedMessage } from "../server/protocol/types.ts";
+import type {
+  DeletedForward,
+  ForwardedMessage,
+} from "../server/protocol/types.ts";
 import {
   type ClientPool,
   clusterSkipReason,
@@ -22,7 +25,7 @@ interface Message {
   room?: string;
   to?: string;
   deleted?: boolean;
-  forwarded?: ForwardedMessage;
+  forwarded?: ForwardedMessage | DeletedForward;
 }
 
 const stores = await bothStores();
@@ -234,7 +237,7 @@ stores.clients(
 );
 
 stores.clients(
-  "a forward's copy stays as it was: an edit of the original or its delete leaves it, an edit of the forward changes only its own text (even to none), the forward's delete takes it",
+  "a forward's copy stays as it was: an edit of the original leaves it, an edit of the forward changes only its own text (even to none), the forward's delete takes it",
   async (pool) => {
     const [alice, bob] = await people(pool);
     const original = await send(alice, "first words");
@@ -244,19 +247,87 @@ stores.clients(
       text: "look",
     });
     await alice.ok("edit_message", { id: original.id, text: "second words" });
-    await alice.ok("delete_message", { id: original.id });
     const edited = (await bob.ok("edit_message", { id: sent.id, text: " " }))
       .message as Message;
     assert.equal(edited.text, "");
-    assert.equal(edited.forwarded?.text, "first words");
+    assert.equal((edited.forwarded as ForwardedMessage).text, "first words");
     const page = (await bob.ok("history", {})).messages as Message[];
     const kept = page.find((m) => m.id === sent.id);
-    assert.equal(kept?.forwarded?.text, "first words");
+    assert.equal((kept?.forwarded as ForwardedMessage).text, "first words");
     assert.equal(kept?.forwarded?.id, original.id);
     const gone = (await bob.ok("delete_message", { id: sent.id }))
       .message as Message;
     assert.equal(gone.deleted, true);
     assert.equal(gone.forwarded, undefined);
+  },
+);
+
+stores.clients(
+  "a moderator's delete of a forwarded message blanks the forwards' copies to {id, deleted}: a connected reader hears it, one who reloads history reads it, in a room and in a conversation",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    await root.ok("set_role", { user: "carol", role: "moderator" });
+    await bob.ok("create_room", { room: "ops" });
+    await alice.ok("join_room", { room: "ops" });
+    const abuse = await send(alice, "something abusive");
+    const inRoom = await forward(bob, {
+      id: abuse.id,
+      room: "ops",
+      text: "look at this",
+    });
+    const toCarol = await forward(bob, { id: abuse.id, with: "carol" });
+    await carol.event("private_message", (m) => m.id === toCarol.id);
+    await carol.ok("delete_message", { id: abuse.id });
+    const blanked = { id: abuse.id, deleted: true };
+    const heard = await alice.event(
+      "message_updated",
+      (m) => m.id === inRoom.id,
+    );
+    assert.deepEqual(heard.data.forwarded, blanked);
+    assert.equal(heard.data.text, "look at this");
+    const dm = await carol.event("message_updated", (m) => m.id === toCarol.id);
+    assert.deepEqual(dm.data.forwarded, blanked);
+    const page = (await alice.ok("history", { room: "ops" }))
+      .messages as Message[];
+    const kept = page.find((m) => m.id === inRoom.id);
+    assert.deepEqual(kept?.forwarded, blanked);
+    assert.equal(kept?.text, "look at this");
+    assert.ok(!JSON.stringify(page).includes("abusive"));
+    const mine = (await carol.ok("history", { with: "bob" }))
+      .messages as Message[];
+    assert.deepEqual(mine.find((m) => m.id === toCarol.id)?.forwarded, blanked);
+    // An author's own delete blanks them too.
+    const own = await send(alice, "regretted");
+    const again = await forward(bob, { id: own.id, room: "general" });
+    await alice.ok("delete_message", { id: own.id });
+    const later = (await bob.ok("history", { room: "general" }))
+      .messages as Message[];
+    assert.deepEqual(
+      later.find((m) => m.id === again.id)?.forwarded,
+      { id: own.id, deleted: true },
+    );
+  },
+);
+
+stores.clients(
+  "a room's deletion blanks the copies of its messages forwarded elsewhere",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await alice.ok("create_room", { room: "doomed" });
+    const original = await send(alice, "soon gone");
+    const sent = await forward(alice, { id: original.id, with: "bob" });
+    await root.ok("delete_room", { room: "doomed" });
+    const page = (await bob.ok("history", { with: "alice" }))
+      .messages as Message[];
+    assert.deepEqual(page.find((m) => m.id === sent.id)?.forwarded, {
+      id: original.id,
+      deleted: true,
+    });
   },
 );
 

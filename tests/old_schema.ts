@@ -25,7 +25,7 @@
  * the rooms' posting rule; the messages' polls, with the version's trigger
  * again; the custom emoji, with PostgreSQL's function of their trigger; the
  * stars' table; the edit history's table; the messages' forwarded copies;
- * the accounts' profile cards).
+ * the accounts' profile cards; the index of forwards by their original).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -53,6 +53,7 @@ import {
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
   FORWARDED_MIGRATION,
+  FORWARDS_INDEX_MIGRATION,
   GROUP_SKELETONS_MIGRATION,
   GROUPS_MIGRATION,
   IGNORES_MIGRATION,
@@ -130,6 +131,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, FORWARDS_INDEX_MIGRATION)) {
+    await sql`DROP INDEX messages_forwards`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, PROFILE_MIGRATION)) {
     await sql`ALTER TABLE accounts DROP COLUMN profile_title,
       DROP COLUMN profile_timezone`;
@@ -327,6 +331,9 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, FORWARDS_INDEX_MIGRATION)) {
+    db.exec("DROP INDEX messages_forwards");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, PROFILE_MIGRATION)) {
     db.exec("ALTER TABLE accounts DROP COLUMN profile_title");
     db.exec("ALTER TABLE accounts DROP COLUMN profile_timezone");

@@ -128,6 +128,31 @@ Deno.test("an edit's stale event does not take away the reaction that came after
   assert.deepEqual(log.messages[0].reactions, reactions);
 });
 
+Deno.test("a forward's copy blanked by its original's delete stays, under its version or a higher one that kept the old copy", () => {
+  const copy = {
+    id: "orig",
+    seq: 3,
+    user: "bo",
+    ts: "2026-11-25T11:00:00.000Z",
+    text: "abuse",
+  };
+  const blanked = { id: "orig", deleted: true as const };
+  let log = mergePage(emptyLog(), [message(1, { forwarded: copy })]);
+  // The update of the same version that blanks it is taken.
+  log = replaceMessage(log, message(1, { forwarded: blanked }));
+  assert.deepEqual(log.messages[0].forwarded, blanked);
+  // A page read before it does not bring the copy back.
+  log = mergePage(log, [message(1, { forwarded: copy })]);
+  assert.deepEqual(log.messages[0].forwarded, blanked);
+  // An edit of the forward read before the blanking keeps its text.
+  log = replaceMessage(
+    log,
+    message(1, { text: "look", version: 2, forwarded: copy }),
+  );
+  assert.deepEqual(texts(log), ["1:look"]);
+  assert.deepEqual(log.messages[0].forwarded, blanked);
+});
+
 /** A log's message 1 as its thread shows: [reply_count, last_reply_seq]. */
 function threadOfFirst(log: RoomLog): [number?, number?] {
   return [log.messages[0].reply_count, log.messages[0].last_reply_seq];

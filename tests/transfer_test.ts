@@ -2250,7 +2250,7 @@ Deno.test("import: a crafted dump's poll that counts an account twice (twice in 
   }
 });
 
-Deno.test("import: a forward comes back with its copy of the original, and a crafted dump's copy that names a room outside the names' alphabet is refused at its line", async () => {
+Deno.test("import: a forward comes back with its copy of the original, one whose original was deleted with its blanked copy {id, deleted}, and a crafted dump's copy that names a room outside the names' alphabet is refused at its line", async () => {
   const server = await startTestServer();
   const work = await Deno.makeTempDir({ prefix: "chat-forward-" });
   try {
@@ -2263,9 +2263,19 @@ Deno.test("import: a forward comes back with its copy of the original, and a cra
       room: "general",
       text: "again",
     })).message as Message;
+    const regretted = (await alice.client.ok("send_message", {
+      text: "regretted",
+    })).message as Message;
+    const blanked = (await alice.client.ok("forward_message", {
+      id: regretted.id,
+      room: "general",
+    })).message as Message;
+    await alice.client.ok("delete_message", { id: regretted.id });
     await alice.client.close();
     await server.shutdown();
     const lines = await exportLines(`${server.dir}/chat.db`);
+    // The dump carries the copy as the delete left it: no text.
+    assert.ok(!lines.some((line) => line.includes("regretted")));
     const copy = `${work}/copy.db`;
     assert.equal(await importInto(copy, lines), undefined);
     const store = new SqliteStore(copy, OPTIONS);
@@ -2278,6 +2288,10 @@ Deno.test("import: a forward comes back with its copy of the original, and a cra
         ts: original.ts,
         text: "The build is green",
         room: "general",
+      });
+      assert.deepEqual(page.find((m) => m.id === blanked.id)?.forwarded, {
+        id: regretted.id,
+        deleted: true,
       });
     } finally {
       await store.close();

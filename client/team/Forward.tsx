@@ -14,6 +14,7 @@ import { MAX_MESSAGE_LENGTH } from "../../server/protocol/limits.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import type {
   ChatMessage,
+  DeletedForward,
   ForwardedMessage,
 } from "../../server/protocol/types.ts";
 import { useApp } from "../app_context.ts";
@@ -194,13 +195,24 @@ function copyOf(message: ChatMessage): ForwardedMessage {
  * A forward's copy of the original: who wrote it and where (a public
  * room's name, or a conversation's other side), its text, and a link to
  * it when the reader may open it: a public room's, or a conversation's
- * for its two people. `forwarder` is the forward's author.
+ * for its two people; "Original message deleted" once it is. `forwarder`
+ * is the forward's author.
  */
 export function ForwardedCard(
-  props: { copy: ForwardedMessage; forwarder?: string },
+  props: { copy: ForwardedMessage | DeletedForward; forwarder?: string },
 ): JSX.Element {
   const { state } = useApp();
   const { copy, forwarder } = props;
+  // Its original deleted: the server left only its id.
+  if ("deleted" in copy) {
+    return (
+      <div class="forward-card" data-testid="forwarded">
+        <div class="forward-meta" data-testid="forwarded-deleted">
+          {t("fwd.deleted")}
+        </div>
+      </div>
+    );
+  }
   const me = state.username.value;
   const route = routeOf(copy, forwarder, me);
   const where = copy.room !== undefined

@@ -90,18 +90,23 @@ export const message = z.object({
   /**
    * The message it forwards (docs/protocol.md, "Forwarding"): a copy as
    * its forwarder read it, kept as it was; `room` only for a public
-   * room's, `with` for a private message's.
+   * room's, `with` for a private message's; `{id, deleted}` once the
+   * original is deleted.
    */
-  forwarded: z.object({
-    id: z.string(),
-    seq: z.number().int(),
-    user: z.string(),
-    ts: z.string(),
-    text: z.string(),
-    room: z.string().optional(),
-    with: z.string().optional(),
-    badge: badge.optional(),
-  }).optional(),
+  forwarded: z.union([
+    z.object({
+      id: z.string(),
+      seq: z.number().int(),
+      user: z.string(),
+      ts: z.string(),
+      text: z.string(),
+      room: z.string().optional(),
+      with: z.string().optional(),
+      badge: badge.optional(),
+    }),
+    // Its original deleted: only its id is left.
+    z.object({ id: z.string(), deleted: z.literal(true) }),
+  ]).optional(),
   pinned: z.boolean().optional(),
   badge: badge.optional(),
   /** Changes committed to it; of two copies, the higher is the later. */

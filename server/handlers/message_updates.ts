@@ -176,15 +176,26 @@ export async function deleteMessage(
   const outcome = await changed(ctx, record.stream, message);
   // Its files are no longer served; bytes nobody else shares go now.
   if (record.message.attachments?.length) void ctx.node.files.sweep();
+  if (!outcome.ok) return outcome;
+  // Its forwards' copies now read as `{id, deleted}` (store/sqlite_rows.ts):
+  // their readers hear it for the newest LIVE_FORWARDS; older ones show it
+  // when next read. Unpaid: a moderator's delete of forwarded abuse must
+  // not stop at the budget, and the bound keeps it to 100 events.
+  const forwards = await ctx.node.store.findForwards(data.id, LIVE_FORWARDS);
   // A reply deleted leaves its thread: the root's readers hear the count.
   const root = record.message.reply_to?.id;
-  if (root === undefined || !outcome.ok) return outcome;
   const { data: reply, after } = outcome;
   return succeed(reply, () => {
     after?.();
-    afterReply(ctx.node, record.stream, root);
+    for (const forward of forwards.reverse()) {
+      publishUpdate(ctx.node, forward.stream, forward.message);
+    }
+    if (root !== undefined) afterReply(ctx.node, record.stream, root);
   });
 }
+
+/** How many of a deleted message's forwards are told at once, newest first. */
+const LIVE_FORWARDS = 100;
 
 // A moderator deletes the messages of those below it and of other
 // moderators, not an admin's (before, a moderator deleted an admin's

@@ -110,7 +110,7 @@ export interface MessageBase {
    * as its forwarder read it then, kept as it was (an edit or delete of
    * the original leaves it).
    */
-  forwarded?: ForwardedMessage;
+  forwarded?: ForwardedMessage | DeletedForward;
   /** True while pinned in its room or conversation. */
   pinned?: boolean;
   /**
@@ -174,6 +174,16 @@ export interface ForwardedMessage {
   with?: string;
   /** The original's `badge`, as a reply's quote carries it. */
   badge?: MessageBadge;
+}
+
+/**
+ * A forward's copy once its original is deleted (by its author, a
+ * moderator, retention, its room's removal or its author's account going
+ * with its messages): only the original's id is left.
+ */
+export interface DeletedForward {
+  id: string;
+  deleted: true;
 }
 
 /** The message a reply answers, as the reply quotes it (read when served). */

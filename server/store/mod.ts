@@ -908,6 +908,12 @@ export interface RoomStore {
   /** The newest replies to a message, newest first, at most `limit`. */
   findReplies(id: string, limit: number): Promise<MessageBase[]>;
   /**
+   * The newest forwards of a message (those whose `forwarded` copy is of
+   * `id`), newest first, at most `limit`, with their streams: their
+   * readers hear that the copy was blanked when the original is deleted.
+   */
+  findForwards(id: string, limit: number): Promise<MessageRecord[]>;
+  /**
    * A page of a message's live replies (its thread), oldest first: the
    * first `limit` after seq `query.after` (from the first when absent),
    * or, with `query.before`, the last `limit` before that seq.

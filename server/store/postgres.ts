@@ -972,6 +972,15 @@ export class PostgresStore implements Store {
             -- what an edit hid keeps none of it.
             DELETE FROM message_edits WHERE message_id = ${id}
               AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
+          ), blanked AS (
+            -- Its forwards' copies lose its text in this commit (reads
+            -- blank them anyway, postgres_rows.ts): forwarded abuse is not
+            -- kept on disk past a moderator's delete. Along
+            -- messages_forwards.
+            UPDATE messages
+            SET forwarded = jsonb_build_object('id', ${id}::text, 'deleted', true)
+            WHERE forwarded ->> 'id' = ${id} AND forwarded IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
           ), m AS (
             UPDATE messages SET deleted = true, text = '', attachments = NULL,
               reply_to = NULL, reactions = NULL, pinned_at = NULL,
@@ -1167,6 +1176,26 @@ export class PostgresStore implements Store {
         FROM messages m ${sql.unsafe(REPLY_JOIN)}
         WHERE m.reply_to = ${id} ORDER BY m.seq DESC LIMIT ${limit}`;
       return rows.map((row) => toMessage(row));
+    });
+  }
+
+  findForwards(id: string, limit: number): Promise<MessageRecord[]> {
+    return this.#context.run(async (sql) => {
+      // Along messages_forwards, whose expression this repeats; newest
+      // by id (a ULID: its time first, monotonic within a millisecond).
+      const rows = await sql<
+        (MessageRow & { user_key: string; stream: string })[]
+      >`
+        SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+        FROM messages m ${sql.unsafe(REPLY_JOIN)}
+        WHERE m.forwarded ->> 'id' = ${id} AND m.forwarded IS NOT NULL
+          AND NOT m.deleted
+        ORDER BY m.id DESC LIMIT ${limit}`;
+      return rows.map((row) => ({
+        message: toMessage(row),
+        userKey: row.user_key,
+        stream: row.stream,
+      }));
     });
   }
 

@@ -1,6 +1,7 @@
 import type postgres from "postgres";
 import type {
   Attachment,
+  DeletedForward,
   ForwardedMessage,
   LinkPreview,
   MessageBase,
@@ -36,7 +37,7 @@ export interface MessageRow {
   /** Absent from chat_append's rows: a new message has none. */
   poll?: StoredPoll | null;
   /** Absent from chat_append's rows: set after the append. */
-  forwarded?: ForwardedMessage | null;
+  forwarded?: ForwardedMessage | DeletedForward | null;
   pinned_at: number | null;
   // The answered message's columns (LEFT JOIN: null when there is none).
   reply_seq: number | null;
@@ -93,6 +94,19 @@ const REPLIES_OF =
   ", (SELECT max(c.seq) FROM messages c WHERE c.reply_to = m.id) " +
   "AS last_reply_seq, m.replies_gone";
 
+// A forward's copy as its original now is: blanked to `{id, deleted}`
+// once the original is deleted, removed with its room, expired or gone
+// with its author's account (docs/protocol.md, "Forwarding"). Read, not
+// written: every path that removes a message blanks its copies with no
+// write of its own, and a plain message (no copy) pays nothing; a forward
+// pays one lookup of the original by its unique id.
+const FORWARDED = "CASE WHEN m.forwarded IS NULL OR EXISTS " +
+  "(SELECT 1 FROM messages fwd_original " +
+  "WHERE fwd_original.id = m.forwarded ->> 'id' " +
+  "AND NOT fwd_original.deleted) THEN m.forwarded " +
+  "ELSE jsonb_build_object('id', m.forwarded ->> 'id', 'deleted', true) " +
+  "END AS forwarded";
+
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted). chat_append returns
 // the same columns.
@@ -101,7 +115,7 @@ export const MESSAGE_COLUMNS = "m.seq, m.id, m.user_name, m.room, m.to_user, " +
   "m.reply_to, m.reactions, m.pinned_at, o.seq AS reply_seq, " +
   "o.user_name AS reply_user, o.text AS reply_text, " +
   "o.deleted AS reply_deleted, m.sender, o.sender AS reply_sender, m.version, " +
-  WIDE_MARKED + REPLIES_OF + ", m.previews, m.poll, m.forwarded";
+  WIDE_MARKED + REPLIES_OF + ", m.previews, m.poll, " + FORWARDED;
 export const REPLY_JOIN = "LEFT JOIN messages o ON o.id = m.reply_to";
 
 // The row as the shared mapping takes it (store/rows.ts).

@@ -3281,4 +3281,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE accounts ADD COLUMN profile_title TEXT;
   ALTER TABLE accounts ADD COLUMN profile_timezone TEXT;
   `,
+  `
+  -- As SQLite's: an original's delete finds its forwards to tell their
+  -- readers. Partial: a plain message writes no entry.
+  CREATE INDEX messages_forwards ON messages ((forwarded ->> 'id'))
+    WHERE forwarded IS NOT NULL;
+  `,
 ];

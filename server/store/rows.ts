@@ -8,6 +8,7 @@ import { badgeOf } from "../accounts/identity.ts";
 import { pollOf, type StoredPoll } from "../polls.ts";
 import type {
   Attachment,
+  DeletedForward,
   ForwardedMessage,
   LinkPreview,
   MessageBase,
@@ -61,7 +62,7 @@ export interface MessageFields {
   /** The poll it carries (polls.ts); null for none. */
   poll: StoredPoll | null;
   /** What it forwards (forward_message); null or absent for none. */
-  forwarded?: ForwardedMessage | null;
+  forwarded?: ForwardedMessage | DeletedForward | null;
   pinned: boolean;
   /** Who held the name (Member.identity): tells bots and hooks apart. */
   sender: string;
@@ -160,7 +161,10 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
 }
 
 // A forward's copy with its keys in one order (jsonb sorts them).
-function forwardedOf(stored: ForwardedMessage): ForwardedMessage {
+function forwardedOf(
+  stored: ForwardedMessage | DeletedForward,
+): ForwardedMessage | DeletedForward {
+  if ("deleted" in stored) return { id: stored.id, deleted: true };
   const { id, seq, user, ts, text, room, with: other, badge } = stored;
   return {
     id,

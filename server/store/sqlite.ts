@@ -1591,6 +1591,14 @@ export class SqliteStore implements Store {
         this.#unindex(row.rowid);
         if ("deleted" in change) {
           this.#q("DELETE FROM reactions WHERE message_id = ?").run(id);
+          // Its forwards' copies lose its text in this commit (reads blank
+          // them anyway, sqlite_rows.ts): forwarded abuse is not kept on
+          // disk past a moderator's delete. Along messages_forwards.
+          this.#q(
+            `UPDATE messages
+             SET forwarded = json_object('id', ?, 'deleted', json('true'))
+             WHERE forwarded ->> '$.id' = ? AND forwarded IS NOT NULL`,
+          ).run(id, id);
           // Its history goes with its text: a moderator's delete of what
           // an edit hid keeps none of it.
           this.#q("DELETE FROM message_edits WHERE message_id = ?").run(id);
@@ -1729,6 +1737,24 @@ export class SqliteStore implements Store {
         `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES}
          WHERE m.reply_to = ? ORDER BY m.seq DESC LIMIT ?`,
       ).all(id, limit) as unknown as MessageRow[]).map((row) => toMessage(row))
+    );
+  }
+
+  findForwards(id: string, limit: number): Promise<MessageRecord[]> {
+    return this.#run(() =>
+      // Along messages_forwards, whose expression this repeats.
+      (this.#q(
+        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream FROM ${MESSAGES}
+         WHERE m.forwarded ->> '$.id' = ? AND m.forwarded IS NOT NULL
+           AND m.deleted = 0
+         ORDER BY m.rowid DESC LIMIT ?`,
+      ).all(id, limit) as unknown as (
+        MessageRow & { user_key: string; stream: string }
+      )[]).map((row) => ({
+        message: toMessage(row),
+        userKey: row.user_key,
+        stream: row.stream,
+      }))
     );
   }
 

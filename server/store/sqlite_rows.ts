@@ -72,6 +72,19 @@ const REPLIES_OF =
   ", (SELECT max(c.seq) FROM messages c WHERE c.reply_to = m.id) " +
   "AS last_reply_seq, m.replies_gone";
 
+// A forward's copy as its original now is: blanked to `{id, deleted}`
+// once the original is deleted, removed with its room, expired or gone
+// with its author's account (docs/protocol.md, "Forwarding"). Read, not
+// written: every path that removes a message blanks its copies with no
+// write of its own, and a plain message (no copy) pays nothing; a forward
+// pays one lookup of the original by its unique id.
+const FORWARDED = "CASE WHEN m.forwarded IS NULL OR EXISTS " +
+  "(SELECT 1 FROM messages fwd_original " +
+  "WHERE fwd_original.id = m.forwarded ->> '$.id' " +
+  "AND fwd_original.deleted = 0) THEN m.forwarded " +
+  "ELSE json_object('id', m.forwarded ->> '$.id', 'deleted', json('true')) " +
+  "END AS forwarded";
+
 // Every read of messages goes through this join: a reply quotes its
 // original as the original now is (edited, deleted).
 export const MESSAGE_COLUMNS =
@@ -80,7 +93,7 @@ export const MESSAGE_COLUMNS =
   "m.reactions, m.pinned_at, r.seq AS reply_seq, r.user AS reply_user, " +
   "r.text AS reply_text, r.deleted AS reply_deleted, m.sender, " +
   "r.sender AS reply_sender, m.version, " + WIDE_MARKED + REPLIES_OF +
-  ", m.previews, m.poll, m.forwarded";
+  ", m.previews, m.poll, " + FORWARDED;
 export const MESSAGES = "messages m LEFT JOIN messages r ON r.id = m.reply_to";
 
 // A page's rows come from SQLite as arrays, in MESSAGE_COLUMNS' order: the

@@ -1086,4 +1086,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE accounts ADD COLUMN profile_title TEXT;
   ALTER TABLE accounts ADD COLUMN profile_timezone TEXT;
   `,
+  `
+  -- A forward's copy is blanked once its original is deleted (read so,
+  -- store/sqlite_rows.ts); the original's delete finds its forwards here
+  -- to tell their readers. Partial: a plain message writes no entry.
+  CREATE INDEX messages_forwards ON messages (forwarded ->> '$.id')
+    WHERE forwarded IS NOT NULL;
+  `,
 ];

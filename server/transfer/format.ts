@@ -400,16 +400,23 @@ const POLL = z.object({
  * hook's label), time and text within a message's length, and a public
  * room's name or the forwarder's conversation's other side.
  */
-const FORWARDED = z.object({
-  id: noNul(64).min(1),
-  seq: z.number().int().min(1).max(MAX_SEQ),
-  user: z.union([shownName, keptLabel]),
-  ts: z.iso.datetime(),
-  text: noNul(MAX_MESSAGE_LENGTH * 2),
-  room: storedName.optional(),
-  with: shownName.optional(),
-  badge: z.enum(["bot", "hook"]).optional(),
-}).strict();
+const FORWARDED = z.union([
+  z.object({
+    id: noNul(64).min(1),
+    seq: z.number().int().min(1).max(MAX_SEQ),
+    user: z.union([shownName, keptLabel]),
+    ts: z.iso.datetime(),
+    text: noNul(MAX_MESSAGE_LENGTH * 2),
+    room: storedName.optional(),
+    with: shownName.optional(),
+    badge: z.enum(["bot", "hook"]).optional(),
+  }).strict(),
+  z.object({
+    // A copy whose original was deleted: only its id is left.
+    id: noNul(64).min(1),
+    deleted: z.literal(true),
+  }).strict(),
+]);
 
 /**
  * A message's reactions as the store sums up its reaction lines (each

@@ -2,13 +2,17 @@
  * The store contract for forwards (handlers/forward.ts): setForwarded
  * gives a message just appended its copy of the original, once, in rooms
  * and conversations alike; reads serve it; the forward's delete takes it.
+ * Every read serves the copy of an original since deleted, removed with
+ * its room or expired as `{id, deleted: true}`, and findForwards finds
+ * the forwards of a message.
  */
 import assert from "node:assert/strict";
 import type { ForwardedMessage } from "../../server/protocol/types.ts";
+import type { Store } from "../../server/store/mod.ts";
 import { dm, draft, type StoreTest } from "./support.ts";
 
 const COPY: ForwardedMessage = {
-  id: "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+  id: "",
   seq: 7,
   user: "bob",
   ts: "2026-12-06T10:00:00.000Z",
@@ -21,6 +25,7 @@ export function forwards(test: StoreTest): void {
   test(
     "setForwarded gives a message its copy once, without a version; history, findMessage and a reopened store serve it; a delete takes it",
     async (store, reopen) => {
+      const COPY = await original(store);
       const { message } = await store.appendMessage(draft("general", "FYI"));
       const carried = await store.setForwarded(message.id, COPY);
       assert.deepEqual(carried?.forwarded, COPY);
@@ -32,7 +37,7 @@ export function forwards(test: StoreTest): void {
       });
       assert.deepEqual(again?.forwarded, COPY);
       store = await reopen();
-      const [read] = await store.history("general", { limit: 10 });
+      const [, read] = await store.history("general", { limit: 10 });
       assert.deepEqual(read.forwarded, COPY);
       assert.deepEqual(
         (await store.findMessage(message.id))?.message.forwarded,
@@ -49,9 +54,10 @@ export function forwards(test: StoreTest): void {
   );
 
   test("setForwarded: a private message carries its copy (with, no room), keys in one order", async (store) => {
+    const { id } = await original(store);
     const { message } = await store.appendPrivate(dm("alice", "carol", ""));
     const copy = {
-      id: COPY.id,
+      id,
       seq: 3,
       user: "bob",
       ts: COPY.ts,
@@ -72,4 +78,76 @@ export function forwards(test: StoreTest): void {
       "badge",
     ]);
   });
+
+  test(
+    "a copy whose original is deleted or removed (with its room, as retention removes it) reads as {id, deleted} everywhere; findForwards finds the live forwards, newest first, at most the limit",
+    async (store, reopen) => {
+      await store.createRoom("dev", "dev");
+      const deleted = await original(store);
+      const inDev = await original(store, "dev");
+      const kept = await original(store);
+      const forwards = [];
+      for (const copy of [deleted, inDev, kept, deleted]) {
+        const { message } = await store.appendMessage(draft("general", "FYI"));
+        await store.setForwarded(message.id, copy);
+        forwards.push(message);
+      }
+      const toCarol = await store.appendPrivate(dm("alice", "carol", ""));
+      await store.setForwarded(toCarol.message.id, deleted);
+      const found = await store.findForwards(deleted.id, 10);
+      assert.deepEqual(found.map((r) => [r.message.id, r.stream]), [
+        [toCarol.message.id, "@alice:carol"],
+        [forwards[3].id, "general"],
+        [forwards[0].id, "general"],
+      ]);
+      assert.deepEqual(
+        (await store.findForwards(deleted.id, 1)).map((r) => r.message.id),
+        [toCarol.message.id],
+      );
+      assert.deepEqual(await store.findForwards(kept.id.slice(1), 10), []);
+      await store.updateMessage(deleted.id, { deleted: true });
+      assert.equal(await store.deleteRoom("dev"), true);
+      // An edit of the original leaves the copy as it was.
+      await store.updateMessage(kept.id, { text: "edited" });
+      store = await reopen();
+      const page = await store.history("general", { limit: 20 });
+      const copyOf = (id: string) => page.find((m) => m.id === id)?.forwarded;
+      assert.deepEqual(copyOf(forwards[0].id), {
+        id: deleted.id,
+        deleted: true,
+      });
+      assert.deepEqual(copyOf(forwards[1].id), { id: inDev.id, deleted: true });
+      assert.deepEqual(copyOf(forwards[2].id), kept);
+      const [dmRead] = await store.conversation("alice", "carol", {
+        limit: 10,
+      });
+      assert.deepEqual(dmRead.forwarded, { id: deleted.id, deleted: true });
+      assert.deepEqual(
+        (await store.findMessage(forwards[3].id))?.message.forwarded,
+        { id: deleted.id, deleted: true },
+      );
+      // The forward's own delete leaves it out of findForwards.
+      await store.updateMessage(forwards[3].id, { deleted: true });
+      assert.deepEqual(
+        (await store.findForwards(deleted.id, 10)).map((r) => r.message.id),
+        [toCarol.message.id, forwards[0].id],
+      );
+    },
+  );
+}
+
+// A message of `room`'s and the copy a forward of it carries.
+async function original(
+  store: Store,
+  room = "general",
+): Promise<ForwardedMessage> {
+  const { message } = await store.appendMessage(draft(room, "original"));
+  return {
+    id: message.id,
+    seq: message.seq,
+    user: message.user,
+    ts: message.ts,
+    text: message.text,
+    room,
+  };
 }

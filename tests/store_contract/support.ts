@@ -374,6 +374,9 @@ export const FORWARDED_MIGRATION = "Forwarded messages (forward_message)";
 /** Text of the migration that keeps each account's profile card. */
 export const PROFILE_MIGRATION = "A profile card (set_profile)";
 
+/** Text of the migration that indexes forwards by their original's id. */
+export const FORWARDS_INDEX_MIGRATION = "CREATE INDEX messages_forwards";
+
 /** Text of the migration that marks archived rooms. */
 export const ARCHIVED_MIGRATION = "An archived room (archive_room)";
 
