@@ -25,7 +25,8 @@
  * the rooms' posting rule; the messages' polls, with the version's trigger
  * again; the custom emoji, with PostgreSQL's function of their trigger; the
  * stars' table; the edit history's table; the messages' forwarded copies;
- * the accounts' profile cards; the index of forwards by their original).
+ * the accounts' profile cards; the index of forwards by their original,
+ * with PostgreSQL's trigger that blanks them).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -132,6 +133,8 @@ async function rewindPostgres(
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
   if (before <= versionBefore(POSTGRES_MIGRATIONS, FORWARDS_INDEX_MIGRATION)) {
+    await sql`DROP TRIGGER messages_original_deleted ON messages`;
+    await sql`DROP FUNCTION chat_blank_forwards()`;
     await sql`DROP INDEX messages_forwards`;
   }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, PROFILE_MIGRATION)) {

@@ -11,7 +11,11 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
-import type { MessageBase, Role } from "../server/protocol/types.ts";
+import type {
+  ForwardedMessage,
+  MessageBase,
+  Role,
+} from "../server/protocol/types.ts";
 import {
   ANONYMOUS_NAME,
   DELETED_OWNER,
@@ -1286,6 +1290,94 @@ function registerTests(pg: PostgresService): void {
           SELECT replies_gone::int AS gone FROM messages WHERE id = ${root.id}`,
       );
       assert.equal(gone, 1);
+    }),
+  );
+
+  // A forward's copy and its original's delete at once: what is on disk
+  // (reads blank a deleted original's copy whatever is stored).
+  async function storedCopy(url: string, id: string): Promise<unknown> {
+    const [{ forwarded }] = await inspect(
+      url,
+      (sql) =>
+        sql<{ forwarded: unknown }[]>`
+        SELECT forwarded FROM messages WHERE id = ${id}`,
+    );
+    return forwarded;
+  }
+
+  /** A message and the copy of it that a forward carries. */
+  async function forwardable(store: Store): Promise<ForwardedMessage> {
+    const { message } = await store.appendMessage(draft("abuse"));
+    const { id, seq, user, ts, text } = message;
+    return { id, seq, user, ts, text, room: "general" };
+  }
+
+  Deno.test(
+    "PostgresStore: a forward's copy committed while its original's delete waits for the original's row is blanked on disk by that delete",
+    withStores(1, async ([store], url) => {
+      const copy = await forwardable(store);
+      const { message: forward } = await store.appendMessage(draft("FYI"));
+      // As setForwarded: the original's row, then the forward's copy,
+      // committed once the delete (its statement begun) waits.
+      const forwarder = postgres(url, { max: 1, onnotice: () => {} });
+      const deleteWaits = Promise.withResolvers<void>();
+      try {
+        const copyHeld = Promise.withResolvers<number>();
+        const done = forwarder.begin(async (sql) => {
+          const [{ pid }] = await sql<{ pid: number }[]>`
+            SELECT pg_backend_pid() AS pid FROM messages
+            WHERE id = ${copy.id} FOR SHARE`;
+          await sql`UPDATE messages SET forwarded = ${sql.json({ ...copy })}
+            WHERE id = ${forward.id}`;
+          copyHeld.resolve(pid);
+          await deleteWaits.promise;
+        });
+        const pid = await copyHeld.promise;
+        const deleting = store.updateMessage(copy.id, { deleted: true });
+        await blockedBy(url, pid, 1);
+        deleteWaits.resolve();
+        await Promise.all([deleting, done]);
+      } finally {
+        deleteWaits.resolve();
+        await forwarder.end();
+      }
+      assert.deepEqual(await storedCopy(url, forward.id), {
+        id: copy.id,
+        deleted: true,
+      });
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: setForwarded waits for its original's delete under way and writes the copy blank",
+    withStores(1, async ([store], url) => {
+      const copy = await forwardable(store);
+      const { message: forward } = await store.appendMessage(draft("FYI"));
+      const deleter = postgres(url, { max: 1, onnotice: () => {} });
+      const copyWaits = Promise.withResolvers<void>();
+      try {
+        const deleteHeld = Promise.withResolvers<number>();
+        const done = deleter.begin(async (sql) => {
+          const [{ pid }] = await sql<{ pid: number }[]>`
+            UPDATE messages SET deleted = true, text = ''
+            WHERE id = ${copy.id} RETURNING pg_backend_pid() AS pid`;
+          deleteHeld.resolve(pid);
+          await copyWaits.promise;
+        });
+        const pid = await deleteHeld.promise;
+        const carrying = store.setForwarded(forward.id, copy);
+        await blockedBy(url, pid, 1);
+        copyWaits.resolve();
+        const [carried] = await Promise.all([carrying, done]);
+        assert.deepEqual(carried?.forwarded, { id: copy.id, deleted: true });
+      } finally {
+        copyWaits.resolve();
+        await deleter.end();
+      }
+      assert.deepEqual(await storedCopy(url, forward.id), {
+        id: copy.id,
+        deleted: true,
+      });
     }),
   );
 

@@ -159,6 +159,38 @@ Deno.test("SqliteStore: open fails with StoreUnavailableError when its checkpoin
   }
 });
 
+Deno.test("SqliteStore: a forward's copy set after its original's delete (the forwarder read it before) is written blank on disk, as the delete writes its copies", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  try {
+    const store = new SqliteStore(path, OPTIONS);
+    const author = { roomKey: "general", userKey: "alice", user: "alice" };
+    const { message: original } = await store.appendMessage({
+      ...author,
+      text: "abuse",
+    });
+    const { message: forward } = await store.appendMessage({
+      ...author,
+      text: "FYI",
+    });
+    await store.updateMessage(original.id, { deleted: true });
+    const { id, seq, user, ts, text } = original;
+    await store.setForwarded(forward.id, { id, seq, user, ts, text });
+    await store.close();
+    const db = new DatabaseSync(path);
+    try {
+      const { forwarded } = db.prepare(
+        "SELECT forwarded FROM messages WHERE id = ?",
+      ).get(forward.id) as { forwarded: string };
+      assert.deepEqual(JSON.parse(forwarded), { id, deleted: true });
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SqliteStore: reopening does not duplicate the permanent room", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
   const path = `${dir}/chat.db`;

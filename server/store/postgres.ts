@@ -972,16 +972,9 @@ export class PostgresStore implements Store {
             -- what an edit hid keeps none of it.
             DELETE FROM message_edits WHERE message_id = ${id}
               AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
-          ), blanked AS (
-            -- Its forwards' copies lose its text in this commit (reads
-            -- blank them anyway, postgres_rows.ts): forwarded abuse is not
-            -- kept on disk past a moderator's delete. Along
-            -- messages_forwards.
-            UPDATE messages
-            SET forwarded = jsonb_build_object('id', ${id}::text, 'deleted', true)
-            WHERE forwarded ->> 'id' = ${id} AND forwarded IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM ar WHERE ar.archived)
           ), m AS (
+            -- Its forwards' copies lose its text in this commit too
+            -- (trigger messages_original_deleted, postgres_schema.ts).
             UPDATE messages SET deleted = true, text = '', attachments = NULL,
               reply_to = NULL, reactions = NULL, pinned_at = NULL,
               search = NULL, previews = NULL, poll = NULL, forwarded = NULL
@@ -1158,11 +1151,23 @@ export class PostgresStore implements Store {
     id: string,
     forwarded: ForwardedMessage,
   ): Promise<ChatMessage | PrivateMessage | undefined> {
-    return this.#context.run(async (sql) => {
+    // Run again if it loses a deadlock: a bulk delete that holds the new
+    // forward and wants the original (its forwarder's account going).
+    return this.#context.runRetryingConflicts(async (sql) => {
+      // The original's row first (FOR SHARE: its delete's update and this
+      // wait for each other): a copy of an original deleted meanwhile
+      // is written blank, and one written first is seen by the delete's
+      // blanking (trigger messages_original_deleted). An original already
+      // gone (its room, retention) leaves a blank too, as reads show it.
       await sql`
-        UPDATE messages SET forwarded = ${
-        sql.json(forwarded as unknown as postgres.JSONValue)
-      }
+        WITH o AS MATERIALIZED (
+          SELECT 1 FROM messages
+          WHERE id = ${forwarded.id} AND NOT deleted FOR SHARE
+        )
+        UPDATE messages SET forwarded = CASE WHEN EXISTS (SELECT 1 FROM o)
+          THEN ${sql.json(forwarded as unknown as postgres.JSONValue)}::jsonb
+          ELSE jsonb_build_object('id', ${forwarded.id}::text, 'deleted', true)
+          END
         WHERE id = ${id} AND NOT deleted AND forwarded IS NULL`;
       const record = await findRecord(sql, id);
       return record?.message.deleted ? undefined : record?.message;

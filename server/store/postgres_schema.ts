@@ -3286,5 +3286,32 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- readers. Partial: a plain message writes no entry.
   CREATE INDEX messages_forwards ON messages ((forwarded ->> 'id'))
     WHERE forwarded IS NOT NULL;
+
+  -- delete_message's blanking of its forwards' copies, in its commit
+  -- (forwarded abuse is not kept on disk past a moderator's delete). A
+  -- trigger, not a step of the delete's statement: a statement reads the
+  -- rows as they were when it began, so a copy that setForwarded committed
+  -- while the delete waited for the original's row kept its text; this
+  -- UPDATE runs once that row is the delete's, with a snapshot of its own
+  -- (READ COMMITTED), and setForwarded takes the original's row (FOR
+  -- SHARE) before it writes a copy. Locks: the original, then its copies,
+  -- as setForwarded's (the original, then the forward). A bulk delete
+  -- (retention, a room's or an account's deletion) locks its rows in no
+  -- order: one that holds a copy and wants the original deadlocks with
+  -- it, and the loser runs again (runRetryingConflicts), as with a
+  -- reply's root (chat_reply_left).
+  CREATE FUNCTION chat_blank_forwards() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE messages
+    SET forwarded = jsonb_build_object('id', old.id, 'deleted', true)
+    WHERE forwarded ->> 'id' = old.id AND forwarded IS NOT NULL;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER messages_original_deleted
+  AFTER UPDATE OF deleted ON messages
+  FOR EACH ROW WHEN (new.deleted AND NOT old.deleted)
+  EXECUTE FUNCTION chat_blank_forwards();
   `,
 ];

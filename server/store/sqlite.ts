@@ -1722,10 +1722,14 @@ export class SqliteStore implements Store {
     forwarded: ForwardedMessage,
   ): Promise<ChatMessage | PrivateMessage | undefined> {
     return this.#run(() => {
+      // An original deleted (or gone) since the forwarder read it leaves
+      // a blank copy, as its delete would have made it.
       this.#q(
-        `UPDATE messages SET forwarded = ?
+        `UPDATE messages SET forwarded = CASE WHEN EXISTS (
+           SELECT 1 FROM messages o WHERE o.id = ? AND o.deleted = 0)
+           THEN ? ELSE json_object('id', ?, 'deleted', json('true')) END
          WHERE id = ? AND deleted = 0 AND forwarded IS NULL`,
-      ).run(JSON.stringify(forwarded), id);
+      ).run(forwarded.id, JSON.stringify(forwarded), forwarded.id, id);
       const message = this.#record(id)?.message;
       return message?.deleted ? undefined : message;
     });
