@@ -331,6 +331,28 @@ stores.clients(
   },
 );
 
+stores.clients(
+  "an account deleted with its messages anonymised: the forwards' copies of its messages name 'deleted user', their text kept",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const original = await send(alice, "said by alice");
+    const sent = await forward(bob, { id: original.id, with: "root" });
+    await root.ok("delete_account", { user: "alice", messages: "anonymise" });
+    const page = (await bob.ok("history", { with: "root" }))
+      .messages as Message[];
+    assert.deepEqual(page.find((m) => m.id === sent.id)?.forwarded, {
+      id: original.id,
+      seq: original.seq,
+      user: "deleted user",
+      ts: original.ts,
+      text: "said by alice",
+      room: "general",
+    });
+  },
+);
+
 Deno.test({
   name:
     "forward_message on two nodes: a forward made on one node reaches the target room's readers and the person on the other, with its copy",

@@ -3314,4 +3314,52 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   FOR EACH ROW WHEN (new.deleted AND NOT old.deleted)
   EXECUTE FUNCTION chat_blank_forwards();
   `,
+  `
+  -- delete_account's anonymise renames its messages' forwarded copies too.
+  CREATE OR REPLACE FUNCTION chat_delete_account(
+    target text, anon_name text, max_users integer
+  ) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    reacted text;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1667785076, hashtext(target));
+    DELETE FROM accounts a WHERE a.key = target;
+    IF NOT FOUND THEN
+      RETURN false;
+    END IF;
+    DELETE FROM memberships m WHERE m.user_key = target;
+    DELETE FROM read_positions r WHERE r.user_key = target;
+    DELETE FROM mentions n WHERE n.user_key = target;
+    DELETE FROM messages m WHERE m.pending_to = target;
+    IF anon_name IS NOT NULL THEN
+      -- Its messages' forwarded copies name it no more, as the messages
+      -- do (a blank copy names nobody); first, while its messages still
+      -- have its key. Cost: the forwards (along messages_forwards) and a
+      -- look-up of each one's original by id. Locks: those copies before
+      -- its messages, the reverse of a delete_message of one of them (the
+      -- original, then its copies): the two at once may deadlock, and the
+      -- loser runs again (runRetryingConflicts).
+      UPDATE messages f
+      SET forwarded = jsonb_set(f.forwarded, '{user}', to_jsonb(anon_name))
+      WHERE f.forwarded IS NOT NULL AND f.forwarded ? 'user'
+        AND EXISTS (SELECT 1 FROM messages o
+          WHERE o.id = f.forwarded ->> 'id' AND o.user_key = target);
+      UPDATE messages m SET user_name = anon_name, user_key = '',
+        client_id = NULL
+      WHERE m.user_key = target;
+      FOR reacted IN
+        WITH changed AS (
+          UPDATE reactions x SET user_name = anon_name,
+            user_key = ' deleted ' || md5(random()::text || x.ord::text)
+          WHERE x.user_key = target RETURNING x.message_id
+        ) SELECT DISTINCT c.message_id FROM changed c
+      LOOP
+        PERFORM chat_sum_reactions(reacted, max_users);
+      END LOOP;
+    END IF;
+    RETURN true;
+  END
+  $$;
+  `,
 ];

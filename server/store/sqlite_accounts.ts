@@ -373,6 +373,17 @@ export class SqliteAccounts implements AccountStore {
           key,
         );
         if (messages === "anonymise") {
+          // Its messages' forwarded copies name it no more, as the
+          // messages do (a blank copy names nobody); first, while its
+          // messages still have its key. Cost: the forwards (along
+          // messages_forwards) and a look-up of each one's original by id.
+          this.#q(
+            `UPDATE messages SET forwarded = json_set(forwarded, '$.user', ?)
+             WHERE forwarded IS NOT NULL AND forwarded ->> '$.user' IS NOT NULL
+               AND EXISTS (SELECT 1 FROM messages o
+                 WHERE o.id = messages.forwarded ->> '$.id'
+                   AND o.user_key = ?)`,
+          ).run(ANONYMOUS_NAME, key);
           // The key goes too, so nobody who takes the name later owns them.
           this.#q(
             `UPDATE messages SET user = ?, user_key = '', client_id = NULL

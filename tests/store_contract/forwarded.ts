@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { ForwardedMessage } from "../../server/protocol/types.ts";
-import type { Store } from "../../server/store/mod.ts";
+import { ANONYMOUS_NAME, type Store } from "../../server/store/mod.ts";
 import { dm, draft, type StoreTest } from "./support.ts";
 
 const COPY: ForwardedMessage = {
@@ -134,14 +134,69 @@ export function forwards(test: StoreTest): void {
       );
     },
   );
+
+  test(
+    "an account deleted with its messages anonymised: the copies of its messages name it no more, a blank copy stays blank, others' copies are left",
+    async (store, reopen) => {
+      await store.createAccount({
+        key: "alice",
+        username: "alice",
+        passwordHash: "h",
+        role: "user",
+      });
+      const own = await original(store);
+      const other = await original(store, "general", "bob");
+      const gone = await original(store);
+      const forwards = [];
+      // Bob forwards Alice's and his own; Alice forwards her own.
+      for (
+        const [copy, userKey] of [[own, "bob"], [other, "bob"], [gone, "bob"], [
+          own,
+          "alice",
+        ]] as const
+      ) {
+        const { message } = await store.appendMessage(
+          draft("general", "FYI", { userKey, user: userKey }),
+        );
+        await store.setForwarded(message.id, copy);
+        forwards.push(message.id);
+      }
+      await store.updateMessage(gone.id, { deleted: true });
+      assert.ok(await store.deleteAccount("alice", "anonymise"));
+      store = await reopen();
+      const page = await store.history("general", { limit: 20 });
+      const read = (id: string) => page.find((m) => m.id === id);
+      assert.deepEqual(read(forwards[0])?.forwarded, {
+        ...own,
+        user: ANONYMOUS_NAME,
+      });
+      assert.deepEqual(read(forwards[1])?.forwarded, other);
+      assert.deepEqual(read(forwards[2])?.forwarded, {
+        id: gone.id,
+        deleted: true,
+      });
+      assert.equal(read(forwards[3])?.user, ANONYMOUS_NAME);
+      assert.deepEqual(read(forwards[3])?.forwarded, {
+        ...own,
+        user: ANONYMOUS_NAME,
+      });
+    },
+  );
 }
 
 // A message of `room`'s and the copy a forward of it carries.
 async function original(
   store: Store,
   room = "general",
+  author?: string,
 ): Promise<ForwardedMessage> {
-  const { message } = await store.appendMessage(draft(room, "original"));
+  const { message } = await store.appendMessage(
+    draft(
+      room,
+      "original",
+      author === undefined ? {} : { userKey: author, user: author },
+    ),
+  );
   return {
     id: message.id,
     seq: message.seq,
