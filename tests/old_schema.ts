@@ -26,7 +26,9 @@
  * again; the custom emoji, with PostgreSQL's function of their trigger; the
  * stars' table; the edit history's table; the messages' forwarded copies;
  * the accounts' profile cards; the index of forwards by their original,
- * with PostgreSQL's trigger that blanks them).
+ * with PostgreSQL's trigger that blanks them; the sidebar sections' tables,
+ * with PostgreSQL's chat_rename_room, which is CREATE OR REPLACE and runs
+ * again).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -74,6 +76,7 @@ import {
   ROOM_MARKERS_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   SCHEDULED_MIGRATION,
+  SECTIONS_MIGRATION,
   STARS_MIGRATION,
   STATUS_MIGRATION,
   THREAD_FOLLOWS_MIGRATION,
@@ -132,6 +135,9 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, SECTIONS_MIGRATION)) {
+    await sql`DROP TABLE sidebar_items, sidebar_sections`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, FORWARDS_INDEX_MIGRATION)) {
     await sql`DROP TRIGGER messages_original_deleted ON messages`;
     await sql`DROP FUNCTION chat_blank_forwards()`;
@@ -334,6 +340,11 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, SECTIONS_MIGRATION)) {
+    // Their indexes go with them.
+    db.exec("DROP TABLE sidebar_items");
+    db.exec("DROP TABLE sidebar_sections");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, FORWARDS_INDEX_MIGRATION)) {
     db.exec("DROP INDEX messages_forwards");
   }

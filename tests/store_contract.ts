@@ -28,6 +28,7 @@ import { savedMessages } from "./store_contract/saved.ts";
 import { scheduledMessages } from "./store_contract/scheduled.ts";
 import { threadFollows } from "./store_contract/thread_follows.ts";
 import { notifyLevels } from "./store_contract/notify_levels.ts";
+import { sections } from "./store_contract/sections.ts";
 import { stars } from "./store_contract/stars.ts";
 import { messageEdits } from "./store_contract/edits.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
@@ -106,6 +107,7 @@ export function storeContract(
   scheduledMessages(test);
   notifyLevels(test);
   stars(test);
+  sections(test);
   messageEdits(test);
   doNotDisturb(test);
   statuses(test);

@@ -67,3 +67,16 @@ export const statusText = labelRules(z.string().trim()).refine(
   (s) => [...s].length <= MAX_STATUS_TEXT,
   `at most ${MAX_STATUS_TEXT} characters`,
 );
+
+/** The most characters (code points) of a sidebar section's name. */
+export const MAX_SECTION_NAME = 40;
+
+/**
+ * A sidebar section's name (set_sections): trimmed, a label's rules, 1 to
+ * {@link MAX_SECTION_NAME} code points (an emoji counts one), as a
+ * status's text is counted.
+ */
+export const sectionName = labelRules(z.string().trim()).refine(
+  (s) => s.length > 0 && [...s].length <= MAX_SECTION_NAME,
+  `1 to ${MAX_SECTION_NAME} characters`,
+);

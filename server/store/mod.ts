@@ -1702,6 +1702,38 @@ export interface NotificationStore {
   membersAtAll(roomKey: string): Promise<string[]>;
 }
 
+/** A room or conversation an account's sidebar section holds. */
+export interface StoredSectionItem {
+  /** The room key, or the conversation's key (`conversationKey`). */
+  stream: string;
+  /**
+   * For a conversation: the other side's name as the account wrote it,
+   * and its account's key (whose deletion takes the item along).
+   */
+  with?: { name: string; key: string };
+}
+
+/** A section of an account's sidebar (set_sections), as the store keeps it. */
+export interface StoredSection {
+  name: string;
+  collapsed: boolean;
+  /** In the account's order. */
+  items: StoredSectionItem[];
+}
+
+/**
+ * Each account's sidebar sections (Slack's sections, Mattermost's custom
+ * categories), kept on the server so that every device shows one layout:
+ * a row per section and one per item, by position. A room's items follow
+ * its renames and go with it; a conversation's go with either account.
+ */
+export interface SectionStore {
+  /** Replaces the account's whole layout (none: no rows) in one commit. */
+  setSections(userKey: string, sections: StoredSection[]): Promise<void>;
+  /** The account's layout, sections and items in its order. */
+  listSections(userKey: string): Promise<StoredSection[]>;
+}
+
 /** A room or conversation an account starred, as the store keeps it. */
 export interface StoredStar {
   /** The room key, or the conversation's key (`conversationKey`). */
@@ -2331,6 +2363,7 @@ export interface Store
     DraftStore,
     NotificationStore,
     StarStore,
+    SectionStore,
     DoNotDisturbStore,
     StatusStore,
     ProfileStore,

@@ -61,6 +61,7 @@ import {
   type ScheduledStore,
   type SearchPage,
   type SearchQuery,
+  type SectionStore,
   SenderBannedError,
   SenderGoneError,
   type StarStore,
@@ -100,6 +101,7 @@ import { PostgresScheduled } from "./postgres_scheduled.ts";
 import { PostgresMentions } from "./postgres_mentions.ts";
 import { PostgresThreads } from "./postgres_threads.ts";
 import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
+import { PostgresSections } from "./postgres_sections.ts";
 import { PostgresStars } from "./postgres_stars.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresStatus } from "./postgres_status.ts";
@@ -219,6 +221,7 @@ export interface PostgresStore
     DraftStore,
     NotificationStore,
     StarStore,
+    SectionStore,
     DoNotDisturbStore,
     StatusStore,
     ProfileStore,
@@ -265,6 +268,7 @@ export class PostgresStore implements Store {
   #threads: PostgresThreads;
   #notifyLevels: PostgresNotifyLevels;
   #stars: PostgresStars;
+  #sections: PostgresSections;
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
   #profile: PostgresProfile;
@@ -298,6 +302,7 @@ export class PostgresStore implements Store {
     this.#threads = new PostgresThreads(this.#context);
     this.#notifyLevels = new PostgresNotifyLevels(this.#context);
     this.#stars = new PostgresStars(this.#context);
+    this.#sections = new PostgresSections(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
     this.#profile = new PostgresProfile(this.#context);
@@ -334,6 +339,7 @@ export class PostgresStore implements Store {
       (store) => store.#notifyLevels,
     );
     delegate(PostgresStore, PostgresStars, (store) => store.#stars);
+    delegate(PostgresStore, PostgresSections, (store) => store.#sections);
     delegate(
       PostgresStore,
       PostgresDoNotDisturb,
@@ -428,6 +434,10 @@ export class PostgresStore implements Store {
         -- Its stars, as in sqlite.ts.
         unstarred AS (
           DELETE FROM stars WHERE stream = ${key}
+        ),
+        -- Its items in sidebar sections, as in sqlite.ts.
+        unsectioned AS (
+          DELETE FROM sidebar_items WHERE stream = ${key}
         ),
         -- The messages scheduled to it, as in sqlite.ts.
         unscheduled AS (

@@ -3362,4 +3362,82 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Sidebar sections (set_sections), as SQLite's: a row per section and
+  -- one per item, by position. The rows go with their account (the
+  -- foreign keys), an item with its room (deleteRoom) or with the other
+  -- side's account (deleteAccount), and follows a room's renames:
+  -- chat_rename_room is made again here as before but for the two
+  -- statements that move them.
+  CREATE TABLE sidebar_sections (
+    user_key TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    collapsed BOOLEAN NOT NULL,
+    PRIMARY KEY (user_key, position)
+  );
+  CREATE TABLE sidebar_items (
+    user_key TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    stream TEXT NOT NULL,
+    with_name TEXT,
+    with_key TEXT,
+    section INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (user_key, stream)
+  );
+  CREATE INDEX sidebar_items_stream ON sidebar_items (stream);
+  CREATE INDEX sidebar_items_with ON sidebar_items (with_key)
+    WHERE with_key IS NOT NULL;
+
+  CREATE OR REPLACE FUNCTION chat_rename_room(target text, new_key text, new_name text)
+  RETURNS text
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM 1 FROM rooms r WHERE r.key = target FOR UPDATE;
+    IF NOT FOUND THEN
+      RETURN 'not_found';
+    END IF;
+    PERFORM 1 FROM streams s WHERE s.key = target FOR UPDATE;
+    IF new_key <> target THEN
+      -- A copy under the new key first: memberships, invites and webhooks
+      -- (outgoing and incoming) reference rooms(key), so the old row goes last.
+      INSERT INTO rooms (key, name, created_at, private, owner, retention_days,
+        topic, archived, posting)
+      SELECT new_key, r.name, r.created_at, r.private, r.owner, r.retention_days,
+        r.topic, r.archived, r.posting
+      FROM rooms r WHERE r.key = target
+      ON CONFLICT (key) DO NOTHING;
+      IF NOT FOUND THEN
+        RETURN 'taken';
+      END IF;
+      -- A stream a deleted room of that name left holds nothing.
+      DELETE FROM streams s WHERE s.key = new_key;
+      UPDATE streams s SET key = new_key WHERE s.key = target;
+      UPDATE messages m SET stream = new_key WHERE m.stream = target;
+      UPDATE memberships x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE invites x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE webhooks x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE hooks x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE bans x SET room_key = new_key WHERE x.room_key = target;
+      UPDATE read_positions x SET stream = new_key WHERE x.stream = target;
+      UPDATE mentions x SET stream = new_key WHERE x.stream = target;
+      UPDATE file_refs x SET stream = new_key WHERE x.stream = target;
+      -- Rows under the new key, which no room has, would collide on the
+      -- primary key: they go first.
+      DELETE FROM drafts x WHERE x.stream = new_key;
+      UPDATE drafts x SET stream = new_key WHERE x.stream = target;
+      DELETE FROM notification_levels x WHERE x.stream = new_key;
+      UPDATE notification_levels x SET stream = new_key WHERE x.stream = target;
+      DELETE FROM stars x WHERE x.stream = new_key;
+      UPDATE stars x SET stream = new_key WHERE x.stream = target;
+      DELETE FROM sidebar_items x WHERE x.stream = new_key;
+      UPDATE sidebar_items x SET stream = new_key WHERE x.stream = target;
+      DELETE FROM rooms r WHERE r.key = target;
+    END IF;
+    UPDATE messages m SET room = new_name WHERE m.stream = new_key;
+    UPDATE rooms r SET name = new_name WHERE r.key = new_key;
+    RETURN 'done';
+  END
+  $$;
+  `,
 ];

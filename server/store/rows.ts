@@ -27,6 +27,7 @@ import type {
   StoredInvite,
   StoredNotifyLevel,
   StoredRoom,
+  StoredSection,
   StoredStar,
   StoredTotp,
   StoredUpload,
@@ -513,5 +514,84 @@ export function toStar(row: StarRow): StoredStar {
     stream: row.stream,
     ...(row.with_name === null ? {} : { with: row.with_name }),
     createdAt: Number(row.created_at),
+  };
+}
+
+/**
+ * A row of `sidebar_sections` as both stores return it (a type, not an
+ * interface: PostgreSQL's write sends the rows as one JSON value).
+ */
+export type SectionRow = {
+  position: number;
+  name: string;
+  collapsed: boolean | number;
+};
+
+/** A row of `sidebar_items` as both stores return it (a type, as above). */
+export type SectionItemRow = {
+  section: number;
+  stream: string;
+  with_name: string | null;
+  with_key: string | null;
+};
+
+/**
+ * An account's layout from its rows, both read in position order: each
+ * item goes to its section's place (one pass, by position).
+ */
+export function toSections(
+  sections: SectionRow[],
+  items: SectionItemRow[],
+): StoredSection[] {
+  const byPosition = new Map<number, StoredSection>();
+  const layout = sections.map((row) => {
+    const section: StoredSection = {
+      name: row.name,
+      collapsed: Boolean(row.collapsed),
+      items: [],
+    };
+    byPosition.set(Number(row.position), section);
+    return section;
+  });
+  for (const row of items) {
+    byPosition.get(Number(row.section))?.items.push({
+      stream: row.stream,
+      ...row.with_key === null
+        ? {}
+        : { with: { name: row.with_name ?? "", key: row.with_key } },
+    });
+  }
+  return layout;
+}
+
+/**
+ * The rows of a layout, as both stores write them: sections by position,
+ * items by their section's position and their own.
+ */
+export function sectionRows(
+  sections: StoredSection[],
+): {
+  sections: SectionRow[];
+  items: (SectionItemRow & { position: number })[];
+} {
+  const items: (SectionItemRow & { position: number })[] = [];
+  sections.forEach((section, position) =>
+    section.items.forEach((item, at) =>
+      items.push({
+        section: position,
+        position: at,
+        stream: item.stream,
+        with_name: item.with?.name ?? null,
+        with_key: item.with?.key ?? null,
+      })
+    )
+  );
+  return {
+    sections: sections.map((s, position) => ({
+      position,
+      name: s.name,
+      collapsed: s.collapsed,
+    })),
+    items,
   };
 }

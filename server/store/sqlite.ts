@@ -69,6 +69,7 @@ import {
   type ScheduledStore,
   type SearchPage,
   type SearchQuery,
+  type SectionStore,
   SenderBannedError,
   SenderGoneError,
   type StarStore,
@@ -108,6 +109,7 @@ import { SqliteScheduled } from "./sqlite_scheduled.ts";
 import { SqliteMentions } from "./sqlite_mentions.ts";
 import { SqliteThreads } from "./sqlite_threads.ts";
 import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
+import { SqliteSections } from "./sqlite_sections.ts";
 import { SqliteStars } from "./sqlite_stars.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
@@ -231,6 +233,7 @@ export interface SqliteStore
     DraftStore,
     NotificationStore,
     StarStore,
+    SectionStore,
     DoNotDisturbStore,
     StatusStore,
     ProfileStore,
@@ -291,6 +294,7 @@ export class SqliteStore implements Store {
   #threads = new SqliteThreads(this.#context);
   #notifyLevels = new SqliteNotifyLevels(this.#context);
   #stars = new SqliteStars(this.#context);
+  #sections = new SqliteSections(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
   #profile = new SqliteProfile(this.#context);
@@ -349,6 +353,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteThreads, (store) => store.#threads);
     delegate(SqliteStore, SqliteNotifyLevels, (store) => store.#notifyLevels);
     delegate(SqliteStore, SqliteStars, (store) => store.#stars);
+    delegate(SqliteStore, SqliteSections, (store) => store.#sections);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);
     delegate(SqliteStore, SqliteProfile, (store) => store.#profile);
@@ -740,6 +745,9 @@ export class SqliteStore implements Store {
         // Its stars, members' or not (a star outlives a leave): a range of
         // stars_stream.
         this.#q("DELETE FROM stars WHERE stream = ?").run(key);
+        // Its items in sidebar sections, members' or not: a range of
+        // sidebar_items_stream.
+        this.#q("DELETE FROM sidebar_items WHERE stream = ?").run(key);
         // The messages scheduled to it: a range of scheduled_messages_room.
         this.#q("DELETE FROM scheduled_messages WHERE room_key = ?").run(key);
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
@@ -805,10 +813,18 @@ export class SqliteStore implements Store {
             this.#q(`UPDATE ${table} SET stream = ? WHERE stream = ?`)
               .run(newKey, key);
           }
-          // Drafts, notification levels and stars follow (a muted room
-          // stays muted). Rows under the new key, which no room has, would
-          // collide on the primary key: they go first.
-          for (const table of ["drafts", "notification_levels", "stars"]) {
+          // Drafts, notification levels, stars and sidebar sections'
+          // items follow (a muted room stays muted). Rows under the new
+          // key, which no room has, would collide on the primary key: they
+          // go first.
+          for (
+            const table of [
+              "drafts",
+              "notification_levels",
+              "stars",
+              "sidebar_items",
+            ]
+          ) {
             this.#q(`DELETE FROM ${table} WHERE stream = ?`).run(newKey);
             this.#q(`UPDATE ${table} SET stream = ? WHERE stream = ?`)
               .run(newKey, key);

@@ -1093,4 +1093,33 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_forwards ON messages (forwarded ->> '$.id')
     WHERE forwarded IS NOT NULL;
   `,
+  `
+  -- Sidebar sections (set_sections), on every device: a row per section
+  -- and one per item, by position. An item's stream is a room key or a
+  -- conversation's key (with_name: the other side's name as the account
+  -- wrote it; with_key: its account's key). The rows go with their account
+  -- (the foreign keys), an item with its room (deleteRoom) or with the
+  -- other side's account (deleteAccount, a range of sidebar_items_with),
+  -- and follows a room's renames (a range of sidebar_items_stream). Cost:
+  -- nothing per message; a layout's write is at most 550 rows.
+  CREATE TABLE sidebar_sections (
+    user_key TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    collapsed INTEGER NOT NULL,
+    PRIMARY KEY (user_key, position)
+  ) STRICT, WITHOUT ROWID;
+  CREATE TABLE sidebar_items (
+    user_key TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
+    stream TEXT NOT NULL,
+    with_name TEXT,
+    with_key TEXT,
+    section INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (user_key, stream)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX sidebar_items_stream ON sidebar_items (stream);
+  CREATE INDEX sidebar_items_with ON sidebar_items (with_key)
+    WHERE with_key IS NOT NULL;
+  `,
 ];

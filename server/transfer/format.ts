@@ -30,7 +30,7 @@ import {
   keptReactionEmoji,
   reactionEmoji,
 } from "../protocol/emoji.ts";
-import { keptLabel, statusText } from "../protocol/labels.ts";
+import { keptLabel, sectionName, statusText } from "../protocol/labels.ts";
 import { profileTitle, timeZone } from "../protocol/profiles.ts";
 import {
   inNameAlphabet,
@@ -670,6 +670,31 @@ export const TABLES: readonly TableSpec[] = [
       text("stream"),
       text("with_name", { nullable: true }),
       int("created_at"),
+    ],
+    key: ["user_key", "stream"],
+  },
+  {
+    // An account's sidebar sections (set_sections), and their items.
+    table: "sidebar_sections",
+    kind: "sidebar_section",
+    columns: [
+      text("user_key"),
+      int("position"),
+      text("name", { rule: sectionName }),
+      bool("collapsed"),
+    ],
+    key: ["user_key", "position"],
+  },
+  {
+    table: "sidebar_items",
+    kind: "sidebar_item",
+    columns: [
+      text("user_key"),
+      text("stream"),
+      text("with_name", { nullable: true }),
+      text("with_key", { nullable: true }),
+      int("section"),
+      int("position"),
     ],
     key: ["user_key", "stream"],
   },

@@ -60,6 +60,8 @@ export const MUST_BE_EMPTY: readonly string[] = [
   "ignores",
   "notification_levels",
   "stars",
+  "sidebar_sections",
+  "sidebar_items",
   "read_positions",
   "drafts",
   "saved_messages",

@@ -371,6 +371,8 @@ export const STARS_MIGRATION = "Starred rooms and conversations (star)";
 export const EDITS_MIGRATION = "Edit history (message_edits)";
 /** Text of the migration that keeps what forwards carry. */
 export const FORWARDED_MIGRATION = "Forwarded messages (forward_message)";
+/** Text of the migration that keeps each account's sidebar sections. */
+export const SECTIONS_MIGRATION = "Sidebar sections (set_sections)";
 /** Text of the migration that keeps each account's profile card. */
 export const PROFILE_MIGRATION = "A profile card (set_profile)";
 
