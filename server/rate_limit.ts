@@ -425,6 +425,9 @@ export function categoryOf(action: string): RateCategory {
     case "set_notify_level":
     case "star":
     case "unstar":
+    // A whole layout: one commit of at most 550 rows, an event, and an
+    // account read per conversation it did not hold before.
+    case "set_sections":
     case "set_do_not_disturb":
     case "save_message":
     case "unsave_message":

@@ -65,6 +65,9 @@ const BASE: Record<string, Record<string, unknown>> = {
   list_notify_levels: {},
   star: { room: "general" },
   unstar: { with: "victim" },
+  set_sections: {
+    sections: [{ name: "Walked", items: ["#general", "@victim"] }],
+  },
   set_do_not_disturb: { until: Date.now() + 3_600_000 },
   set_status: { text: "In a meeting", emoji: "📅" },
   get_status: { users: ["victim", "nobody"] },

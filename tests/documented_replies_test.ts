@@ -274,6 +274,9 @@ Deno.test("documented replies: every action's success reply, administration's to
     await ok(boss, "star", { room: "dev" });
     await ok(boss, "star", { with: "bob" });
     await ok(boss, "unstar", { with: "bob" });
+    await ok(boss, "set_sections", {
+      sections: [{ name: "Team", items: ["#dev", "@bob"], collapsed: true }],
+    });
     await ok(boss, "set_do_not_disturb", { until: Date.now() + 3_600_000 });
     await ok(boss, "set_status", {
       text: "In a meeting",

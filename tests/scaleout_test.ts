@@ -2168,6 +2168,26 @@ function registerTests(pg: PostgresService): void {
   );
 
   sharedTest(
+    "scale-out: set_sections on one node reaches the account's devices on the others, and a login on a third carries the layout",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const [phone, laptop] = await Promise.all([
+        pools[1].login({ token: ann.token }),
+        pools[2].login({ token: ann.token }),
+      ]);
+      const layout = [{ name: "Mine", collapsed: true, items: ["#general"] }];
+      await phone.ok("set_sections", { sections: layout });
+      for (const device of [ann, laptop]) {
+        const seen = await device.event("sections");
+        assert.deepEqual(seen.data, { sections: layout });
+      }
+      const tablet = await pools[2].login({ token: ann.token });
+      const reply = tablet.received.find((f) => f.data.request === "login")!;
+      assert.deepEqual(reply.data.sections, layout);
+    },
+  );
+
+  sharedTest(
     "scale-out: set_do_not_disturb on one node reaches the account's devices on the others, and a login on a third carries it",
     async ({ pools, name }) => {
       const ann = await pools[0].register(name("ann"));

@@ -47,6 +47,7 @@ import { archiveRoom, unarchiveRoom } from "./archive.ts";
 import { setRoomPosting } from "./posting.ts";
 import { listNotifyLevels, setNotifyLevel } from "./notify_levels.ts";
 import { star, unstar } from "./stars.ts";
+import { setSections } from "./sections.ts";
 import { setDoNotDisturb } from "./do_not_disturb.ts";
 import { getStatus, setStatus } from "./status.ts";
 import { getProfile, setProfile } from "./profiles.ts";
@@ -116,6 +117,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   list_notify_levels: listNotifyLevels,
   star,
   unstar,
+  set_sections: setSections,
   set_do_not_disturb: setDoNotDisturb,
   set_status: setStatus,
   get_status: getStatus,

@@ -42,6 +42,7 @@ import { CLOSE_SESSION_ENDED } from "../protocol/close_codes.ts";
 import type { ChatNode } from "../node.ts";
 import { notifyLevelsOf } from "./notify_levels.ts";
 import { starsOf } from "./stars.ts";
+import { sectionsOf } from "./sections.ts";
 import { doNotDisturbOf } from "./do_not_disturb.ts";
 import { statusOf } from "./status.ts";
 import { avatarOf } from "../avatars.ts";
@@ -401,6 +402,10 @@ async function enterServer(
       // Its stars: one more range of the stars' primary key a login, read
       // here for the same reason (a star on another device meanwhile).
       reply.starred = await starsOf(node, userKey);
+      // Its sidebar sections: two more ranges of primary keys (sections,
+      // then items) for an account that has some, one for the others.
+      const sections = await sectionsOf(node, userKey);
+      if (sections !== undefined) reply.sections = sections;
       reply.do_not_disturb = await doNotDisturbOf(node, userKey);
       reply.status = await statusOf(node, userKey);
       reply.avatar = await avatarOf(node, userKey);

@@ -11,7 +11,8 @@ import {
 } from "./limits.ts";
 import { DISGUISING } from "./disguises.ts";
 import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
-import { labelRules, statusText } from "./labels.ts";
+import { labelRules, sectionName, statusText } from "./labels.ts";
+import { nameKey } from "./names.ts";
 import { profileTitle, timeZone } from "./profiles.ts";
 
 /**
@@ -180,6 +181,61 @@ export const starData = z.object({
   (d) => (d.room === undefined) !== (d.with === undefined),
   "give one of 'room' or 'with'",
 );
+
+/** The most sections an account's sidebar holds (set_sections). */
+export const MAX_SECTIONS = 50;
+/** The most rooms and conversations all its sections hold together. */
+export const MAX_SECTION_ITEMS = 500;
+
+/**
+ * `set_sections` data: the account's whole layout. Bounded (at most
+ * {@link MAX_SECTIONS} sections, {@link MAX_SECTION_ITEMS} items in all),
+ * names unique ignoring case, each item (`#room` or `@user`, compared as
+ * names are) in one place only.
+ */
+export const setSectionsData = z.object({
+  sections: z.array(z.object({
+    name: sectionName,
+    items: z.array(
+      lookup(2, 4096).refine(
+        (s) => s[0] === "#" || s[0] === "@",
+        "an item is '#room' or '@user'",
+      ),
+    ).max(MAX_SECTION_ITEMS),
+    collapsed: z.boolean().optional(),
+  })).max(MAX_SECTIONS, `at most ${MAX_SECTIONS} sections`),
+}).superRefine((data, ctx) => {
+  const names = new Set<string>();
+  const items = new Set<string>();
+  for (const section of data.sections) {
+    const key = nameKey(section.name);
+    if (names.has(key)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `two sections are called '${section.name}'`,
+      });
+      return;
+    }
+    names.add(key);
+    for (const item of section.items) {
+      const itemKey = item[0] + nameKey(item.slice(1));
+      if (items.has(itemKey)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `'${item}' is in more than one place`,
+        });
+        return;
+      }
+      items.add(itemKey);
+    }
+  }
+  if (items.size > MAX_SECTION_ITEMS) {
+    ctx.addIssue({
+      code: "custom",
+      message: `at most ${MAX_SECTION_ITEMS} rooms and conversations in all`,
+    });
+  }
+});
 
 /**
  * `set_do_not_disturb` data: until when (ms since the epoch) the account

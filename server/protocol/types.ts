@@ -426,6 +426,21 @@ export interface StarredList {
 }
 
 /**
+ * A section of an account's sidebar: its name, whether it is drawn
+ * collapsed, and its rooms (`#name`) and conversations (`@name`) in order.
+ */
+export interface Section {
+  name: string;
+  collapsed: boolean;
+  items: string[];
+}
+
+/** The `sections` event: the account's whole sidebar layout, changed. */
+export interface SectionsEvent {
+  sections: Section[];
+}
+
+/**
  * Until when (ms since the epoch) an account is not disturbed, null for
  * not: a `do_not_disturb` event and the `set_do_not_disturb` reply.
  */
@@ -708,6 +723,12 @@ export interface LoginSuccess {
    * for guests (star).
    */
   starred?: StarredList;
+  /**
+   * The account's sidebar sections, rooms it no longer belongs to and
+   * conversations with deleted accounts left out; absent when it has none
+   * and for guests (set_sections).
+   */
+  sections?: Section[];
   /**
    * Until when (ms since the epoch) the account is not disturbed, null
    * when it is not (a time past reads as null); absent for guests

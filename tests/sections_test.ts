@@ -1,0 +1,184 @@
+/**
+ * Sidebar sections kept on the server: `set_sections`, the login's
+ * `sections` and the `sections` event, through a real server, on SQLite
+ * and, when PostgreSQL is installed, on a fresh PostgreSQL database of its
+ * own.
+ */
+import assert from "node:assert/strict";
+import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { MAX_SECTION_ITEMS, MAX_SECTIONS } from "../server/protocol/schemas.ts";
+import { MAX_SECTION_NAME } from "../server/protocol/labels.ts";
+import { bothStores } from "./both_stores.ts";
+import { expectError, roundTrip, type TestClient } from "./harness.ts";
+
+const stores = await bothStores();
+
+/** The `sections` of a client's login reply. */
+function loginSections(client: TestClient): unknown {
+  const reply = client.received.find((f) =>
+    f.data.request === "login" || f.data.request === "register"
+  )!;
+  return reply.data.sections;
+}
+
+stores.clients(
+  "set_sections: the account's other devices get sections, a later login carries the layout, and an empty layout takes the field away",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    assert.equal(loginSections(ann), undefined);
+    const phone = await pool.login({ token: ann.token });
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "Dev" });
+    const layout = [
+      { name: "Work", collapsed: false, items: ["#Dev", "@Ben"] },
+      { name: "Café ☕", collapsed: true, items: ["#general"] },
+    ];
+    assert.deepEqual(
+      await ann.ok("set_sections", {
+        sections: [
+          // As written: the room by any case, collapsed left out.
+          { name: " Work ", items: ["#dev", "@Ben"] },
+          { name: "Café ☕", collapsed: true, items: ["#general"] },
+        ],
+      }),
+      { request: "set_sections" },
+    );
+    const seen = await phone.event("sections");
+    assert.deepEqual(seen.data, { sections: layout });
+    // Not the connection that wrote it: its reply said it.
+    await roundTrip(ann);
+    assert.deepEqual(ann.events("sections"), []);
+
+    const laptop = await pool.login({ token: ann.token });
+    assert.deepEqual(loginSections(laptop), layout);
+
+    await laptop.ok("set_sections", { sections: [] });
+    await phone.event(
+      "sections",
+      (d) => (d.sections as unknown[]).length === 0,
+    );
+    assert.equal(
+      loginSections(await pool.login({ token: ann.token })),
+      undefined,
+    );
+    // Other accounts never hear of it.
+    await roundTrip(ben);
+    assert.deepEqual(ben.events("sections"), []);
+  },
+);
+
+stores.clients(
+  "set_sections is refused with a clear code to guests and past its bounds; rooms the account is not in and nobody's conversations are dropped",
+  async (pool) => {
+    const guest = await pool.guest("gus");
+    await expectError(guest, "set_sections", { sections: [] }, "forbidden");
+    const ann = await pool.register("ann");
+    const refused = [
+      {},
+      { sections: [{ name: "", items: [] }] },
+      { sections: [{ name: "x".repeat(MAX_SECTION_NAME + 1), items: [] }] },
+      { sections: [{ name: "a\u202Eb", items: [] }] },
+      { sections: [{ name: "Work", items: [] }, { name: "WORK", items: [] }] },
+      {
+        sections: [{ name: "A", items: ["#general"] }, {
+          name: "B",
+          items: ["#General"],
+        }],
+      },
+      { sections: [{ name: "A", items: ["general"] }] },
+      {
+        sections: Array.from(
+          { length: MAX_SECTIONS + 1 },
+          (_, i) => ({ name: `s${i}`, items: [] }),
+        ),
+      },
+      {
+        sections: [0, 1].map((s) => ({
+          name: `s${s}`,
+          items: Array.from(
+            { length: MAX_SECTION_ITEMS / 2 + 1 },
+            (_, i) => `@p${s}_${i}`,
+          ),
+        })),
+      },
+    ];
+    for (const data of refused) {
+      await expectError(ann, "set_sections", data, "invalid_message");
+    }
+    // At the bounds: accepted.
+    await ann.ok("set_sections", {
+      sections: Array.from(
+        { length: MAX_SECTIONS },
+        (_, i) => ({
+          name: i === 0 ? "x".repeat(MAX_SECTION_NAME) : `s${i}`,
+          items: [],
+        }),
+      ),
+    });
+    const ben = await pool.register("ben");
+    await ben.ok("create_room", { room: "secret", private: true });
+    await ann.ok("set_sections", {
+      sections: [{
+        name: "All",
+        items: ["#secret", "#nowhere", "@nobody", "@ben", "#general"],
+      }],
+    });
+    assert.deepEqual(
+      loginSections(await pool.login({ token: ann.token })),
+      [{ name: "All", collapsed: false, items: ["@ben", "#general"] }],
+    );
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
+  "a room in a section keeps its place when renamed, leaves the layout when left or deleted, and a deleted account's conversation leaves it",
+  async (pool, server) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    await root.ok("create_room", { room: "dev" });
+    await ann.ok("join_room", { room: "dev" });
+    await ann.ok("create_room", { room: "books" });
+    await ann.ok("set_sections", {
+      sections: [{ name: "Mine", items: ["#books", "#dev", "@ben"] }],
+    });
+    await root.ok("update_room", { room: "dev", name: "Lab" });
+    await root.event("system", (d) => d.kind === "renamed");
+    assert.deepEqual(loginSections(await pool.login({ token: ann.token })), [
+      { name: "Mine", collapsed: false, items: ["#books", "#Lab", "@ben"] },
+    ]);
+    // A room made again under the old name is not in the section.
+    await root.ok("create_room", { room: "dev" });
+    await ann.ok("join_room", { room: "dev" });
+    await ann.ok("leave_room", { room: "Lab" });
+    assert.deepEqual(loginSections(await pool.login({ token: ann.token })), [
+      { name: "Mine", collapsed: false, items: ["#books", "@ben"] },
+    ]);
+    await ann.ok("join_room", { room: "Lab" });
+    assert.deepEqual(loginSections(await pool.login({ token: ann.token })), [
+      { name: "Mine", collapsed: false, items: ["#books", "#Lab", "@ben"] },
+    ]);
+    await root.ok("delete_room", { room: "Lab" });
+    await root.ok("delete_account", {
+      user: "ben",
+      messages: "keep",
+      reason: "asked to leave",
+    });
+    // Made again under both names: neither is the one in the section.
+    await root.ok("create_room", { room: "Lab" });
+    await ann.ok("join_room", { room: "Lab" });
+    await pool.register("ben");
+    assert.deepEqual(loginSections(await pool.login({ token: ann.token })), [
+      { name: "Mine", collapsed: false, items: ["#books"] },
+    ]);
+    // Its own layout goes with the account.
+    const annKey = (await server.node.accounts.find("ann"))!.key;
+    await root.ok("delete_account", {
+      user: "ann",
+      messages: "keep",
+      reason: "asked to leave",
+    });
+    assert.deepEqual(await server.node.store.listSections(annKey), []);
+  },
+);
