@@ -5,7 +5,8 @@
  * both, so the keys never walk a list other than the one seen.
  */
 
-import type { RoomSummary } from "../server/protocol/types.ts";
+import type { RoomSummary, Section } from "../server/protocol/types.ts";
+import { itemKey } from "./sections.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
 import {
   type AppState,
@@ -62,7 +63,8 @@ export function nextStop(
   state: AppState,
   options: { step: 1 | -1; unread?: boolean },
 ): Stop | null {
-  // In the sidebar's order: the starred rooms and conversations first.
+  // In the sidebar's order: the starred rooms and conversations first,
+  // then the account's sections (a collapsed one's rows are not seen).
   const rooms = starredRooms(state, listedRooms(state).mine);
   const talks = starredConversations(
     state,
@@ -78,11 +80,15 @@ export function nextStop(
     name: c.name,
     key: dmKey(c.name),
   });
+  const sectioned = sectionedPlaces(state, rooms.rest, talks.rest);
   const stops = [
     ...rooms.starred.map(room),
     ...talks.starred.map(dm),
-    ...rooms.rest.map(room),
-    ...talks.rest.map(dm),
+    ...sectioned.sections.flatMap((s) =>
+      s.collapsed ? [] : [...s.rooms.map(room), ...s.talks.map(dm)]
+    ),
+    ...sectioned.rooms.map(room),
+    ...sectioned.talks.map(dm),
   ];
   const here = state.viewKey.value;
   const at = stops.findIndex((s) => s.key === here);
@@ -176,5 +182,53 @@ export function starredConversations(
   return {
     starred: [...starred, ...unlisted],
     rest: conversations.filter((c) => !listed.has(dmKey(c.name))),
+  };
+}
+
+/** A section of the sidebar with the rooms and conversations it shows. */
+export interface ShownSection extends Section {
+  rooms: RoomSummary[];
+  talks: Conversation[];
+}
+
+/**
+ * The account's sections (state.sections) with the rooms and
+ * conversations each holds, in its order, taken out of `rooms` and
+ * `talks` (those not starred: the Starred part stays first); what no
+ * section holds stays under Rooms and Conversations. A room the account
+ * is not in is not shown; a conversation the sidebar has not listed is,
+ * as a starred one is.
+ */
+export function sectionedPlaces(
+  state: AppState,
+  rooms: RoomSummary[],
+  talks: Conversation[],
+): { sections: ShownSection[]; rooms: RoomSummary[]; talks: Conversation[] } {
+  const layout = state.sections.value;
+  if (layout.length === 0) return { sections: [], rooms, talks };
+  const roomsByKey = new Map(rooms.map((r) => [roomKey(r.name), r]));
+  const talksByKey = new Map(talks.map((c) => [dmKey(c.name), c]));
+  const stars = state.starred.value;
+  const taken = new Set<string>();
+  const sections = layout.map((section): ShownSection => {
+    const shown: ShownSection = { ...section, rooms: [], talks: [] };
+    for (const item of section.items) {
+      const key = itemKey(item);
+      if (item.startsWith("#")) {
+        const room = roomsByKey.get(key);
+        if (room) shown.rooms.push(room);
+      } else if (!entry(stars, key)) {
+        shown.talks.push(
+          talksByKey.get(key) ?? { name: item.slice(1), lastTs: "" },
+        );
+      }
+      taken.add(key);
+    }
+    return shown;
+  });
+  return {
+    sections,
+    rooms: rooms.filter((r) => !taken.has(roomKey(r.name))),
+    talks: talks.filter((c) => !taken.has(dmKey(c.name))),
   };
 }

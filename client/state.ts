@@ -17,6 +17,7 @@ import type {
   MessageBadge,
   Role,
   RoomSummary,
+  Section,
   Status,
 } from "../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../server/protocol/types.ts";
@@ -317,6 +318,12 @@ export interface AppState {
    * sidebar's "Starred" section, on every device.
    */
   starred: Signal<Record<string, string>>;
+  /**
+   * The account's sidebar sections (set_sections), in its order, each item
+   * `#room` or `@name` as the server spelled it: drawn above the usual
+   * Rooms and Conversations, the same on every device.
+   */
+  sections: Signal<Section[]>;
   /**
    * The account's choice in polls, by message id, as its `vote` replies
    * told it: a poll's `voters` names only the first 100, so past them the
@@ -710,6 +717,7 @@ export function createAppState(): AppState {
     readHeld: signal(null),
     notifyLevels: signal({}),
     starred: signal({}),
+    sections: signal([]),
     pollChoices: signal({}),
     doNotDisturb: signal(null),
     myStatus: signal(null),

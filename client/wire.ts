@@ -32,6 +32,7 @@ import type {
   SavedEvent,
   ScheduledMessage,
   SearchResult,
+  Section,
   ServerLimits,
   StarredEvent,
   Status,
@@ -409,6 +410,21 @@ export function isNotifyLevelEvent(value: unknown): value is NotifyLevelEvent {
 export function isStarredEvent(value: unknown): value is StarredEvent {
   return isFields(value) && typeof value.starred === "boolean" &&
     (typeof value.room === "string") !== (typeof value.with === "string");
+}
+
+/**
+ * The sections of a login's `sections` or of a `sections` event, those
+ * well formed only (none from a server that predates them).
+ */
+export function sectionsOf(value: unknown): Section[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((s): s is Section =>
+    isFields(s) && typeof s.name === "string" &&
+    typeof s.collapsed === "boolean" && Array.isArray(s.items) &&
+    s.items.every((i) =>
+      typeof i === "string" && (i.startsWith("#") || i.startsWith("@"))
+    )
+  );
 }
 
 /** Whether a value is one conversation of a `list_conversations` reply. */

@@ -2,19 +2,26 @@
  * Where Alt+Up and Alt+Down go (client/sidebar_order.ts), without a
  * browser: the sidebar's rows in its order, rooms then conversations;
  * with Shift, the nearest unread one that is not muted; the starred ones
- * first, as the sidebar's "Starred" section shows them.
+ * first, as the sidebar's "Starred" section shows them, then the
+ * account's own sections (a collapsed one's rows skipped).
  */
 
 import assert from "node:assert/strict";
 import {
   listedRooms,
   nextStop,
+  sectionedPlaces,
   sortConversations,
   starredConversations,
   starredRooms,
 } from "../client/sidebar_order.ts";
 import { roomRenamed } from "../client/actions/rooms.ts";
-import { starSet, starsListed } from "../client/actions/stars.ts";
+import {
+  sectionsListed,
+  starSet,
+  starsListed,
+} from "../client/actions/stars.ts";
+import { movedItem } from "../client/sections.ts";
 import { type AppState, createAppState } from "../client/state.ts";
 
 /** An account in general, design and ops, talking with bob (newest) and carol. */
@@ -138,4 +145,63 @@ Deno.test("a starred room renamed stays starred under its new name", () => {
   const rooms = starredRooms(state, listedRooms(state).mine);
   assert.deepEqual(rooms.starred.map((r) => r.name), ["Operations"]);
   assert.deepEqual(state.starred.value, { operations: "Operations" });
+});
+
+Deno.test("a section takes its rooms and conversations out of Rooms and Conversations, in its order, after the starred ones; Alt+Down walks it before them and skips it collapsed", () => {
+  const state = account();
+  starsListed(state, { rooms: ["design"], with: [] });
+  sectionsListed(state, [
+    // A starred room stays in Starred; a room not joined is not shown;
+    // a conversation the sidebar has not listed is.
+    {
+      name: "Work",
+      collapsed: false,
+      items: ["@Carol", "#OPS", "#design", "#random", "@dave"],
+    },
+    { name: "Later", collapsed: true, items: ["@bob"] },
+  ]);
+  const rooms = starredRooms(state, listedRooms(state).mine);
+  const talks = starredConversations(
+    state,
+    sortConversations(state.conversations.value),
+  );
+  const shown = sectionedPlaces(state, rooms.rest, talks.rest);
+  assert.deepEqual(
+    shown.sections.map((s) => [
+      s.name,
+      s.rooms.map((r) => r.name),
+      s.talks.map((c) => c.name),
+    ]),
+    [["Work", ["ops"], ["carol", "dave"]], ["Later", [], ["bob"]]],
+  );
+  assert.deepEqual(shown.rooms.map((r) => r.name), ["general"]);
+  assert.deepEqual(shown.talks, []);
+  state.currentRoom.value = "design";
+  assert.equal(go(state, 1), "#ops");
+  state.currentRoom.value = "ops";
+  assert.equal(go(state, 1), "@carol");
+  state.view.value = { kind: "dm", with: "dave" };
+  // Later is collapsed: bob is not a stop.
+  assert.equal(go(state, 1), "#general");
+  state.view.value = { kind: "room" };
+  state.currentRoom.value = "general";
+  assert.equal(go(state, 1), null);
+
+  // Moved out of every section, it is back under Conversations; renamed,
+  // a room keeps its place under its new name.
+  state.sections.value = movedItem(state.sections.value, "@bob", null);
+  roomRenamed(state, "ops", "Operations");
+  assert.deepEqual(state.sections.value.map((s) => s.items), [
+    ["@Carol", "#Operations", "#design", "#random", "@dave"],
+    [],
+  ]);
+  const again = sectionedPlaces(
+    state,
+    listedRooms(state).mine,
+    sortConversations(state.conversations.value),
+  );
+  assert.deepEqual(again.talks.map((c) => c.name), ["bob"]);
+  // A frame that is not a layout leaves none.
+  sectionsListed(state, [{ name: "x", items: "no" }]);
+  assert.deepEqual(state.sections.value, []);
 });

@@ -136,7 +136,7 @@ stores.clients(
   async (pool, server) => {
     const root = await pool.register("root");
     const ann = await pool.register("ann");
-    const ben = await pool.register("ben");
+    await pool.register("ben");
     await root.ok("create_room", { room: "dev" });
     await ann.ok("join_room", { room: "dev" });
     await ann.ok("create_room", { room: "books" });

@@ -10,6 +10,7 @@ import type {
   RoomSummary,
 } from "../../server/protocol/types.ts";
 import { type AppState, entry, roomKey } from "../state.ts";
+import { renamedRoom } from "../sections.ts";
 import { forget, setCounts, setMark } from "./counts.ts";
 
 /** Replaces the room list and its user counts; forgets the logs of deleted rooms. */
@@ -83,6 +84,8 @@ export function roomRenamed(state: AppState, from: string, to: string): void {
       const { [oldKey]: _star, ...stars } = state.starred.value;
       state.starred.value = { ...stars, [newKey]: to };
     }
+    // A section's item, likewise (the server's follows the room's key).
+    state.sections.value = renamedRoom(state.sections.value, oldKey, to);
     move(state.drafts);
     move(state.uploads);
     move(state.team.replyTo);

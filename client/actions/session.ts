@@ -22,7 +22,7 @@ import {
 } from "../state.ts";
 import { placeUnreadLine, setCounts } from "./counts.ts";
 import { avatarsReset } from "./avatars.ts";
-import { starsListed } from "./stars.ts";
+import { sectionsListed, starsListed } from "./stars.ts";
 
 /** Records the socket's new state. */
 export function connectionChanged(
@@ -116,6 +116,7 @@ export function loggedIn(
     state.manages.value = {};
     state.doNotDisturb.value = data.do_not_disturb ?? null;
     starsListed(state, data.starred);
+    sectionsListed(state, data.sections);
     // This account's, read once it is in (connection/saved.ts, and
     // connection/mod.ts for the scheduled).
     state.team.saved.value = null;
@@ -143,6 +144,7 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     // Set or ended on another device while this one was away.
     state.doNotDisturb.value = data.do_not_disturb ?? null;
     starsListed(state, data.starred);
+    sectionsListed(state, data.sections);
     state.myStatus.value = data.status ?? null;
     state.totp.value = data.totp ?? false;
     // Statuses set or cleared while away came as no event: asked again.
@@ -197,6 +199,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.readHeld.value = null;
     state.notifyLevels.value = {};
     state.starred.value = {};
+    state.sections.value = [];
     state.pollChoices.value = {};
     state.doNotDisturb.value = null;
     state.team.saved.value = null;

@@ -24,6 +24,7 @@ import {
   roomTopic,
 } from "../state.ts";
 import type { LevelPlace } from "../connection/notify_levels.ts";
+import { itemKey, itemOf, movedItem, sectionOf } from "../sections.ts";
 import { useDismiss } from "../use_dismiss.ts";
 import { HeaderToolItems, HeaderTools } from "../team/TeamLayer.tsx";
 import { Avatar } from "./Avatar.tsx";
@@ -297,9 +298,25 @@ function HeaderMenu(
     : { room: state.currentRoom.value };
   const star = useStar(place);
 
+  /** "Move to section…" was chosen: the menu lists the sections. */
+  const moving = useSignal(false);
+  const item = itemOf(place);
+  const inSection = sectionOf(state.sections.value, itemKey(item));
+
   function close(): void {
     open.value = false;
     confirming.value = false;
+    moving.value = false;
+  }
+
+  async function move(to: string | null): Promise<void> {
+    close();
+    actions.errorShown(
+      state,
+      await connection.setSections(
+        movedItem(state.sections.value, item, to),
+      ),
+    );
   }
 
   useDismiss(open.value, root, close, {
@@ -310,6 +327,13 @@ function HeaderMenu(
   useLayoutEffect(() => {
     if (confirming.value) keep.current?.focus();
   }, [confirming.value]);
+  // The sections' list replaced the item chosen: its first takes the focus.
+  useLayoutEffect(() => {
+    if (moving.value) {
+      root.current?.querySelector<HTMLElement>('[role="menuitemradio"]')
+        ?.focus();
+    }
+  }, [moving.value]);
 
   async function leave(): Promise<void> {
     close();
@@ -330,7 +354,40 @@ function HeaderMenu(
       >
         <MoreIcon />
       </button>
-      {open.value && (
+      {open.value && moving.value && (
+        <div
+          class="menu"
+          role="menu"
+          aria-label={t("sections.moveHeading")}
+          data-testid="section-choices"
+        >
+          <p class="menu-heading">{t("sections.moveHeading")}</p>
+          {state.sections.value.map((section) => (
+            <button
+              key={section.name}
+              type="button"
+              role="menuitemradio"
+              aria-checked={inSection?.name === section.name}
+              class="menu-item check"
+              data-testid="section-choice"
+              onClick={() => void move(section.name)}
+            >
+              {section.name}
+            </button>
+          ))}
+          <div class="menu-separator" role="separator" />
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item"
+            data-testid="section-back"
+            onClick={() => moving.value = false}
+          >
+            {t("sections.back")}
+          </button>
+        </div>
+      )}
+      {open.value && !moving.value && (
         <div class="menu" role="menu" aria-label={props.name}>
           <p class="menu-heading">{t("header.notifyHeading")}</p>
           {NOTIFY_CHOICES.map((choice) => (
@@ -374,6 +431,29 @@ function HeaderMenu(
             >
               <StarIcon />
               {t("header.starred")}
+            </button>
+          )}
+          {star && state.sections.value.length > 0 && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item"
+              data-testid="section-move"
+              aria-haspopup="menu"
+              onClick={() => moving.value = true}
+            >
+              {t("sections.move")}
+            </button>
+          )}
+          {star && inSection && (
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item"
+              data-testid="section-remove"
+              onClick={() => void move(null)}
+            >
+              {t("sections.remove")}
             </button>
           )}
           {props.invite && (

@@ -19,10 +19,16 @@ import {
 import { inAnHour, pauseEnd, tomorrowAtNine } from "../do_not_disturb.ts";
 import {
   listedRooms,
+  sectionedPlaces,
   sortConversations,
   starredConversations,
   starredRooms,
 } from "../sidebar_order.ts";
+import {
+  NewSectionForm,
+  SidebarMenu,
+  SidebarSections,
+} from "./SidebarSections.tsx";
 import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
 import { usePauseEnd } from "../use_pause_end.ts";
 import { STATUS_PRESETS, statusLine, statusShown } from "../status.ts";
@@ -58,6 +64,7 @@ import { WindowedList } from "./WindowedList.tsx";
 export function Sidebar(): JSX.Element {
   const { state } = useApp();
   const creating = useSignal(false);
+  const naming = useSignal(false);
   const browsing = useSignal(false);
   const query = useSignal("");
   const { mine: allMine, others: allOthers } = listedRooms(state);
@@ -80,6 +87,8 @@ export function Sidebar(): JSX.Element {
   const rooms = starredRooms(state, mine);
   const talks = starredConversations(state, sorted);
   const starred = rooms.starred.length + talks.starred.length > 0;
+  // Then the account's own sections; what none holds stays below.
+  const sectioned = sectionedPlaces(state, rooms.rest, talks.rest);
   return (
     <nav id="sidebar" class="sidebar" aria-label={t("sidebar.label")}>
       <div class="sidebar-brand">
@@ -124,9 +133,17 @@ export function Sidebar(): JSX.Element {
             />
           </section>
         )}
+        <SidebarSections
+          sections={sectioned.sections}
+          rooms={(list, testId) => <RoomList rooms={list} testId={testId} />}
+          talks={(list, testId) => (
+            <ConversationList conversations={list} testId={testId} />
+          )}
+        />
         <div class="sidebar-section">
           <h2 class="section-title">{t("sidebar.rooms")}</h2>
           <span class="section-actions">
+            <SidebarMenu onNew={() => naming.value = true} />
             {state.account.value && state.totalUnread.value > 0 && (
               <MarkAllReadButton />
             )}
@@ -146,6 +163,7 @@ export function Sidebar(): JSX.Element {
         {creating.value && (
           <CreateRoomForm onDone={() => creating.value = false} />
         )}
+        {naming.value && <NewSectionForm onDone={() => naming.value = false} />}
         {long && (
           <ListFind
             query={query}
@@ -158,7 +176,7 @@ export function Sidebar(): JSX.Element {
             {t("sidebar.noRoomFound")}
           </p>
         )}
-        <RoomList rooms={rooms.rest} testId="room-list" />
+        <RoomList rooms={sectioned.rooms} testId="room-list" />
         {others.length > 0 && (
           <>
             <div class="sidebar-section">
@@ -189,8 +207,9 @@ export function Sidebar(): JSX.Element {
           <h2 class="section-title">{t("sidebar.dms")}</h2>
         </div>
         <DirectMessages
-          conversations={talks.rest}
-          starred={talks.starred.length}
+          conversations={sectioned.talks}
+          starred={talks.starred.length + talks.rest.length -
+            sectioned.talks.length}
         />
       </div>
       <MyCard />

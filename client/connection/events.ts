@@ -191,6 +191,9 @@ export class ServerEvents {
       case "starred":
         if (isStarredEvent(data)) actions.starSet(this.#state, data);
         break;
+      case "sections":
+        if (isFields(data)) actions.sectionsListed(this.#state, data.sections);
+        break;
       case "saved":
         if (isSavedEvent(data)) this.#options.saved(data);
         break;

@@ -24,6 +24,7 @@ import type {
   RoomEntered,
   RoomListEvent,
   ScheduledMessage,
+  Section,
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
 import * as actions from "../actions.ts";
@@ -654,6 +655,22 @@ export class Connection {
     const result = await this.#requests.request(on ? "star" : "unstar", place);
     if (result.ok) return null;
     this.#state.starred.value = was;
+    return result.error;
+  }
+
+  /**
+   * Sets the account's whole sidebar layout on every device: shown at once
+   * here, put back when the server refuses (the other devices get the
+   * `sections` event). Resolves to the error.
+   */
+  async setSections(layout: Section[]): Promise<RequestError | null> {
+    const was = this.#state.sections.value;
+    this.#state.sections.value = layout;
+    const result = await this.#requests.request("set_sections", {
+      sections: layout,
+    });
+    if (result.ok) return null;
+    this.#state.sections.value = was;
     return result.error;
   }
 

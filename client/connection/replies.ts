@@ -100,6 +100,7 @@ export interface Replies {
   list_notify_levels: { levels: NotifyLevelEvent[] };
   star: Record<string, never>;
   unstar: Record<string, never>;
+  set_sections: Record<string, never>;
   set_do_not_disturb: DoNotDisturbEvent;
   set_status: { status: Status | null };
   get_status: { statuses: StatusEvent[] };
@@ -244,6 +245,7 @@ export const REPLY_CHECKS: {
     Array.isArray(d.levels) && d.levels.every(isNotifyLevelEvent),
   star: () => true,
   unstar: () => true,
+  set_sections: () => true,
   set_do_not_disturb: isDoNotDisturbEvent,
   set_status: (d) => isStatus(d.status),
   get_status: (d) =>

@@ -1,0 +1,304 @@
+/**
+ * The account's own sidebar sections (set_sections): each a heading that
+ * collapses, with a menu to rename or delete it, over the rooms and
+ * conversations it holds; and the sidebar's menu with "New section…".
+ */
+
+import { useSignal } from "@preact/signals";
+import type { ComponentChildren, JSX } from "preact";
+import { useLayoutEffect, useRef } from "preact/hooks";
+import type { Conversation } from "../state.ts";
+import type { RoomSummary } from "../../server/protocol/types.ts";
+import { MAX_SECTION_NAME } from "../../server/protocol/labels.ts";
+import * as actions from "../actions.ts";
+import { useApp } from "../app_context.ts";
+import { t } from "../i18n.ts";
+import {
+  collapsedSection,
+  renamedSection,
+  sectionNamed,
+  withoutSection,
+  withSection,
+} from "../sections.ts";
+import type { ShownSection } from "../sidebar_order.ts";
+import { useDismiss } from "../use_dismiss.ts";
+import { ChevronIcon, MoreIcon } from "./Icons.tsx";
+
+/** Props of {@linkcode SidebarSections}. */
+export interface SidebarSectionsProps {
+  sections: ShownSection[];
+  /** Draws a section's rooms, as the sidebar draws its others. */
+  rooms: (rooms: RoomSummary[], testId: string) => ComponentChildren;
+  /** Draws a section's conversations, likewise. */
+  talks: (talks: Conversation[], testId: string) => ComponentChildren;
+}
+
+/** The sections, in the account's order, above the usual lists. */
+export function SidebarSections(props: SidebarSectionsProps): JSX.Element {
+  return (
+    <>
+      {props.sections.map((section, at) => (
+        <section
+          key={section.name}
+          class="user-section"
+          data-testid="user-section"
+          data-section={section.name}
+          aria-labelledby={`user-section-${at}`}
+        >
+          <SectionHeading section={section} id={`user-section-${at}`} />
+          {!section.collapsed && (
+            <div id={`user-section-${at}-rows`}>
+              {props.rooms(section.rooms, "section-room-list")}
+              {props.talks(section.talks, "section-dm-list")}
+              {section.rooms.length + section.talks.length === 0 && (
+                <p class="sidebar-empty">{t("sections.empty")}</p>
+              )}
+            </div>
+          )}
+        </section>
+      ))}
+    </>
+  );
+}
+
+/** A section's heading: a button that collapses it, and its menu. */
+function SectionHeading(
+  props: { section: ShownSection; id: string },
+): JSX.Element {
+  const { state, connection } = useApp();
+  const { section } = props;
+  const open = useSignal(false);
+  const renaming = useSignal(false);
+  const root = useRef<HTMLDivElement>(null);
+  useDismiss(open.value, root, () => open.value = false, {
+    focusFirst: '[role="menuitem"]',
+    refocus: true,
+  });
+  async function save(layout: typeof state.sections.value): Promise<void> {
+    actions.errorShown(state, await connection.setSections(layout));
+  }
+  if (renaming.value) {
+    return (
+      <SectionNameForm
+        initial={section.name}
+        submitLabel={t("sections.save")}
+        onDone={() => renaming.value = false}
+        onSubmit={(name) =>
+          connection.setSections(
+            renamedSection(state.sections.value, section.name, name),
+          )}
+        except={section.name}
+      />
+    );
+  }
+  return (
+    <div class="sidebar-section">
+      <h2 class="section-title" id={props.id}>
+        <button
+          type="button"
+          class="disclosure"
+          data-testid="section-toggle"
+          aria-expanded={!section.collapsed}
+          aria-controls={section.collapsed ? undefined : `${props.id}-rows`}
+          onClick={() =>
+            void save(
+              collapsedSection(
+                state.sections.value,
+                section.name,
+                !section.collapsed,
+              ),
+            )}
+        >
+          <ChevronIcon />
+          <span class="section-name">{section.name}</span>
+        </button>
+      </h2>
+      <div class="section-actions section-menu" ref={root}>
+        <button
+          type="button"
+          class="icon-button"
+          data-testid="section-menu"
+          aria-label={t("sections.options", { name: section.name })}
+          title={t("sections.options", { name: section.name })}
+          aria-haspopup="menu"
+          aria-expanded={open.value}
+          onClick={() => open.value = !open.value}
+        >
+          <MoreIcon />
+        </button>
+        {open.value && (
+          <div class="menu" role="menu" aria-label={section.name}>
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item"
+              data-testid="section-rename"
+              onClick={() => {
+                open.value = false;
+                renaming.value = true;
+              }}
+            >
+              {t("sections.rename")}
+            </button>
+            <button
+              type="button"
+              role="menuitem"
+              class="menu-item danger"
+              data-testid="section-delete"
+              onClick={() => {
+                open.value = false;
+                void save(withoutSection(state.sections.value, section.name));
+              }}
+            >
+              {t("sections.delete")}
+            </button>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The sidebar's menu (accounts only: a guest's layout would not last):
+ * "New section…", whose form the sidebar opens under the heading.
+ */
+export function SidebarMenu(props: { onNew: () => void }): JSX.Element | null {
+  const { state } = useApp();
+  const open = useSignal(false);
+  const root = useRef<HTMLSpanElement>(null);
+  useDismiss(open.value, root, () => open.value = false, {
+    focusFirst: '[role="menuitem"]',
+    refocus: true,
+  });
+  if (!state.account.value) return null;
+  return (
+    <span class="section-menu" ref={root}>
+      <button
+        type="button"
+        class="icon-button"
+        data-testid="sidebar-menu"
+        aria-label={t("sections.menu")}
+        title={t("sections.menu")}
+        aria-haspopup="menu"
+        aria-expanded={open.value}
+        onClick={() => open.value = !open.value}
+      >
+        <MoreIcon />
+      </button>
+      {open.value && (
+        <div class="menu" role="menu" aria-label={t("sections.menu")}>
+          <button
+            type="button"
+            role="menuitem"
+            class="menu-item"
+            data-testid="section-new"
+            onClick={() => {
+              open.value = false;
+              props.onNew();
+            }}
+          >
+            {t("sections.new")}
+          </button>
+        </div>
+      )}
+    </span>
+  );
+}
+
+/** The form of "New section…": a name, then a new empty section at the end. */
+export function NewSectionForm(props: { onDone: () => void }): JSX.Element {
+  const { state, connection } = useApp();
+  return (
+    <SectionNameForm
+      initial=""
+      submitLabel={t("sections.create")}
+      onDone={props.onDone}
+      onSubmit={(name) =>
+        connection.setSections(withSection(state.sections.value, name))}
+    />
+  );
+}
+
+/**
+ * A section's name, new or changed: refused here when another section
+ * has it (case aside), else sent; the server's refusal shows under the
+ * field. Escape gives up.
+ */
+function SectionNameForm(
+  props: {
+    initial: string;
+    submitLabel: string;
+    onDone: () => void;
+    onSubmit: (name: string) => Promise<{ message: string } | null>;
+    /** The section being renamed: its own name is not taken. */
+    except?: string;
+  },
+): JSX.Element {
+  const { state } = useApp();
+  const name = useSignal(props.initial);
+  const error = useSignal<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  useLayoutEffect(() => input.current?.focus(), []);
+  async function submit(event: Event): Promise<void> {
+    event.preventDefault();
+    const wanted = name.value.trim();
+    if (wanted === "") return props.onDone();
+    const others = state.sections.value.filter((s) => s.name !== props.except);
+    if (sectionNamed(others, wanted)) {
+      error.value = t("sections.taken");
+      return;
+    }
+    const failure = await props.onSubmit(wanted);
+    if (!failure) return props.onDone();
+    error.value = failure.message;
+    input.current?.focus();
+  }
+  return (
+    <form
+      class="create-room"
+      data-testid="section-form"
+      onSubmit={(e) => void submit(e)}
+      onKeyDown={(e) => {
+        if (e.key === "Escape") {
+          e.stopPropagation();
+          props.onDone();
+        }
+      }}
+    >
+      <div class="create-room-row">
+        <input
+          ref={input}
+          class={`field small${error.value ? " invalid" : ""}`}
+          data-testid="section-name"
+          aria-label={t("sections.name")}
+          aria-invalid={error.value ? "true" : undefined}
+          aria-describedby={error.value ? "section-name-error" : undefined}
+          maxLength={MAX_SECTION_NAME * 2}
+          value={name.value}
+          onInput={(e) => {
+            name.value = e.currentTarget.value;
+            error.value = null;
+          }}
+        />
+        <button
+          type="submit"
+          class="button primary small"
+          data-testid="section-save"
+        >
+          {props.submitLabel}
+        </button>
+      </div>
+      {error.value && (
+        <p
+          id="section-name-error"
+          class="field-error"
+          role="alert"
+          data-testid="section-error"
+        >
+          {error.value}
+        </p>
+      )}
+    </form>
+  );
+}
