@@ -123,6 +123,12 @@ async function populated(): Promise<Before> {
     await bob.client.ok("set_notify_level", { with: "carol", level: "none" });
     await bob.client.ok("star", { room: "team" });
     await bob.client.ok("star", { with: "Alice" });
+    await bob.client.ok("set_sections", {
+      sections: [
+        { name: "Team", items: ["#team", "@Alice"], collapsed: true },
+        { name: "Later", items: [] },
+      ],
+    });
     await a.ok("create_group", { name: "design", members: ["bob", "carol"] });
     const guest = await TestClient.login(server.wsUrl, "mallory");
     await a.ok("ban", { user: "mallory", reason: "spam" });
@@ -378,6 +384,12 @@ Deno.test({
           (await alice.ok("history", { with: "bob", limit: 200 })).messages,
           before.conversation,
         );
+        // His sidebar's sections too, the private room's place in them.
+        const bobLogin = bob.received.find((f) => f.data.request === "login")!;
+        assert.deepEqual(bobLogin.data.sections, [
+          { name: "Team", collapsed: true, items: ["#team", "@Alice"] },
+          { name: "Later", collapsed: false, items: [] },
+        ]);
         // Bob's unsent text waits for him on the new server too.
         assert.equal(before.drafts.length, 2);
         assert.deepEqual((await bob.ok("list_drafts")).drafts, before.drafts);
@@ -514,6 +526,8 @@ Deno.test("export: an import into a new SQLite file gives back every line, whate
         "ignore",
         "notify_level",
         "star",
+        "sidebar_section",
+        "sidebar_item",
         "read_position",
         "draft",
         "invite",

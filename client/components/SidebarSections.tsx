@@ -48,8 +48,11 @@ export function SidebarSections(props: SidebarSectionsProps): JSX.Element {
           <SectionHeading section={section} id={`user-section-${at}`} />
           {!section.collapsed && (
             <div id={`user-section-${at}-rows`}>
-              {props.rooms(section.rooms, "section-room-list")}
-              {props.talks(section.talks, "section-dm-list")}
+              {/* An empty list still takes its padding: none drawn. */}
+              {section.rooms.length > 0 &&
+                props.rooms(section.rooms, "section-room-list")}
+              {section.talks.length > 0 &&
+                props.talks(section.talks, "section-dm-list")}
               {section.rooms.length + section.talks.length === 0 && (
                 <p class="sidebar-empty">{t("sections.empty")}</p>
               )}
