@@ -10,6 +10,8 @@ import { MAX_SECTION_ITEMS, MAX_SECTIONS } from "../server/protocol/schemas.ts";
 import { MAX_SECTION_NAME } from "../server/protocol/labels.ts";
 import { bothStores } from "./both_stores.ts";
 import { expectError, roundTrip, type TestClient } from "./harness.ts";
+import { SECTIONS_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 
 const stores = await bothStores();
 
@@ -182,3 +184,35 @@ stores.clients(
     assert.deepEqual(await server.node.store.listSections(annKey), []);
   },
 );
+
+stores.database(
+  "upgrading: an account of a server of before has no sections after the first start, and a room renamed then keeps its place in the one it makes",
+  (options) =>
+    withUpgradedServer({
+      options,
+      async setUp(pool) {
+        const ann = await pool.register("ann");
+        await ann.ok("create_room", { room: "dev" });
+      },
+      old: {
+        marker: SECTIONS_MIGRATION,
+        postgres: () => Promise.resolve(),
+        sqlite: () => {},
+      },
+    }, async (server) => {
+      const store = server.node.store;
+      assert.deepEqual(await store.listSections("ann"), []);
+      await store.setSections("ann", [
+        { name: "Mine", collapsed: false, items: [{ stream: "dev" }] },
+      ]);
+      // PostgreSQL's chat_rename_room, made again by the migration, moves it.
+      assert.ok(
+        typeof await store.renameRoom("dev", "lab", "lab") === "object",
+      );
+      assert.deepEqual(await store.listSections("ann"), [
+        { name: "Mine", collapsed: false, items: [{ stream: "lab" }] },
+      ]);
+    }),
+);
+
+stores.finish();
