@@ -20,11 +20,11 @@ const GUESTS = "Guests cannot keep sidebar sections: log in with an account.";
 /**
  * `set_sections`: replaces the account's whole layout. An item the
  * account cannot name (a room it does not belong to, or none of that
- * name; a conversation with nobody) is dropped, not refused: another
- * device's layout may still hold a room this one has just left, and a
- * refusal would tell it no more than the drop does (`room_not_found`
- * says no more either). Its other connections, on every node, get
- * `sections` with what was kept.
+ * name; a conversation with someone who has no account) is dropped, not
+ * refused: another device's layout may still hold a room this one has
+ * just left, and a refusal would tell it no more than the drop does
+ * (`room_not_found` says no more either). Its other connections, on every
+ * node, get `sections` with what was kept.
  */
 export async function setSections(
   ctx: MemberContext,
@@ -35,9 +35,20 @@ export async function setSections(
   const member = ctx.client.member;
   if (member.guest) return fail("forbidden", GUESTS);
   const { node } = ctx;
-  const kept = await keptItems(node, member.userKey, data.sections);
-  await node.store.setSections(member.userKey, kept.stored);
-  const event: SectionsEvent = { sections: kept.named };
+  const { stored, names } = await placed(
+    node,
+    member.userKey,
+    data.sections,
+  );
+  // The store drops the conversations with nobody, in the write.
+  const kept = await node.store.setSections(member.userKey, stored);
+  const event: SectionsEvent = {
+    sections: kept.map((section) => ({
+      name: section.name,
+      collapsed: section.collapsed,
+      items: section.items.map((item) => names.get(item.stream)!),
+    })),
+  };
   return succeed(
     {},
     () =>
@@ -48,56 +59,41 @@ export async function setSections(
 }
 
 /**
- * The layout as the store keeps it and as the protocol names it, each
- * item checked: a room by the account's memberships (one read when it is
- * not online here), a conversation by its other side's account, read only
- * when the stored layout did not hold it already (its deletion takes the
- * stored item along), so a layout moved about costs one read, and at most
- * one more per new conversation.
+ * The layout as the store keeps it, rooms the account does not belong to
+ * left out (its rooms: the registry's when it is online here, else one
+ * read), with how the protocol names each item by its stream: a room by
+ * its own name, a conversation as the account wrote it.
  */
-async function keptItems(
+async function placed(
   node: ChatNode,
   userKey: string,
   sections: { name: string; items: string[]; collapsed?: boolean }[],
-): Promise<{ stored: StoredSection[]; named: Section[] }> {
-  const [rooms, before] = await Promise.all([
-    node.roomsOf(userKey),
-    node.store.listSections(userKey),
-  ]);
-  const known = new Set(
-    before.flatMap((s) => s.items.flatMap((i) => i.with ? [i.with.key] : [])),
-  );
-  const stored: StoredSection[] = [];
-  const named: Section[] = [];
-  for (const section of sections) {
+): Promise<{ stored: StoredSection[]; names: Map<string, string> }> {
+  const rooms = await node.roomsOf(userKey);
+  const names = new Map<string, string>();
+  const stored = sections.map((section): StoredSection => {
     const items: StoredSectionItem[] = [];
-    const names: string[] = [];
     for (const item of section.items) {
       const name = item.slice(1);
       const key = nameKey(name);
-      if (item[0] === "#") {
-        const room = rooms.has(key)
-          ? await node.findRoomAnywhere(name)
-          : undefined;
-        if (room === undefined) continue;
-        items.push({ stream: room });
-        names.push(`#${node.registry.roomName(room)}`);
+      if (item[0] === "@") {
+        const stream = conversationKey(userKey, key);
+        items.push({ stream, with: { name, key } });
+        names.set(stream, item);
         continue;
       }
-      if (!known.has(key) && await node.accounts.find(name) === undefined) {
-        continue;
-      }
-      items.push({
-        stream: conversationKey(userKey, key),
-        with: { name, key },
-      });
-      names.push(`@${name}`);
+      const room = rooms.has(key) ? node.registry.roomName(key) : undefined;
+      if (room === undefined) continue;
+      items.push({ stream: key });
+      names.set(key, `#${room}`);
     }
-    const collapsed = section.collapsed ?? false;
-    stored.push({ name: section.name, collapsed, items });
-    named.push({ name: section.name, collapsed, items: names });
-  }
-  return { stored, named };
+    return {
+      name: section.name,
+      collapsed: section.collapsed ?? false,
+      items,
+    };
+  });
+  return { stored, names };
 }
 
 /**

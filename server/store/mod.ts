@@ -1728,8 +1728,16 @@ export interface StoredSection {
  * its renames and go with it; a conversation's go with either account.
  */
 export interface SectionStore {
-  /** Replaces the account's whole layout (none: no rows) in one commit. */
-  setSections(userKey: string, sections: StoredSection[]): Promise<void>;
+  /**
+   * Replaces the account's whole layout (none: no rows) in one commit, and
+   * answers it as kept: a conversation whose other side has no account is
+   * left out (checked in the write, one key probe each, so a deletion at
+   * the same time cannot leave one behind: the foreign key).
+   */
+  setSections(
+    userKey: string,
+    sections: StoredSection[],
+  ): Promise<StoredSection[]>;
   /** The account's layout, sections and items in its order. */
   listSections(userKey: string): Promise<StoredSection[]>;
 }

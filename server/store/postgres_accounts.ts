@@ -298,11 +298,6 @@ export class PostgresAccounts implements AccountStore {
           DELETE FROM ignores
           WHERE (user_key = ${key} OR ignored_key = ${key})
             AND (SELECT gone FROM deleted)
-        ), unsectioned AS (
-          -- Others' sidebar items of their conversations with it, as in
-          -- sqlite_accounts.ts.
-          DELETE FROM sidebar_items
-          WHERE with_key = ${key} AND (SELECT gone FROM deleted)
         ), drafted AS (
           DELETE FROM drafts
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)

@@ -3364,9 +3364,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `,
   `
   -- Sidebar sections (set_sections), as SQLite's: a row per section and
-  -- one per item, by position. The rows go with their account (the
-  -- foreign keys), an item with its room (deleteRoom) or with the other
-  -- side's account (deleteAccount), and follows a room's renames:
+  -- one per item, by position. The rows go with their account, an item
+  -- with the other side's account (the foreign keys), an item with its
+  -- room (deleteRoom), and follows a room's renames:
   -- chat_rename_room is made again here as before but for the two
   -- statements that move them.
   CREATE TABLE sidebar_sections (
@@ -3380,7 +3380,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     user_key TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
     stream TEXT NOT NULL,
     with_name TEXT,
-    with_key TEXT,
+    with_key TEXT REFERENCES accounts(key) ON DELETE CASCADE,
     section INTEGER NOT NULL,
     position INTEGER NOT NULL,
     PRIMARY KEY (user_key, stream)

@@ -595,3 +595,17 @@ export function sectionRows(
     items,
   };
 }
+
+/**
+ * A layout with only the items the store kept (`kept`: their streams),
+ * as both stores answer setSections.
+ */
+export function keptSections(
+  sections: StoredSection[],
+  kept: ReadonlySet<string>,
+): StoredSection[] {
+  return sections.map((section) => ({
+    ...section,
+    items: section.items.filter((item) => kept.has(item.stream)),
+  }));
+}

@@ -358,10 +358,6 @@ export class SqliteAccounts implements AccountStore {
         // is someone else.
         this.#q("DELETE FROM ignores WHERE user_key = ? OR ignored_key = ?")
           .run(key, key);
-        // Others' sidebar items of their conversations with it (its own go
-        // by the foreign key): a later holder of the name is someone else.
-        // A range of sidebar_items_with.
-        this.#q("DELETE FROM sidebar_items WHERE with_key = ?").run(key);
         // Its own list of conversations; the other sides keep theirs,
         // marked: the account they wrote with is gone (found through its
         // own rows, a key probe each).

@@ -1098,10 +1098,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- and one per item, by position. An item's stream is a room key or a
   -- conversation's key (with_name: the other side's name as the account
   -- wrote it; with_key: its account's key). The rows go with their account
-  -- (the foreign keys), an item with its room (deleteRoom) or with the
-  -- other side's account (deleteAccount, a range of sidebar_items_with),
-  -- and follows a room's renames (a range of sidebar_items_stream). Cost:
-  -- nothing per message; a layout's write is at most 550 rows.
+  -- and an item with the other side's account (the foreign keys: a
+  -- later holder of the name is someone else; a range of
+  -- sidebar_items_with), an item with its room (deleteRoom), and follows
+  -- a room's renames (a range of sidebar_items_stream). Cost: nothing per
+  -- message; a layout's write is at most 550 rows.
   CREATE TABLE sidebar_sections (
     user_key TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
     position INTEGER NOT NULL,
@@ -1113,7 +1114,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     user_key TEXT NOT NULL REFERENCES accounts(key) ON DELETE CASCADE,
     stream TEXT NOT NULL,
     with_name TEXT,
-    with_key TEXT,
+    with_key TEXT REFERENCES accounts(key) ON DELETE CASCADE,
     section INTEGER NOT NULL,
     position INTEGER NOT NULL,
     PRIMARY KEY (user_key, stream)

@@ -1,6 +1,7 @@
 import type { StatementSync } from "node:sqlite";
 import type { SectionStore, StoredSection } from "./mod.ts";
 import {
+  keptSections,
   type SectionItemRow,
   type SectionRow,
   sectionRows,
@@ -25,7 +26,10 @@ export class SqliteSections implements SectionStore {
     this.#transaction = (body) => context.transaction(body);
   }
 
-  setSections(userKey: string, sections: StoredSection[]): Promise<void> {
+  setSections(
+    userKey: string,
+    sections: StoredSection[],
+  ): Promise<StoredSection[]> {
     const rows = sectionRows(sections);
     return this.#run(() =>
       this.#transaction(() => {
@@ -40,21 +44,29 @@ export class SqliteSections implements SectionStore {
         for (const row of rows.sections) {
           section.run(userKey, row.position, row.name, row.collapsed ? 1 : 0);
         }
+        // A conversation's item only while its other side has an account
+        // (one key probe): the foreign key would refuse the whole write.
         const item = this.#q(
           `INSERT INTO sidebar_items
              (user_key, stream, with_name, with_key, section, position)
-           VALUES (?, ?, ?, ?, ?, ?)`,
+           SELECT ?, ?, ?, ?, ?, ?
+           WHERE ? IS NULL OR EXISTS (SELECT 1 FROM accounts WHERE key = ?)`,
         );
+        const kept = new Set<string>();
         for (const row of rows.items) {
-          item.run(
+          const written = item.run(
             userKey,
             row.stream,
             row.with_name,
             row.with_key,
             row.section,
             row.position,
+            row.with_key,
+            row.with_key,
           );
+          if (Number(written.changes) > 0) kept.add(row.stream);
         }
+        return keptSections(sections, kept);
       })
     );
   }

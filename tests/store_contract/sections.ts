@@ -60,6 +60,28 @@ export function sections(test: StoreTest): void {
     },
   );
 
+  test("setSections leaves out a conversation whose other side has no account, and answers the layout as kept", async (store) => {
+    await accounts(store, "ann", "ben");
+    const layout: StoredSection[] = [{
+      name: "People",
+      collapsed: false,
+      items: [
+        {
+          stream: conversationKey("ann", "nobody"),
+          with: { name: "Nobody", key: "nobody" },
+        },
+        {
+          stream: conversationKey("ann", "ben"),
+          with: { name: "Ben", key: "ben" },
+        },
+        { stream: "general" },
+      ],
+    }, { name: "Else", collapsed: true, items: [] }];
+    const kept = [{ ...layout[0], items: layout[0].items.slice(1) }, layout[1]];
+    assert.deepEqual(await store.setSections("ann", layout), kept);
+    assert.deepEqual(await store.listSections("ann"), kept);
+  });
+
   test("deleteAccount takes the account's layout and others' items of their conversations with it", async (store) => {
     await accounts(store, "ann", "ben");
     const withBen = conversationKey("ann", "ben");
