@@ -426,7 +426,7 @@ export function categoryOf(action: string): RateCategory {
     case "star":
     case "unstar":
     // A whole layout: one commit of at most 550 rows, an event, and an
-    // account read per conversation it did not hold before.
+    // account key probe per conversation, in the write.
     case "set_sections":
     case "set_do_not_disturb":
     case "save_message":
