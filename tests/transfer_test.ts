@@ -734,6 +734,8 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
     const membershipLine = JSON.parse(lines[membership]);
     const draft = find("draft", "user_key", "bob");
     const draftLine = JSON.parse(lines[draft]);
+    const item = find("sidebar_item", "with_name", "Alice");
+    const itemLine = JSON.parse(lines[item]);
     const group = find("group", "key", "design");
     const groupLine = JSON.parse(lines[group]);
     const groupMember = find("group_member", "user_key", "bob");
@@ -921,6 +923,16 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
           JSON.stringify({ ...draftLine, text: "x".repeat(4001) }),
         ),
         /^line \d+: bad draft: text: at most 4000 characters/,
+      ],
+      [
+        "a sidebar item of no account",
+        lines.with(item, JSON.stringify({ ...itemLine, user_key: "ghost" })),
+        /^line \d+: a sidebar_item of "ghost", which has no account line/,
+      ],
+      [
+        "a sidebar item with no account",
+        lines.with(item, JSON.stringify({ ...itemLine, with_key: "ghost" })),
+        /^line \d+: a sidebar_item with "ghost", which has no account line/,
       ],
       ["a cut-short file", lines.slice(0, -1), /cut short/],
       [

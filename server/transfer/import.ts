@@ -460,12 +460,24 @@ function checkNames(
       spec.table === "saved_messages" || spec.table === "thread_follows" ||
       spec.table === "scheduled_messages" ||
       spec.table === "group_members" || spec.table === "totp" ||
-      spec.table === "totp_recovery_codes") &&
+      spec.table === "totp_recovery_codes" ||
+      spec.table === "sidebar_sections" || spec.table === "sidebar_items") &&
     !accounts.has(String(row.user_key))
   ) {
     throw new ImportError(
       number,
       `a ${spec.kind} of "${row.user_key}", which has no account line`,
+    );
+  }
+  // A section's conversation goes with the other side's account: one with
+  // nobody is no line an export writes.
+  if (
+    spec.table === "sidebar_items" && typeof row.with_key === "string" &&
+    !accounts.has(row.with_key)
+  ) {
+    throw new ImportError(
+      number,
+      `a sidebar_item with "${row.with_key}", which has no account line`,
     );
   }
 }
