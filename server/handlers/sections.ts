@@ -100,7 +100,8 @@ async function placed(
  * An account's layout as the login says it, undefined when it has none:
  * rooms it no longer belongs to are left out (kept, for a rejoin, as its
  * stars are: named, they told a former member that a private room still
- * existed); conversations with a deleted account went with it.
+ * existed; the next set_sections, which names only rooms the account is
+ * in, drops them); conversations with a deleted account went with it.
  */
 export async function sectionsOf(
   node: ChatNode,
