@@ -9,6 +9,7 @@
 import type { Page } from "playwright-core";
 import {
   browserTest,
+  currentConversation,
   currentRoom,
   openPage,
   register,
@@ -88,6 +89,22 @@ browserTest(
     await sectionOf(laptop, "Work").locator(
       '[data-testid="room-item"][data-room="design"].unread',
     ).waitFor();
+
+    // A conversation, moved from its menu, joins it after the room.
+    await send(laptop, "/msg bob hello");
+    await currentConversation(laptop, "bob");
+    await laptop.getByTestId("room-menu").click();
+    await laptop.getByTestId("section-move").click();
+    await laptop.locator('[data-testid="section-choice"]').getByText("Work")
+      .click();
+    for (const page of [laptop, phone]) {
+      await sectionOf(page, "Work").locator(
+        '[data-testid="section-dm-list"] [data-testid="dm-item"][data-user="bob"]',
+      ).waitFor();
+      await page.locator(
+        '[data-testid="dm-list"] [data-testid="dm-item"][data-user="bob"]',
+      ).waitFor({ state: "detached" });
+    }
 
     // The heading collapses from the keyboard, on the other page too.
     const toggle = sectionOf(laptop, "Work").getByTestId("section-toggle");

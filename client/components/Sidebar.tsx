@@ -208,7 +208,7 @@ export function Sidebar(): JSX.Element {
         </div>
         <DirectMessages
           conversations={sectioned.talks}
-          starred={talks.starred.length + talks.rest.length -
+          elsewhere={talks.starred.length + talks.rest.length -
             sectioned.talks.length}
         />
       </div>
@@ -319,10 +319,11 @@ function RoomList(
  * The private conversations, the most recent first, with unread counts.
  * Windowed and with a find box past {@linkcode WINDOW_FROM}, as the rooms
  * are: a reader of hundreds of guests' messages would otherwise render a
- * row per conversation at each new message.
+ * row per conversation at each new message. `elsewhere`: how many are
+ * shown under Starred or a section (then no "none yet" hint).
  */
 function DirectMessages(
-  props: { conversations: Conversation[]; starred: number },
+  props: { conversations: Conversation[]; elsewhere: number },
 ): JSX.Element {
   const { state, connection } = useApp();
   const query = useSignal("");
@@ -351,7 +352,7 @@ function DirectMessages(
       </button>
     </p>
   );
-  if (all.length === 0 && props.starred > 0) return <>{more}</>;
+  if (all.length === 0 && props.elsewhere > 0) return <>{more}</>;
   if (all.length === 0) {
     return (
       <>
