@@ -15,6 +15,7 @@ export * from "./actions/rooms.ts";
 export * from "./actions/unread.ts";
 export * from "./actions/notify.ts";
 export * from "./actions/stars.ts";
+export * from "./actions/sections.ts";
 export * from "./actions/polls.ts";
 export * from "./actions/status.ts";
 export * from "./actions/avatars.ts";

@@ -16,11 +16,8 @@ import {
   starredRooms,
 } from "../client/sidebar_order.ts";
 import { roomRenamed } from "../client/actions/rooms.ts";
-import {
-  sectionsListed,
-  starSet,
-  starsListed,
-} from "../client/actions/stars.ts";
+import { sectionsListed } from "../client/actions/sections.ts";
+import { starSet, starsListed } from "../client/actions/stars.ts";
 import { movedItem } from "../client/sections.ts";
 import { type AppState, createAppState } from "../client/state.ts";
 

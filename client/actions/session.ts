@@ -22,7 +22,8 @@ import {
 } from "../state.ts";
 import { placeUnreadLine, setCounts } from "./counts.ts";
 import { avatarsReset } from "./avatars.ts";
-import { sectionsListed, starsListed } from "./stars.ts";
+import { sectionsListed } from "./sections.ts";
+import { starsListed } from "./stars.ts";
 
 /** Records the socket's new state. */
 export function connectionChanged(

@@ -1,12 +1,10 @@
 /**
  * Starred rooms and conversations (star): the sidebar's "Starred" section,
- * as the login listed them and the `starred` events changed them since;
- * and the account's own sections below it (set_sections), likewise.
+ * as the login listed them and the `starred` events changed them since.
  */
 
 import type { StarredEvent, StarredList } from "../../server/protocol/types.ts";
 import { type AppState, dmKey, put, roomKey } from "../state.ts";
-import { sectionsOf } from "../wire.ts";
 
 /**
  * The account's stars as the login listed them (none from a server that
@@ -34,12 +32,4 @@ export function starSet(state: AppState, event: StarredEvent): void {
   if (event.starred) put(starred, key, name);
   else delete starred[key];
   state.starred.value = starred;
-}
-
-/**
- * The account's sidebar sections, as a login or a `sections` event gave
- * them (none from a server that predates them, or for a guest).
- */
-export function sectionsListed(state: AppState, sections: unknown): void {
-  state.sections.value = sectionsOf(sections);
 }
