@@ -13,6 +13,7 @@ import {
   currentRoom,
   openPage,
   register,
+  roomIn,
   send,
   signIn,
 } from "./browser_support.ts";
@@ -21,13 +22,6 @@ import {
 function sectionOf(page: Page, name: string) {
   return page.locator(
     `[data-testid="user-section"][data-section="${name}"]`,
-  );
-}
-
-/** A room's row in one of the sidebar's lists (by its test id). */
-function roomIn(page: Page, list: string, room: string) {
-  return page.locator(
-    `[data-testid="${list}"] [data-testid="room-item"][data-room="${room}"]`,
   );
 }
 

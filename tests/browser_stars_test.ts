@@ -5,23 +5,16 @@
  * on the other page too, in English and French; the header's menu does
  * the same. Needs /usr/bin/chromium.
  */
-import type { Page } from "playwright-core";
 import {
   browserTest,
   currentConversation,
   currentRoom,
   openPage,
   register,
+  roomIn,
   send,
   signIn,
 } from "./browser_support.ts";
-
-/** A room's row in one of the sidebar's lists (by its test id). */
-function roomIn(page: Page, list: string, room: string) {
-  return page.locator(
-    `[data-testid="${list}"] [data-testid="room-item"][data-room="${room}"]`,
-  );
-}
 
 browserTest(
   "web client: the header's star moves a room and a conversation to Starred on the account's other page (French there), and unstarring moves them back",

@@ -285,6 +285,13 @@ export async function send(page: Page, text: string): Promise<void> {
   await page.getByTestId("composer").press("Enter");
 }
 
+/** A room's row in one of the sidebar's lists (by the list's test id). */
+export function roomIn(page: Page, list: string, room: string): Locator {
+  return page.locator(
+    `[data-testid="${list}"] [data-testid="room-item"][data-room="${room}"]`,
+  );
+}
+
 /** Waits until the header names this room (`options.timeout`: a step's by default). */
 export async function currentRoom(
   page: Page,
