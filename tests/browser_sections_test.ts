@@ -113,6 +113,10 @@ browserTest(
     await sectionOf(phone, "Work").locator(
       '[data-testid="section-toggle"][aria-expanded="false"]',
     ).waitFor();
+    // Collapsed, its heading says it holds unread messages (design's).
+    await sectionOf(laptop, "Work").locator(
+      '[data-testid="section-toggle"][data-unread="true"]',
+    ).getByText("unread").waitFor({ state: "attached" });
 
     // Renamed from its heading's menu on the phone, in French.
     await sectionOf(phone, "Work").getByTestId("section-menu").click();

@@ -7,12 +7,18 @@
 import { useSignal } from "@preact/signals";
 import type { ComponentChildren, JSX } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
-import type { Conversation } from "../state.ts";
+import {
+  type Conversation,
+  dmKey,
+  entry,
+  notifyLevelOf,
+  roomKey,
+} from "../state.ts";
 import type { RoomSummary } from "../../server/protocol/types.ts";
 import { MAX_SECTION_NAME } from "../../server/protocol/labels.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
-import { t } from "../i18n.ts";
+import { t, tn } from "../i18n.ts";
 import {
   collapsedSection,
   renamedSection,
@@ -77,6 +83,16 @@ function SectionHeading(
     focusFirst: '[role="menuitem"]',
     refocus: true,
   });
+  // Collapsed, its rows are not drawn: the heading says it holds unread
+  // messages (muted places aside), as Slack's collapsed sections do.
+  const unread = section.collapsed
+    ? [
+      ...section.rooms.map((r) => roomKey(r.name)),
+      ...section.talks.map((c) => dmKey(c.name)),
+    ]
+      .filter((key) => notifyLevelOf(state, key) !== "none")
+      .reduce((sum, key) => sum + (entry(state.unread.value, key) ?? 0), 0)
+    : 0;
   async function save(layout: typeof state.sections.value): Promise<void> {
     actions.errorShown(state, await connection.setSections(layout));
   }
@@ -99,8 +115,9 @@ function SectionHeading(
       <h2 class="section-title" id={props.id}>
         <button
           type="button"
-          class="disclosure"
+          class={`disclosure${unread > 0 ? " unread" : ""}`}
           data-testid="section-toggle"
+          data-unread={unread > 0 ? "true" : undefined}
           aria-expanded={!section.collapsed}
           aria-controls={section.collapsed ? undefined : `${props.id}-rows`}
           onClick={() =>
@@ -114,6 +131,9 @@ function SectionHeading(
         >
           <ChevronIcon />
           <span class="section-name">{section.name}</span>
+          {unread > 0 && (
+            <span class="sr-only">, {tn("sidebar.unreadCount", unread)}</span>
+          )}
         </button>
       </h2>
       <div class="section-actions section-menu" ref={root}>
