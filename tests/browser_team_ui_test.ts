@@ -408,7 +408,41 @@ browserTest(
 );
 
 browserTest(
-  "web client search follows pages the server's work budget cut short: no result among the newest says so, and More results walks on until the older results",
+  "web client search reads on by itself past pages the server's work budget left empty: filters alone find the older messages without a click",
+  async (browser, server) => {
+    // A real store with a small work budget (16 list entries a page: 4
+    // messages read by filters alone), under the real rate limits: 23
+    // messages take 6 pages, more than the 4 the dialog once read.
+    const store = server.node.store;
+    const search = store.search.bind(store);
+    store.search = (query) => search({ ...query, budget: 16 });
+    const bot = await TestClient.login(server.wsUrl, "bob");
+    try {
+      for (let i = 1; i <= 3; i++) {
+        await bot.ok("send_message", { text: `spec ${i} https://example.com` });
+      }
+      await fill(bot, 20, "plain words");
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await page.keyboard.press("Control+Shift+F");
+      const dialog = page.getByTestId("search-dialog");
+      await page.getByTestId("search-input").fill("has:link");
+      await dialog.getByTestId("search-status").filter({ hasText: "3 results" })
+        .waitFor();
+      assert.deepEqual(
+        await dialog.getByTestId("search-result").locator(".result-text")
+          .allTextContents(),
+        [3, 2, 1].map((i) => `spec ${i} https://example.com`),
+      );
+      await dialog.getByTestId("search-more").waitFor({ state: "detached" });
+    } finally {
+      await bot.close();
+    }
+  },
+);
+
+browserTest(
+  "web client search says how far back it found nothing when its own reading stops, and Search older walks on until the older results, in English and in French",
   async (browser, server) => {
     // A real store with a small work budget (16 list entries a page, not
     // 16,384): short pages without a store of 16,000 messages.
@@ -418,24 +452,28 @@ browserTest(
     const bot = await TestClient.login(server.wsUrl, "bob");
     try {
       // "apple" and "pear" together in the three oldest only, each alone in
-      // the 150 newest: a page reads about 16 of those.
+      // the 400 newest: a page reads about 16 of those, the dialog's own
+      // reading 8 pages.
       await fill(bot, 3, "apple pear deep");
-      for (let i = 1; i <= 150; i++) {
+      for (let i = 1; i <= 400; i++) {
         await bot.ok("send_message", {
           text: `${i % 2 ? "apple" : "pear"} ${i}`,
         });
       }
       const page = await openPage(browser, server);
       await register(page, "alice");
-      await confirmedFrom(page, "bob", "pear 150").waitFor();
+      await confirmedFrom(page, "bob", "pear 400").waitFor();
 
       await page.keyboard.press("Control+Shift+F");
       const dialog = page.getByTestId("search-dialog");
       await page.getByTestId("search-input").fill("apple pear");
       const status = dialog.getByTestId("search-status");
-      await status.filter({ hasText: "No message found in the newest ones." })
+      // The page's own reading stops (8 pages): the status names the time
+      // it read back to, the button offers older messages.
+      await status.filter({ hasText: /^No message found since .+\.$/ })
         .waitFor();
       const more = dialog.getByTestId("search-more");
+      await more.filter({ hasText: "Search older messages…" }).waitFor();
       const done = status.filter({ hasText: "3 results" });
       for (let click = 0; !await done.isVisible(); click++) {
         assert.ok(click < 30, "More results reaches the oldest");
@@ -452,6 +490,18 @@ browserTest(
         ["deep 3", "deep 2", "deep 1"],
       );
       await more.waitFor({ state: "detached" });
+
+      const french = await openPage(browser, server, { locale: "fr-FR" });
+      await register(french, "chloe");
+      await french.keyboard.press("Control+Shift+F");
+      const dialogue = french.getByTestId("search-dialog");
+      await french.getByTestId("search-input").fill("apple pear");
+      await dialogue.getByTestId("search-status").filter({
+        hasText: /^Aucun message trouvé depuis le .+\.$/,
+      }).waitFor();
+      await dialogue.getByTestId("search-more").filter({
+        hasText: "Chercher dans les plus anciens…",
+      }).waitFor();
     } finally {
       await bot.close();
     }

@@ -6,6 +6,7 @@
  */
 
 import { useSignal } from "@preact/signals";
+import { decodeTime } from "ulid";
 import type { JSX } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { SearchResult } from "../../server/protocol/types.ts";
@@ -24,7 +25,7 @@ import { plainText } from "../markup.ts";
 import { t } from "../i18n.ts";
 import { type AppState, roomTitle } from "../state.ts";
 import * as teamActions from "./actions.ts";
-import { jumpTo, resultPlace, search } from "./api.ts";
+import { jumpTo, resultPlace, search, SEARCH_PAGE } from "./api.ts";
 import { highlight } from "./highlight.ts";
 import {
   asksAnything,
@@ -36,19 +37,39 @@ import {
 const TYPE_PAUSE_MS = 250;
 
 /**
- * Pages asked for at once while they come back short with a `next` (the
- * server stopped at its work budget, on words that seldom come together):
- * a handful, well within the search rate limit's burst, then "More
- * results" asks for the next handful.
+ * While pages come back short with a `next` (the server stopped at its
+ * work budget: words that seldom come together, or filters alone, a
+ * rare author's or a quiet room's, 4,096 messages a page), the dialog
+ * reads on by itself, so that "No message found" is never shown while
+ * older pages may hold some: up to FOLLOW_PAGES pages (within the search
+ * rate limit's burst, 20 a connection, refilled at 2 a second) and
+ * FOLLOW_MS, then "Search older…" reads on as far again.
  */
-const SHORT_PAGES = 4;
-
-/** The server's default page, which a short page falls short of. */
-const PAGE = 20;
+const FOLLOW_PAGES = 8;
+const FOLLOW_MS = 2_000;
 
 /** Where a result is, for people: `@name`, `#room` or a private room's name. */
 function where(state: AppState, result: SearchResult): string {
   return "with" in result ? `@${result.with}` : roomTitle(state, result.room);
+}
+
+/**
+ * What an empty reading that stopped at `cursor` says: no message since
+ * the cursor's time (a search's `next` is an id or the time of one, a
+ * ULID's first characters), or among the newest for a cursor of another
+ * kind.
+ */
+function noneSince(cursor: string): string {
+  let ms: number;
+  try {
+    // decodeTime takes a whole ULID: the time's 10 characters, then any.
+    ms = decodeTime(cursor.slice(0, 10).padEnd(26, "0"));
+  } catch {
+    return t("search.noneYet");
+  }
+  return t("search.noneSince", {
+    when: formatDateTime(new Date(ms).toISOString()),
+  });
 }
 
 /** The search dialog. */
@@ -59,6 +80,8 @@ export function SearchDialog(): JSX.Element {
   const asked = useSignal("");
   const results = useSignal<SearchResult[]>([]);
   const next = useSignal<string | undefined>(undefined);
+  // The last reading ended short of a page, cut by FOLLOW_PAGES.
+  const short = useSignal(false);
   const busy = useSignal(false);
   const error = useSignal<string | null>(null);
   const generation = useRef(0);
@@ -76,7 +99,11 @@ export function SearchDialog(): JSX.Element {
     };
   }, []);
 
-  /** Searches `text` afresh, or the next page of the last search. */
+  /**
+   * Searches `text` afresh, or older pages of the last search, reading on
+   * while pages come back short (FOLLOW_PAGES); what is found shows as it
+   * comes.
+   */
   async function run(text: string, more = false): Promise<void> {
     const ask = parseSearch(text.trim());
     const mine = ++generation.current;
@@ -84,30 +111,40 @@ export function SearchDialog(): JSX.Element {
       asked.value = "";
       results.value = [];
       next.value = undefined;
+      short.value = false;
       error.value = null;
       return;
     }
     busy.value = true;
-    let found = more ? results.value : [];
+    error.value = null;
+    if (!more) {
+      asked.value = text.trim();
+      results.value = [];
+      next.value = undefined;
+    }
+    const started = Date.now();
     let cursor = more ? next.value : undefined;
-    for (let asked = 0; asked < SHORT_PAGES; asked++) {
+    let found = 0;
+    for (let pages = 0; pages < FOLLOW_PAGES; pages++) {
       const page = await search(services, ask, cursor);
       // A newer search started meanwhile: its answer is the one to show.
       if (mine !== generation.current) return;
       if (!page.ok) {
         busy.value = false;
-        error.value = page.error.message;
+        // A page past the first refused (the rate limit): what was found
+        // stays, and "Search older…" goes on from there.
+        if (pages === 0) error.value = page.error.message;
         return;
       }
-      found = [...found, ...page.data.results];
+      results.value = [...results.value, ...page.data.results];
+      found += page.data.results.length;
       cursor = page.data.next;
-      if (cursor === undefined || page.data.results.length >= PAGE) break;
+      next.value = cursor;
+      if (cursor === undefined || found >= SEARCH_PAGE) break;
+      if (Date.now() - started >= FOLLOW_MS) break;
     }
+    short.value = found < SEARCH_PAGE;
     busy.value = false;
-    error.value = null;
-    asked.value = text.trim();
-    results.value = found;
-    next.value = cursor;
   }
 
   function onInput(value: string): void {
@@ -172,7 +209,7 @@ export function SearchDialog(): JSX.Element {
     : asked.value === ""
     ? t("search.hint")
     : count === 0 && next.value !== undefined
-    ? t("search.noneYet")
+    ? noneSince(next.value)
     : count === 0
     ? t("search.none")
     : count === 1
@@ -278,7 +315,7 @@ export function SearchDialog(): JSX.Element {
           disabled={busy.value}
           onClick={() => void run(asked.value, true)}
         >
-          {t("search.more")}
+          {t(short.value ? "search.older" : "search.more")}
         </button>
       )}
     </Dialog>
