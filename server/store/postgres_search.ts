@@ -131,6 +131,38 @@ async function searchWindows(
     : { records: found.map(searchRecord), next };
 }
 
+// What a row read through messages_author weighs against the budget, in
+// list entries: a heap visit each, away from its neighbours (as a
+// candidate's read on SQLite, FETCH_COST), where a window's rows are next
+// to each other.
+const AUTHOR_ROW_COST = 32;
+
+// A page of a search by filters alone whose author wrote few of the
+// messages below the cursor (fewer than the budget reads, counted first in
+// messages_author alone): every one of them read through that index,
+// newest first, so a rare author's messages come in one page (they took a
+// window of 4,096 rows each, most of them empty). Undefined for an author
+// of more: the windows read them.
+async function authorPage(
+  { sql, scope, below, above, limit, budget }: SearchRead,
+  userKey: string,
+): Promise<MessageRecord[] | undefined> {
+  const reads = Math.max(1, Math.floor(budget / AUTHOR_ROW_COST));
+  const [{ count }] = await sql<{ count: number }[]>`
+    SELECT count(*)::int AS count FROM (SELECT 1 FROM messages
+      WHERE user_key = ${userKey} AND ${below} AND ${above}
+      LIMIT ${reads}) a`;
+  if (count >= reads) return undefined;
+  const rows = await sql<SearchRow[]>`
+    SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+    FROM (SELECT * FROM messages
+          WHERE user_key = ${userKey} AND ${below} AND ${above}) m
+      ${sql.unsafe(REPLY_JOIN)}
+    WHERE ${scope}
+    ORDER BY m.id DESC LIMIT ${limit}`;
+  return rows.map(searchRecord);
+}
+
 // Each word a quoted lexeme (tsquery reads no syntax inside quotes, and
 // words hold only letters and digits), all required, the last one as a
 // prefix too unless it is one letter (as SqliteSearch's #ftsTerms: such a prefix
@@ -200,7 +232,14 @@ export class PostgresSearch {
       limit: Math.min(query.limit, SEARCH_MAX_LIMIT + 1),
       budget: query.budget ?? SEARCH_BUDGET,
     };
-    if (query.words.length === 0) return await searchWindows(read, []);
+    if (query.words.length === 0) {
+      const records = query.from === undefined
+        ? undefined
+        : await authorPage(read, query.from.userKey);
+      return records === undefined
+        ? await searchWindows(read, [])
+        : { records };
+    }
     const last = query.words[query.words.length - 1];
     const prefix = [...last].length > 1;
     const entries = await this.#wordShares.entries(sql, query.words, prefix);

@@ -63,6 +63,10 @@ const NO_RESULTS: SearchPage = { records: [] };
 // FTS5 seeks to an integer bound and walks the whole list past a float).
 const LIST_IN_WINDOW = `SELECT rowid FROM messages_fts
   WHERE messages_fts MATCH ? AND rowid >= ? AND rowid <= ?`;
+// One author's messages between two rowids, through messages_author (the
+// author's key, then the rowid).
+const AUTHOR_IN_WINDOW = `SELECT rowid FROM messages INDEXED BY messages_author
+  WHERE user_key = ? AND rowid >= ? AND rowid <= ?`;
 
 // The rowids in every one of `lists` (each newest first), newest first.
 function intersect(lists: number[][]): number[] {
@@ -230,7 +234,20 @@ export class SqliteSearch {
     }) ${before} ${filters.sql}`;
     const budget = query.budget ?? SEARCH_BUDGET;
     if (terms.length === 0) {
-      return this.#listPage(kept, params, { top, bottom, limit, budget });
+      return query.from !== undefined &&
+          this.#listFloor(
+              query.from.userKey,
+              bottom,
+              top,
+              Math.floor(budget / FETCH_COST),
+              AUTHOR_IN_WINDOW,
+            ).floor === undefined
+        ? this.#authorPage(query.from.userKey, kept, params, {
+          top,
+          bottom,
+          limit,
+        })
+        : this.#listPage(kept, params, { top, bottom, limit, budget });
     }
     const order = this.#searchOrder(terms);
     // Each word's share of the messages (#share, kept a minute): a word
@@ -425,19 +442,43 @@ export class SqliteSearch {
       : { ...recordsOf(rows), next };
   }
 
+  // A page of a search by filters alone whose author wrote few of the
+  // messages between `bottom` and `top` (fewer than a page's budget reads,
+  // counted first through messages_author): every one of them read through
+  // that index, newest first, so a rare author's messages come in one page
+  // (they took a page of 4,096 rows each, most of them empty, #listPage).
+  #authorPage(
+    userKey: string,
+    kept: string,
+    params: (string | number)[],
+    { top, bottom, limit }: { top: number; bottom: number; limit: number },
+  ): SearchPage {
+    return recordsOf(
+      this.#q(
+        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+         FROM messages m INDEXED BY messages_author
+           LEFT JOIN messages r ON r.id = m.reply_to
+         WHERE m.user_key = ? AND m.rowid BETWEEN ? AND ? AND ${kept}
+         ORDER BY m.rowid DESC LIMIT ?`,
+      ).all(userKey, bottom, top, ...params, limit) as unknown as SearchRow[],
+    );
+  }
+
   // How many of a term's list's entries between rowids `lo` and `hi` (at
   // most `cap`, newest first) and, when there are `cap`, the lowest rowid
   // of them: a window down to it holds `cap` entries of that list.
   // Counting costs no more than reading them (0.3 to 0.6 µs an entry: the
-  // rowid bounds bound as integers, see #searchWindow).
+  // rowid bounds bound as integers, see #searchWindow). `list` may be an
+  // author's (AUTHOR_IN_WINDOW, `term` the author's key).
   #listFloor(
     term: string,
     lo: number,
     hi: number,
     cap: number,
+    list = LIST_IN_WINDOW,
   ): { count: number; floor?: number } {
     const [count, floor] = this.#arrays(
-      `SELECT count(*), min(rowid) FROM (${LIST_IN_WINDOW}
+      `SELECT count(*), min(rowid) FROM (${list}
        ORDER BY rowid DESC LIMIT ?)`,
     ).get(term, BigInt(lo), BigInt(hi), cap) as unknown as [number, number];
     return count < cap ? { count } : { count, floor };

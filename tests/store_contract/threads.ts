@@ -849,6 +849,89 @@ export function threads(test: StoreTest): void {
     assert.ok(first.next !== undefined, "a next page");
   });
 
+  test("search by author alone finds a rare author's few messages among many in one page, within its scope, cursor and days", async (store) => {
+    // A budget of 128 list entries: 32 rows a page by filters alone,
+    // 4 messages of one author read through the author's index.
+    const budget = 128;
+    const bob = { userKey: "bob", user: "Bob" };
+    const guest = (await store.appendMessage(
+      draft("general", "bob as a guest", bob),
+    )).message;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const since = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const first = (await store.appendMessage(
+      draft("general", "bob 1", bob),
+    )).message;
+    await store.appendPrivate({
+      ...aliceToBob("bob to alice"),
+      fromKey: "bob",
+      from: "Bob",
+      toKey: "alice",
+      to: "Alice",
+    });
+    await append(store, "general", range(1, 60).map((n) => `alice ${n}`));
+    const from = { userKey: "bob", since };
+    const page = await store.search({
+      words: [],
+      scope: EVERYWHERE(),
+      from,
+      limit: 21,
+      budget,
+    });
+    assert.deepEqual(page.records.map((r) => r.message.text), [
+      "bob to alice",
+      "bob 1",
+    ]);
+    assert.equal(page.next, undefined, "one page, no next");
+    // The scope, the account's creation, the cursor and the days still
+    // decide.
+    assert.deepEqual(
+      await find(store, "", { from, budget, scope: EVERYWHERE("carol") }),
+      ["bob 1"],
+    );
+    assert.deepEqual(
+      await find(store, "", { from: { ...from, since: 0 }, budget }),
+      ["bob to alice", "bob 1", "bob as a guest"],
+    );
+    assert.deepEqual(
+      await find(store, "", {
+        from: { ...from, since: 0 },
+        budget,
+        before: first.id,
+      }),
+      ["bob as a guest"],
+    );
+    assert.deepEqual(
+      await find(store, "", {
+        from: { ...from, since: 0 },
+        budget,
+        after: first.id,
+      }),
+      ["bob to alice", "bob 1"],
+    );
+    assert.deepEqual(
+      await find(store, "", { from: { userKey: "nobody", since: 0 }, budget }),
+      [],
+    );
+    // An author of more than a page's reads: pages of rows as before,
+    // followed to the same messages.
+    const alice = { userKey: "alice", since: 0 };
+    const pages = await store.search({
+      words: [],
+      scope: EVERYWHERE(),
+      from: alice,
+      limit: 50,
+      budget,
+    });
+    assert.ok(pages.next !== undefined, "a next page");
+    assert.deepEqual(
+      await find(store, "", { from: alice, budget }),
+      range(11, 60).reverse().map((n) => `alice ${n}`),
+    );
+    assert.ok(guest.id < first.id);
+  });
+
   test("search of many words finds only the messages holding every one, page by page", async (store) => {
     // Stores may intersect some words' lists and check the others on each
     // candidate (a search of many common words would otherwise walk every
