@@ -18,7 +18,8 @@ import { load, timedMedian, withPostgres } from "./store_bench.ts";
 const COUNT = Number(Deno.args[0] ?? 50_000);
 const RUNS = 9;
 
-// The searches measured: a frequent author, an author with no message,
+// The searches measured: a frequent author, a rare one (3 messages,
+// the oldest: fillRare), an author with no message,
 // a `has` no message holds (a page cut by its budget), a day's start,
 // and words with an author.
 function cases(): [string, Omit<SearchQuery, "scope" | "limit">][] {
@@ -28,6 +29,7 @@ function cases(): [string, Omit<SearchQuery, "scope" | "limit">][] {
   );
   return [
     ["from:user7", { words: [], from: { userKey: "user7", since: 0 } }],
+    ["from:carol", { words: [], from: { userKey: "carol", since: 0 } }],
     ["from:nobody", { words: [], from: { userKey: "nobody", since: 0 } }],
     ["has:link (none)", { words: [], has: ["link"] }],
     ["has:file (none)", { words: [], has: ["file"] }],
@@ -37,6 +39,20 @@ function cases(): [string, Omit<SearchQuery, "scope" | "limit">][] {
       from: { userKey: "user7", since: 0 },
     }],
   ];
+}
+
+// A rare author: 3 messages before the corpus, in its first room.
+async function fillRare(store: Store): Promise<void> {
+  const [room] = corpusRooms();
+  await store.createRoom(room, room);
+  for (let i = 1; i <= 3; i++) {
+    await store.appendMessage({
+      roomKey: room,
+      userKey: "carol",
+      user: "carol",
+      text: `carol's ${i}`,
+    });
+  }
 }
 
 async function measure(name: string, store: Store): Promise<void> {
@@ -62,6 +78,7 @@ const dir = await Deno.makeTempDir({ prefix: "search-filters-" });
 try {
   const path = `${dir}/chat.db`;
   const sqlite = new SqliteStore(path, { busyTimeoutMs: 5000 });
+  await fillRare(sqlite);
   await fillCorpus(sqlite, COUNT);
   await measure("SQLite", sqlite);
   await sqlite.close();
@@ -77,6 +94,26 @@ try {
        ORDER BY m.rowid DESC LIMIT 21`,
     ).all(1, 4096) as { detail: string }[]
   ) console.log(`    ${row.detail}`);
+  console.log("  plans of a page by its author alone (counted, then read):");
+  for (
+    const sql of [
+      `EXPLAIN QUERY PLAN SELECT count(*), min(rowid) FROM (SELECT rowid
+         FROM messages INDEXED BY messages_author
+         WHERE user_key = 'carol' AND rowid >= 1 AND rowid <= 100000
+         ORDER BY rowid DESC LIMIT 512)`,
+      `EXPLAIN QUERY PLAN SELECT m.id FROM messages m
+         INDEXED BY messages_author LEFT JOIN messages r ON r.id = m.reply_to
+       WHERE m.user_key = 'carol' AND m.rowid BETWEEN 1 AND 100000
+         AND m.deleted = 0
+         AND m.stream IN (SELECT value FROM json_each('["general"]'))
+         AND m.user_key = 'carol' AND m.ts >= 0
+       ORDER BY m.rowid DESC LIMIT 21`,
+    ]
+  ) {
+    for (const row of db.prepare(sql).all() as { detail: string }[]) {
+      console.log(`    ${row.detail}`);
+    }
+  }
   for (
     const row of db.prepare(
       `EXPLAIN QUERY PLAN SELECT rowid FROM messages WHERE id >= '0' ORDER BY id LIMIT 1`,
@@ -90,6 +127,7 @@ try {
 await withPostgres(PostgresStore, "search_filters", async ({ sql, open }) => {
   const store = await open();
   try {
+    await fillRare(store);
     await fillCorpus(store, COUNT);
     await sql`ANALYZE messages`;
     await measure("PostgreSQL", store);
@@ -107,4 +145,26 @@ await withPostgres(PostgresStore, "search_filters", async ({ sql, open }) => {
        ORDER BY m.id DESC LIMIT 21) x ON true`,
   );
   for (const row of plan) console.log(`    ${row["QUERY PLAN"]}`);
+  console.log("  plans of a page by its author alone (counted, then read):");
+  for (
+    const query of [
+      `EXPLAIN SELECT count(*)::int AS count FROM (SELECT id FROM messages
+         WHERE user_key = 'carol' AND true AND true
+         ORDER BY id DESC LIMIT 512) a`,
+      `EXPLAIN SELECT count(*)::int AS count FROM (SELECT id FROM messages
+         WHERE user_key = 'user7' AND id < 'ZZ' AND true
+         ORDER BY id DESC LIMIT 512) a`,
+      `EXPLAIN SELECT m.id FROM (SELECT * FROM messages
+         WHERE user_key = 'carol' AND true AND true) m
+         LEFT JOIN messages o ON o.id = m.reply_to
+       WHERE NOT m.deleted AND m.stream IN (
+         SELECT jsonb_array_elements_text('["room0"]'::jsonb))
+         AND m.user_key = 'carol' AND m.ts >= 0
+       ORDER BY m.id DESC LIMIT 21`,
+    ]
+  ) {
+    for (const row of await sql.unsafe(query)) {
+      console.log(`    ${row["QUERY PLAN"]}`);
+    }
+  }
 });

@@ -148,10 +148,12 @@ async function authorPage(
   userKey: string,
 ): Promise<MessageRecord[] | undefined> {
   const reads = Math.max(1, Math.floor(budget / AUTHOR_ROW_COST));
+  // In id order, so that the count walks the newest `reads` entries of
+  // the author's and stops (without it, a bitmap of all the author's).
   const [{ count }] = await sql<{ count: number }[]>`
-    SELECT count(*)::int AS count FROM (SELECT 1 FROM messages
+    SELECT count(*)::int AS count FROM (SELECT id FROM messages
       WHERE user_key = ${userKey} AND ${below} AND ${above}
-      LIMIT ${reads}) a`;
+      ORDER BY id DESC LIMIT ${reads}) a`;
   if (count >= reads) return undefined;
   const rows = await sql<SearchRow[]>`
     SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
