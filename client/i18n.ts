@@ -735,7 +735,7 @@ const EN = {
   "search.hint":
     "Every word must be in the message; the last one may be the start of a word.",
   "search.modifiers":
-    "Narrow it with from:@name, in:#room or in:@name, has:file, has:image, has:link, after:2026-01-01 and before:2026-02-01 (those days left out), on:2026-01-15.",
+    "Narrow it with from:@name, in:#room or in:@name, has:file, has:image, has:link, has:reaction, after:2026-01-01 and before:2026-02-01 (those days left out), on:2026-01-15.",
   "search.searching": "Searching…",
   "search.none": "No message found.",
   "search.noneYet": "No message found in the newest ones.",
@@ -1667,7 +1667,7 @@ const FR: Record<MessageKey, string> = {
   "search.hint":
     "Chaque mot doit être dans le message ; le dernier peut être un début de mot.",
   "search.modifiers":
-    "Affinez avec from:@nom, in:#salon ou in:@nom, has:file (fichier), has:image, has:link (lien), after:2026-01-01 et before:2026-02-01 (ces jours exclus), on:2026-01-15 (ce jour-là).",
+    "Affinez avec from:@nom, in:#salon ou in:@nom, has:file (fichier), has:image, has:link (lien), has:reaction (réaction), after:2026-01-01 et before:2026-02-01 (ces jours exclus), on:2026-01-15 (ce jour-là).",
   "search.searching": "Recherche…",
   "search.none": "Aucun message trouvé.",
   "search.noneYet": "Aucun message trouvé parmi les plus récents.",

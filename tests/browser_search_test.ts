@@ -1,6 +1,6 @@
 /**
  * The search dialog's modifiers in a real browser (client/team/
- * search_query.ts): `from:@name`, `has:link`, `in:#room` and the days,
+ * search_query.ts): `from:@name`, `has:link`, `has:reaction`, `in:#room` and the days,
  * Slack's way, with the hint in English and in French.
  */
 import assert from "node:assert/strict";
@@ -14,7 +14,7 @@ import {
 import { messageOf, TestClient, utcDay } from "./harness.ts";
 
 browserTest(
-  "web client search box reads from:, has:, in: and the days as filters, its hint in English and in French",
+  "web client search box reads from:, has: (a reaction too), in: and the days as filters, its hint in English and in French",
   async (browser, server) => {
     const bob = await TestClient.register(server.wsUrl, "bob");
     try {
@@ -23,7 +23,10 @@ browserTest(
           text: "deploy done, see https://example.com",
         }),
       );
-      await bob.ok("send_message", { text: "deploy later" });
+      const later = await bob.ok("send_message", { text: "deploy later" }) as {
+        message: { id: string };
+      };
+      await bob.ok("react", { id: later.message.id, emoji: "👍" });
       await bob.ok("create_room", { room: "dev" });
       await bob.ok("send_message", { text: "deploy in dev" });
       const page = await openPage(browser, server);
@@ -52,6 +55,8 @@ browserTest(
         "deploy later",
         "deploy done, see https://example.com",
       ]);
+      // After 3 results: the status changes only once the answer is in.
+      assert.deepEqual(await texts("has:reaction", 1), ["deploy later"]);
       assert.deepEqual(await texts("dep from:@bob in:#general", 2), [
         "deploy later",
         "deploy done, see https://example.com",
@@ -117,6 +122,9 @@ browserTest(
       const dialogue = french.getByTestId("search-dialog");
       await dialogue.getByTestId("search-tips").filter({
         hasText: "Affinez avec from:@nom, in:#salon",
+      }).waitFor();
+      await dialogue.getByTestId("search-tips").filter({
+        hasText: "has:reaction (réaction)",
       }).waitFor();
       await dialogue.getByTestId("search-input").fill("from:@bob has:link");
       await dialogue.getByTestId("search-status").filter({

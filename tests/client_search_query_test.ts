@@ -30,6 +30,10 @@ Deno.test("search box: modifiers become filters and the rest stays words, in ord
     with: "carol",
     has: ["link", "image"],
   });
+  assert.deepEqual(parseSearch("thanks has:reaction has:Reaction"), {
+    query: "thanks",
+    has: ["reaction"],
+  });
   assert.deepEqual(parseSearch("on:2024-02-29"), {
     query: "",
     after: "2024-02-29",

@@ -537,6 +537,20 @@ stores.clients(
       await texts(bob, "", { from: "alice", has: ["link"], with: "alice" }),
       ["see HTTP://example.org"],
     );
+    // A reaction on it: the message is found; one taken back leaves none.
+    await bob.ok("react", { id: oldest.id, emoji: "👍" });
+    await bob.ok("react", { id: oldest.id, emoji: "🎉" });
+    await bob.ok("react", { id: oldest.id, emoji: "🎉", on: false });
+    const last = await say(alice, "last reacted");
+    await alice.ok("react", { id: last.id, emoji: "👀" });
+    await alice.ok("react", { id: last.id, emoji: "👀", on: false });
+    assert.deepEqual(await texts(bob, "", { has: ["reaction"] }), [
+      "first words",
+    ]);
+    assert.deepEqual(await texts(bob, "words", { has: ["reaction"] }), [
+      "first words",
+    ]);
+    await alice.ok("delete_message", { id: last.id });
     // Days in UTC, both ends kept: the messages were stored from the
     // first's day to the last's, one day unless UTC midnight fell between
     // (a day taken from the clock at this line failed then).
@@ -584,6 +598,11 @@ stores.clients(
     );
     assert.equal(http.status, 200);
     assert.deepEqual(http.body, { results: [] });
+    const reacted = await httpSearch(server, { has: "reaction" }, bearer);
+    assert.deepEqual(
+      (reacted.body.results as Result[]).map((r) => r.text),
+      ["first words"],
+    );
     const links = await httpSearch(server, { has: "link", q: "" }, bearer);
     assert.deepEqual(
       (links.body.results as Result[]).map((r) => r.text),

@@ -6,7 +6,7 @@
  * - `from:@alice` (or `from:alice`): what alice wrote;
  * - `in:#general` (or `in:general`) a room, `in:@bob` the conversation
  *   with bob;
- * - `has:file`, `has:image`, `has:link`;
+ * - `has:file`, `has:image`, `has:link`, `has:reaction`;
  * - `after:2026-01-01` and `before:2026-02-01` leave that day out, as
  *   Slack's and Mattermost's do; `on:2026-01-15` is that day alone.
  *
@@ -23,13 +23,13 @@ export interface SearchAsk {
   from?: string;
   room?: string;
   with?: string;
-  has?: ("file" | "image" | "link")[];
+  has?: (typeof HAS)[number][];
   after?: string;
   until?: string;
 }
 
 const DAY_MS = 86_400_000;
-const HAS = ["file", "image", "link"] as const;
+const HAS = ["file", "image", "link", "reaction"] as const;
 const MODIFIER = /^(from|in|has|after|before|on):(.+)$/i;
 
 // `YYYY-MM-DD` of a day of the calendar, as milliseconds at its start in

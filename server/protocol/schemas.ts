@@ -579,7 +579,7 @@ export const listConversationsData = z.object({
 export const userData = z.object({ user: name });
 
 /** What a search's `has` asks a message to hold. */
-export const SEARCH_HAS = ["file", "image", "link"] as const;
+export const SEARCH_HAS = ["file", "image", "link", "reaction"] as const;
 
 /** A day in UTC, `YYYY-MM-DD`, of the calendar (a search's `after`, `until`). */
 const searchDay = z.string()

@@ -643,9 +643,10 @@ export interface SearchScope {
 /**
  * What a search's `has` asks of a message: `file` an attachment, `image`
  * an attachment of an image type, `link` an http(s) URL in its text
- * (`http://` or `https://`, in any case).
+ * (`http://` or `https://`, in any case), `reaction` at least one
+ * reaction.
  */
-export type SearchHas = "file" | "image" | "link";
+export type SearchHas = "file" | "image" | "link" | "reaction";
 
 /** A search: messages with every word, newest first. */
 export interface SearchQuery {

@@ -195,6 +195,9 @@ function filtersOf(sql: Sql, query: SearchQuery): postgres.Fragment {
         : has === "image"
         ? sql`EXISTS (SELECT 1 FROM jsonb_array_elements(m.attachments) a
             WHERE left(a ->> 'type', 6) = 'image/')`
+        // The summary of its reactions (chat_sum_reactions): NULL for none.
+        : has === "reaction"
+        ? sql`jsonb_array_length(coalesce(m.reactions, '[]')) > 0`
         // ILIKE as SQLite's LIKE: ASCII case folded (no other letter
         // folds to these).
         : sql`(m.text ILIKE '%http://%' OR m.text ILIKE '%https://%')`,

@@ -114,6 +114,9 @@ function filtersOf(
         : has === "image"
         ? `EXISTS (SELECT 1 FROM json_each(m.attachments)
              WHERE substr(json_extract(value, '$.type'), 1, 6) = 'image/')`
+        // The summary of its reactions (#sumReactions): NULL for none.
+        : has === "reaction"
+        ? "m.reactions IS NOT NULL AND m.reactions <> '[]'"
         // LIKE folds ASCII case only: ILIKE's test on PostgreSQL, for
         // these letters.
         : "(m.text LIKE '%http://%' OR m.text LIKE '%https://%')",

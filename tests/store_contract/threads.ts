@@ -809,6 +809,18 @@ export function threads(test: StoreTest): void {
     assert.deepEqual(await find(store, "words", { has: ["file"] }), [
       "a file, words",
     ]);
+    // A reaction: one there still, not one taken back.
+    assert.deepEqual(await find(store, "", { has: ["reaction"] }), []);
+    await react(store, later.id, "Carol", "👍");
+    await react(store, early.id, "Carol", "🎉");
+    await react(store, early.id, "Carol", "🎉", false);
+    assert.deepEqual(await find(store, "", { has: ["reaction"] }), [
+      "plain words",
+    ]);
+    assert.deepEqual(
+      await find(store, "words", { has: ["reaction", "link"] }),
+      [],
+    );
     // `after` is an id bound, as `before` is: from `later` on.
     assert.deepEqual(await find(store, "words", { after: later.id }), [
       "words to bob, https://y.example",
