@@ -442,6 +442,43 @@ browserTest(
 );
 
 browserTest(
+  "web client search box emptied while a search is still reading shows the hint again, not Searching… for ever",
+  async (browser, server) => {
+    // The store holds the search until the box is emptied.
+    const store = server.node.store;
+    const search = store.search.bind(store);
+    let reached!: () => void;
+    const asked = new Promise<void>((resolve) => reached = resolve);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => open = resolve);
+    store.search = async (query) => {
+      reached();
+      await gate;
+      return await search(query);
+    };
+    try {
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await page.keyboard.press("Control+Shift+F");
+      const dialog = page.getByTestId("search-dialog");
+      const input = page.getByTestId("search-input");
+      await input.fill("has:link");
+      await input.press("Enter");
+      await asked;
+      await input.fill("");
+      await input.press("Enter");
+      open();
+      await dialog.getByTestId("search-status").filter({
+        hasText: "Every word must be in the message",
+      }).waitFor();
+      await dialog.getByTestId("search-tips").waitFor();
+    } finally {
+      open();
+    }
+  },
+);
+
+browserTest(
   "web client search says how far back it found nothing when its own reading stops, and Search older walks on until the older results, in English and in French",
   async (browser, server) => {
     // A real store with a small work budget (16 list entries a page, not

@@ -113,6 +113,8 @@ export function SearchDialog(): JSX.Element {
       next.value = undefined;
       short.value = false;
       error.value = null;
+      // A search still reading stops at its next page, leaving this.
+      busy.value = false;
       return;
     }
     busy.value = true;
