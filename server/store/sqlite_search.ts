@@ -237,20 +237,19 @@ export class SqliteSearch {
     }) ${before} ${filters.sql}`;
     const budget = query.budget ?? SEARCH_BUDGET;
     if (terms.length === 0) {
-      return query.from !== undefined &&
-          this.#listFloor(
-              query.from.userKey,
-              bottom,
-              top,
-              Math.floor(budget / FETCH_COST),
-              AUTHOR_IN_WINDOW,
-            ).floor === undefined
-        ? this.#authorPage(query.from.userKey, kept, params, {
-          top,
-          bottom,
-          limit,
-        })
-        : this.#listPage(kept, params, { top, bottom, limit, budget });
+      // `from` alone, an author of fewer messages here than a page reads
+      // (each a row away from its neighbours, as a candidate of words):
+      // read through messages_author, the count first.
+      const author = query.from?.userKey;
+      const reads = Math.floor(budget / FETCH_COST);
+      if (
+        author !== undefined &&
+        this.#listFloor(author, bottom, top, reads, AUTHOR_IN_WINDOW)
+            .floor === undefined
+      ) {
+        return this.#authorPage(author, kept, params, { top, bottom, limit });
+      }
+      return this.#listPage(kept, params, { top, bottom, limit, budget });
     }
     const order = this.#searchOrder(terms);
     // Each word's share of the messages (#share, kept a minute): a word
