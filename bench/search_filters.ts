@@ -33,6 +33,7 @@ function cases(): [string, Omit<SearchQuery, "scope" | "limit">][] {
     ["from:nobody", { words: [], from: { userKey: "nobody", since: 0 } }],
     ["has:link (none)", { words: [], has: ["link"] }],
     ["has:file (none)", { words: [], has: ["file"] }],
+    ["has:reaction (none)", { words: [], has: ["reaction"] }],
     ["after:today", { words: [], after: today }],
     [`${vocabulary()[0]} from:user7`, {
       words: [vocabulary()[0]],
@@ -67,7 +68,7 @@ async function measure(name: string, store: Store): Promise<void> {
       () => store.search({ ...query, scope, limit: 21 }),
     );
     console.log(
-      `  ${label.padEnd(18)} ${ms.toFixed(2).padStart(7)} ms  ${
+      `  ${label.padEnd(20)} ${ms.toFixed(2).padStart(7)} ms  ${
         String(answer.records.length).padStart(2)
       } results${answer.next === undefined ? "" : ", next"}`,
     );
@@ -114,6 +115,22 @@ try {
       console.log(`    ${row.detail}`);
     }
   }
+  console.log(
+    "  plan of a page of one word and an author (no author's index):",
+  );
+  for (
+    const row of db.prepare(
+      `EXPLAIN QUERY PLAN SELECT m.id FROM (SELECT rowid AS entry
+         FROM messages_fts WHERE messages_fts MATCH 'cegre' AND rowid <= 100000
+         ORDER BY rowid DESC LIMIT 512) f
+         JOIN messages m ON m.rowid = f.entry
+         LEFT JOIN messages r ON r.id = m.reply_to
+       WHERE m.deleted = 0
+         AND m.stream IN (SELECT value FROM json_each('["general"]'))
+         AND +m.user_key = 'user7' AND m.ts >= 0
+       ORDER BY f.entry DESC LIMIT 21`,
+    ).all() as { detail: string }[]
+  ) console.log(`    ${row.detail}`);
   for (
     const row of db.prepare(
       `EXPLAIN QUERY PLAN SELECT rowid FROM messages WHERE id >= '0' ORDER BY id LIMIT 1`,

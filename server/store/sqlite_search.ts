@@ -104,7 +104,11 @@ function filtersOf(
     params.push(query.after);
   }
   if (query.from !== undefined) {
-    sql.push("m.user_key = ? AND m.ts >= ?");
+    // `+`: no index for this test. With messages_author there, SQLite
+    // read a word's page by walking every message of the author's and
+    // sorting them (21 ms for a word and an author of 2%, 1 ms before);
+    // only #authorPage reads that index, its count bounding it.
+    sql.push("+m.user_key = ? AND m.ts >= ?");
     params.push(query.from.userKey, query.from.since);
   }
   for (const has of new Set(query.has)) {
