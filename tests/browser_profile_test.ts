@@ -18,11 +18,15 @@ import {
   transitionsDone,
 } from "./browser_support.ts";
 
-/** Sets one's title in the "Profile…" dialog, the time zone as offered. */
+/**
+ * Sets one's title in the "Profile…" dialog, the time zone as offered
+ * (`zone`), or as chosen (`choose`, "" for "None").
+ */
 async function setTitle(
   page: Page,
   title: string,
   zone: string,
+  options: { choose?: string } = {},
 ): Promise<void> {
   // On a phone, the user menu is in the drawer.
   const drawer = page.getByTestId("drawer-toggle");
@@ -41,6 +45,9 @@ async function setTitle(
   ).waitFor();
   assert.equal(await dialog.getByTestId("profile-zone").inputValue(), zone);
   await dialog.getByTestId("profile-title-input").fill(title);
+  if (options.choose !== undefined) {
+    await dialog.getByTestId("profile-zone").selectOption(options.choose);
+  }
   await dialog.getByTestId("profile-save").click();
   await dialog.waitFor({ state: "detached" });
   if (phone) {
@@ -98,6 +105,25 @@ browserTest(
     assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width, "fits");
     await hers.getByTestId("profile-message").click();
     await currentConversation(lea, "bob");
+  },
+);
+
+browserTest(
+  "web client: 'None' saved as the time zone in 'Profile…' stays chosen when it opens again, and the next title saved publishes no zone: the browser's own was offered again",
+  async (browser, server) => {
+    const ann = await openPage(browser, server, { timezoneId: "Europe/Paris" });
+    await register(ann, "ann");
+    const bob = await openPage(browser, server);
+    await register(bob, "bob");
+    await setTitle(ann, "Editor", "Europe/Paris", { choose: "" });
+    await setTitle(ann, "Chief editor", "");
+    await send(ann, "hello");
+
+    await confirmedFrom(bob, "ann", "hello").getByTestId("msg-user").click();
+    const card = bob.getByTestId("profile-card");
+    await card.getByTestId("profile-title")
+      .filter({ hasText: "Chief editor" }).waitFor();
+    assert.equal(await card.getByTestId("profile-time").count(), 0);
   },
 );
 

@@ -12,7 +12,7 @@ import { withUpgradedServer } from "./upgraded_server.ts";
 const stores = await bothStores();
 
 stores.clients(
-  'get_profile: another account reads the card its owner set (title trimmed and NFC, time zone, status, role, since when); a field left out stays, "" clears it',
+  'get_profile: another account reads the card its owner set (title trimmed and NFC, time zone, status, role, since when); a field left out stays, "" clears it, and its owner sees a zone cleared apart from one never set',
   async (pool) => {
     const root = await pool.register("root");
     const ann = await pool.register("Ann");
@@ -55,10 +55,22 @@ stores.clients(
       },
     );
     await ann.ok("set_profile", { title: "" });
+    // Her own card tells the zone she cleared ("") from one never set
+    // (ben's): her client offered the browser's zone again, and its next
+    // save published it.
     const bare = (await ann.ok("get_profile", { name: "ann" })) as {
       profile: Record<string, unknown>;
     };
-    assert.deepEqual(Object.keys(bare.profile).sort(), [
+    assert.deepEqual(bare.profile, {
+      name: "Ann",
+      role: "user",
+      timezone: "",
+      created_at: profile.created_at,
+    });
+    const fresh = (await ben.ok("get_profile", { name: "ben" })) as {
+      profile: Record<string, unknown>;
+    };
+    assert.deepEqual(Object.keys(fresh.profile).sort(), [
       "created_at",
       "name",
       "role",

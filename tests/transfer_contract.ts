@@ -366,6 +366,10 @@ export function transferContract(
         { userKey: "bob", ...BOB_STATUS },
       ]);
       assert.deepEqual(await (await copy.store()).profile("bob"), BOB_PROFILE);
+      assert.deepEqual(await (await copy.store()).profile("alice"), {
+        title: null,
+        timezone: "",
+      });
       // An imported account keeps its 2FA, and a code used stays used.
       assert.deepEqual(await (await copy.store()).totpOf("alice"), {
         secret: "ALICESECRETALICESECRETALICESECRE",
@@ -1069,6 +1073,8 @@ async function populate(store: Store): Promise<void> {
   await store.setDoNotDisturb("bob", PAUSED_UNTIL);
   await store.setStatus("bob", BOB_STATUS);
   await store.setProfile("bob", BOB_PROFILE);
+  // alice cleared her zone: kept as "", apart from never set.
+  await store.setProfile("alice", { timezone: "" });
   // alice's 2FA: her secret, the last step used, a recovery code's hash.
   await store.setPendingTotp("alice", "ALICESECRETALICESECRETALICESECRE");
   await store.enableTotp("alice", {

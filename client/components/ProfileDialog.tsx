@@ -1,7 +1,8 @@
 /**
  * The user menu's "Profile…": one's title and time zone (set_profile). It
- * reads the account's card as it opens; a time zone not set yet is
- * offered as the browser's own, and "None" clears it.
+ * reads the account's card as it opens; a time zone never set is
+ * offered as the browser's own, and "None" clears it for good (the card
+ * says "" then).
  */
 
 import { useSignal } from "@preact/signals";
@@ -49,7 +50,11 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
         return;
       }
       title.value = result.data.title ?? "";
-      if (result.data.timezone) zone.value = result.data.timezone;
+      // "" is "None" saved: kept, not the browser's zone offered again
+      // (the next save of a title published the zone cleared).
+      if (result.data.timezone !== undefined) {
+        zone.value = result.data.timezone;
+      }
     });
     return () => {
       live = false;

@@ -17,7 +17,10 @@ import { statusOf } from "./status.ts";
 
 /**
  * `set_profile {"title"?,"timezone"?}`: sets the fields given, "" clearing
- * one, and leaves the others. Guests have no profile, as no status.
+ * one, and leaves the others. A cleared zone is kept as "", apart from
+ * one never set: the account's own client offers the browser's zone for
+ * the latter only, so "None" stays chosen. Guests have no profile, as no
+ * status.
  */
 export async function setProfile(
   ctx: MemberContext,
@@ -34,9 +37,7 @@ export async function setProfile(
     // NFC already (setProfileData): kept as its rules were checked.
     changes.title = data.title === "" ? null : data.title;
   }
-  if (data.timezone !== undefined) {
-    changes.timezone = data.timezone === "" ? null : data.timezone;
-  }
+  if (data.timezone !== undefined) changes.timezone = data.timezone;
   // A deleted account's sockets are closed with it: no row is no error
   // worth a code of its own (as set_status).
   await ctx.node.store.setProfile(member.userKey, changes);
@@ -88,7 +89,11 @@ export async function getProfile(
     created_at: new Date(account.createdAt).toISOString(),
   };
   if (kept.title !== null) profile.title = kept.title;
-  if (kept.timezone !== null) profile.timezone = kept.timezone;
+  // A cleared zone ("") is the account's own business: others see none.
+  if (
+    kept.timezone !== null &&
+    (kept.timezone !== "" || account.key === member.userKey)
+  ) profile.timezone = kept.timezone;
   if (status !== null) profile.status = status;
   if (avatar !== null) profile.avatar = avatar;
   return succeed({ profile });

@@ -495,7 +495,10 @@ export interface Profile {
   name: string;
   role: Role;
   title?: string;
-  /** An IANA time zone, as "Europe/Paris". */
+  /**
+   * An IANA time zone, as "Europe/Paris"; "" on one's own card once
+   * cleared (others see none), apart from never set (left out).
+   */
   timezone?: string;
   status?: Status;
   /** Its picture's version (`/avatars/{name}?v=`), when it has one. */

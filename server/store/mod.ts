@@ -1828,6 +1828,10 @@ export interface StatusStore {
  */
 export interface StoredProfile {
   title: string | null;
+  /**
+   * Null when never set, "" once cleared: the account's own client offers
+   * the browser's zone only for the first ("None" chosen stays chosen).
+   */
   timezone: string | null;
 }
 

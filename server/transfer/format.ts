@@ -495,9 +495,13 @@ export const TABLES: readonly TableSpec[] = [
       text("status_emoji", { nullable: true, rule: STATUS_EMOJI }),
       int("status_until", { nullable: true }),
       // Its profile card (set_profile); absent from files exported before
-      // it was kept, and for none. set_profile's rules; "" is never kept.
+      // it was kept, and for none. set_profile's rules; a title is never
+      // "", a time zone is once cleared (null: never set).
       text("profile_title", { nullable: true, rule: PROFILE_TITLE }),
-      text("profile_timezone", { nullable: true, rule: timeZone }),
+      text("profile_timezone", {
+        nullable: true,
+        rule: z.literal("").or(timeZone),
+      }),
     ],
     key: ["key"],
   },

@@ -5,7 +5,7 @@ import { account, type StoreTest } from "./support.ts";
 /** The contract of the accounts' profile cards. */
 export function profiles(test: StoreTest): void {
   test(
-    "setProfile keeps an account's title and time zone across a reopen; a field left out stays, null clears it",
+    "setProfile keeps an account's title and time zone across a reopen; a field left out stays, null clears it, an empty time zone is kept apart from null",
     async (store, reopen) => {
       await store.createAccount(account("ann"));
       await store.createAccount(account("ben"));
@@ -30,6 +30,12 @@ export function profiles(test: StoreTest): void {
       assert.deepEqual(await again.profile("ann"), {
         title: "Lead",
         timezone: null,
+      });
+      // A zone cleared ("") is kept apart from one never set (null).
+      assert.equal(await again.setProfile("ann", { timezone: "" }), true);
+      assert.deepEqual(await again.profile("ann"), {
+        title: "Lead",
+        timezone: "",
       });
       assert.deepEqual(await again.profile("ben"), {
         title: null,
