@@ -17,6 +17,7 @@ import {
   send,
   transitionsDone,
 } from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
 
 /**
  * Sets one's title in the "Profile…" dialog, the time zone as offered
@@ -226,5 +227,28 @@ browserTest(
       .getByTestId("msg-user").click();
     await erin.getByTestId("profile-card").getByTestId("profile-message")
       .waitFor();
+  },
+);
+
+browserTest(
+  "web client: an anonymised author's name ('deleted user', after delete_account) is plain text that opens no card: the card could only say the account was not found",
+  async (browser, server) => {
+    // The first account is the admin.
+    const root = await TestClient.register(server.wsUrl, "root");
+    const gus = await TestClient.register(server.wsUrl, "gus");
+    try {
+      await gus.ok("send_message", { room: "general", text: "my last word" });
+      await gus.close();
+      await root.ok("delete_account", { user: "gus", messages: "anonymise" });
+    } finally {
+      await gus.close();
+      await root.close();
+    }
+    const erin = await openPage(browser, server);
+    await register(erin, "erin");
+    const row = confirmedFrom(erin, "deleted user", "my last word");
+    await row.locator(".msg-user").filter({ hasText: "deleted user" })
+      .waitFor();
+    assert.equal(await row.getByTestId("msg-user").count(), 0);
   },
 );

@@ -18,7 +18,7 @@ import { mentionsReader } from "../room_mention.ts";
 import { isAuthor, mayDeleteOthers } from "../ranks.ts";
 import { canModerate } from "../commands.ts";
 import { type AppState, composerBar, entry } from "../state.ts";
-import { nameKey } from "../../server/protocol/names.ts";
+import { ANONYMOUS_NAME, nameKey } from "../../server/protocol/names.ts";
 import { othersAfter, type PendingMessage } from "../room_log.ts";
 import { Attachments } from "./Attachments.tsx";
 import { LinkPreviews } from "./LinkPreviews.tsx";
@@ -239,11 +239,14 @@ export function MessageRow(props: MessageRowProps): JSX.Element {
       <div class="msg-body">
         {!grouped && (
           <div class="msg-meta">
-            {state.account.value && message?.badge !== "hook"
+            {state.account.value && message?.badge !== "hook" &&
+                user !== ANONYMOUS_NAME
               ? (
                 // An account opens the author's card (a guest may not
                 // read cards: get_profile refuses it). A webhook's name is
                 // whatever it posts as: no account's, whose card it was.
+                // An anonymised author's is no account's either: its card
+                // could only say user_not_found.
                 <button
                   type="button"
                   class={`msg-user ${colourClass(user)}`}

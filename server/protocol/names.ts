@@ -23,6 +23,13 @@ export function cleanName(raw: string): string | null {
   return inNameAlphabet(name) && highlyRestrictive(name) ? name : null;
 }
 
+/**
+ * The display name anonymised messages carry (`delete_account` with
+ * `"anonymise"`): no account's, as a space is outside the alphabet, so it
+ * names no card.
+ */
+export const ANONYMOUS_NAME = "deleted user";
+
 /** The alphabet's rule, as a refusal says it. */
 export const NAME_ALPHABET_RULE =
   `1 to ${MAX_NAME_LENGTH} letters, digits, '_', '.' or '-', in NFC, ` +

@@ -503,8 +503,9 @@ export interface DeletedAccount {
   polls: string[];
 }
 
-/** The display name anonymised messages carry. */
-export const ANONYMOUS_NAME = "deleted user";
+// The display name anonymised messages carry: the protocol's, which the
+// web client reads too.
+export { ANONYMOUS_NAME } from "../protocol/names.ts";
 
 /**
  * The owner a deleted account's rooms keep: a key no account can have (a
