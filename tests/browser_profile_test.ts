@@ -167,8 +167,16 @@ browserTest(
     // Back on the button of the menu it came from, not the page's body.
     assert.equal(await focused(ann), "settings");
 
-    // So do the menu's other dialogs (their items went with the menu).
-    for (const item of ["avatar-setting", "groups-setting", "totp-setting"]) {
+    // So do the menu's other dialogs (their items went with the menu),
+    // and its Access tokens page.
+    for (
+      const item of [
+        "avatar-setting",
+        "groups-setting",
+        "tokens-setting",
+        "totp-setting",
+      ]
+    ) {
       await ann.getByTestId("settings").press("Enter");
       await ann.getByTestId(item).press("Enter");
       const dialog = ann.locator('[role="dialog"]');

@@ -1,10 +1,11 @@
 /**
  * The frame of a page over the chat (access tokens, a room's webhooks): a
- * backdrop that closes it, a titled dialog with a close button, and Escape.
+ * backdrop that closes it, a titled dialog with a close button, and Escape;
+ * the focus goes back where it was when it closes.
  */
 
 import type { ComponentChildren, JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { CloseIcon } from "./Icons.tsx";
 
 /** A settings page; `name` makes its ids: `<name>-page`, `-title`, `-close`. */
@@ -18,7 +19,11 @@ export function SettingsPage(props: {
   // The latest onClose, for the key handler added once.
   const onClose = useRef(props.onClose);
   onClose.current = props.onClose;
-  useEffect(() => {
+  // A layout effect, as Dialog's: it reads what had the focus before the
+  // page's own effects move it in (the tokens page's name field), and
+  // gives it back on close (else it fell to the page's body).
+  useLayoutEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
     function onKey(event: KeyboardEvent): void {
       if (event.key === "Escape") {
         event.stopPropagation();
@@ -26,7 +31,10 @@ export function SettingsPage(props: {
       }
     }
     addEventListener("keydown", onKey, true);
-    return () => removeEventListener("keydown", onKey, true);
+    return () => {
+      removeEventListener("keydown", onKey, true);
+      if (before?.isConnected) before.focus();
+    };
   }, []);
   const close = () => onClose.current();
   return (

@@ -470,13 +470,18 @@ function SettingsMenu(): JSX.Element {
     actions.errorShown(state, await connection.setStatus(status));
   };
 
-  // Opens a dialog of the menu's. It gives the focus back to what had it
-  // when it closes: the item goes with the menu, so the menu's button
-  // (else Escape dropped the keyboard to the page's body).
-  function openDialog(shown: Signal<boolean>): void {
+  // Closes the menu for a dialog or page of its own, which gives the focus
+  // back to what had it when it closes: the item goes with the menu, so
+  // the menu's button (else Escape dropped the keyboard to the page's body).
+  function leaveMenu(): void {
     open.value = false;
     root.current?.querySelector<HTMLElement>('[data-testid="settings"]')
       ?.focus();
+  }
+
+  // Opens a dialog of the menu's, as leaveMenu says.
+  function openDialog(shown: Signal<boolean>): void {
+    leaveMenu();
     shown.value = true;
   }
 
@@ -776,7 +781,7 @@ function SettingsMenu(): JSX.Element {
                 class="menu-item"
                 data-testid="tokens-setting"
                 onClick={() => {
-                  open.value = false;
+                  leaveMenu();
                   actions.tokensPageChanged(state, true);
                 }}
               >
