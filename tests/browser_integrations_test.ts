@@ -130,6 +130,13 @@ browserTest(
         .getByTestId("outgoing-status").waitFor();
       await page.keyboard.press("Escape");
       await page.getByTestId("hooks-page").waitFor({ state: "detached" });
+      // The keyboard is back on the room menu's button, not the body.
+      assert.equal(
+        await page.evaluate(() =>
+          document.activeElement?.getAttribute("data-testid")
+        ),
+        "room-menu",
+      );
       // The URL, shown once, is gone when the page opens again: not drawn
       // even for a frame, and still gone once the page has listed the hook.
       const urlShown = await noteAppearance(page, "hook-url");
