@@ -1074,6 +1074,39 @@ function registerTests(pg: PostgresService): void {
   );
 
   Deno.test(
+    "PostgresStore: pollChoices reads the polls asked by their ids (an index), never every poll (EXPLAIN)",
+    withStores(1, async ([store], url) => {
+      const ids: string[] = [];
+      for (let n = 0; n < 2_000; n += 250) {
+        const appended = await Promise.all(
+          range(n, n + 249).map((i) => store.appendMessage(draft(`q ${i}`))),
+        );
+        ids.push(...appended.map((a) => a.message.id));
+      }
+      for (const id of ids.slice(0, 200)) {
+        await store.changePoll(id, {
+          kind: "create",
+          poll: newPoll("q", { texts: ["A", "B"], multiple: false }),
+        });
+      }
+      const plan = await inspect(url, async (sql) => {
+        await sql`ANALYZE`;
+        // pollChoices' WHERE, its ids sent as the store sends them.
+        const rows = await sql.unsafe(
+          `EXPLAIN SELECT m.id FROM messages m
+           WHERE m.id = ANY(ARRAY(SELECT jsonb_array_elements_text($1)))
+             AND NOT m.deleted AND m.poll IS NOT NULL`,
+          [JSON.stringify(ids.slice(0, 100))],
+        );
+        return rows.map((row) => String(row["QUERY PLAN"])).join("\n");
+      });
+      assert.doesNotMatch(plan, /Seq Scan on messages/, plan);
+      // By id: the unique index, or messages_polls (id, its polls only).
+      assert.match(plan, /Index Cond: \(id = ANY/, plan);
+    }),
+  );
+
+  Deno.test(
     "PostgresStore: appends the database refuses fail alone in their group commit",
     withStores(1, async ([store]) => {
       // Too big for the client_id index: the database refuses the whole

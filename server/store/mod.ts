@@ -630,6 +630,18 @@ export type PollResult =
   | { status: "done"; message: MessageBase; changed: boolean }
   | { status: "not_found" | "not_a_poll" | "closed" | "bad_option" | "gone" };
 
+/** An account's choice in one poll (`pollChoices`), where its message is. */
+export interface PollChoiceRow {
+  /** The message's id. */
+  id: string;
+  /** Room key, or conversation key ('@a:b'). */
+  stream: string;
+  /** When the message was sent, ms: who may read it may depend on it. */
+  ts: number;
+  /** The indices of the options whose voters hold the account, in order. */
+  options: number[];
+}
+
 /** The messages a search may find. */
 export interface SearchScope {
   /** Rooms searched (their keys): every room the reader may read, or one. */
@@ -880,6 +892,17 @@ export interface RoomStore {
    * its votes away (`deleteAccount`).
    */
   changePoll(id: string, change: PollChange): Promise<PollResult>;
+  /**
+   * The account `userKey`'s choice in the polls of messages `ids` (a
+   * hundred at most, `poll_choices`): read by the messages' unique ids,
+   * the voters' keys looked up inside each poll, where `voters` names only
+   * the first 100. Ids of no message, a deleted one or one without a poll
+   * are left out; in no order. The caller checks who may read them.
+   */
+  pollChoices(
+    userKey: string,
+    ids: readonly string[],
+  ): Promise<PollChoiceRow[]>;
   /**
    * Gives a message just appended the copy of the message it forwards
    * (`forward_message`), once: a message deleted or carrying one already

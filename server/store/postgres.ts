@@ -44,6 +44,7 @@ import {
   type NotificationStore,
   type OutboundStore,
   pageLimit,
+  type PollChoiceRow,
   type PollResult,
   type PrivateDraft,
   type PrivateStore,
@@ -1155,6 +1156,35 @@ export class PostgresStore implements Store {
         }
       }
     });
+  }
+
+  pollChoices(
+    userKey: string,
+    ids: readonly string[],
+  ): Promise<PollChoiceRow[]> {
+    // One probe of the ids' unique index each; the choice is picked out of
+    // the poll's JSON here, so the voters' names never leave the server.
+    return this.#context.run(async (sql) =>
+      (await sql<
+        { id: string; stream: string; ts: string | number; options: number[] }[]
+      >`
+        SELECT m.id, m.stream, m.ts, coalesce((
+          SELECT jsonb_agg(o.n - 1 ORDER BY o.n)
+          FROM jsonb_array_elements(m.poll -> 'options') WITH ORDINALITY o(v, n)
+          WHERE o.v -> 'voters' @> jsonb_build_array(
+            jsonb_build_object('key', ${userKey}::text))
+        ), '[]') AS options
+        FROM messages m
+        WHERE m.id = ANY(ARRAY(SELECT jsonb_array_elements_text(${
+        sql.json(ids as string[])
+      })))
+          AND NOT m.deleted AND m.poll IS NOT NULL`).map((row) => ({
+        id: row.id,
+        stream: row.stream,
+        ts: Number(row.ts),
+        options: row.options,
+      }))
+    );
   }
 
   setForwarded(

@@ -52,6 +52,7 @@ import {
   type NotificationStore,
   type OutboundStore,
   pageLimit,
+  type PollChoiceRow,
   type PollResult,
   type PrivateDraft,
   type PrivateStore,
@@ -1730,6 +1731,36 @@ export class SqliteStore implements Store {
           changed: result.changed,
         };
       })
+    );
+  }
+
+  pollChoices(
+    userKey: string,
+    ids: readonly string[],
+  ): Promise<PollChoiceRow[]> {
+    // One probe of the ids' unique index each; the choice is picked out of
+    // the poll's JSON here, so the voters' names never leave the store.
+    return this.#run(() =>
+      (this.#q(
+        `SELECT m.id, m.stream, m.ts, (
+           SELECT json_group_array(o.key) FROM json_each(m.poll, '$.options') o
+           WHERE EXISTS (SELECT 1 FROM json_each(o.value, '$.voters') v
+                         WHERE v.value ->> 'key' = ?)
+         ) AS options
+         FROM messages m
+         WHERE m.id IN (SELECT value FROM json_each(?))
+           AND m.deleted = 0 AND m.poll IS NOT NULL`,
+      ).all(userKey, JSON.stringify(ids)) as {
+        id: string;
+        stream: string;
+        ts: number;
+        options: string;
+      }[]).map((row) => ({
+        id: row.id,
+        stream: row.stream,
+        ts: row.ts,
+        options: (JSON.parse(row.options) as number[]).sort((a, b) => a - b),
+      }))
     );
   }
 

@@ -124,6 +124,45 @@ export function polls(test: StoreTest): void {
     assert.equal((await vote("ann", created?.createdAt)).status, "gone");
   });
 
+  test("pollChoices: the account's choice in each poll asked, past the 100 voters named too; [] where it has none; no message, a deleted one or one without a poll left out", async (store) => {
+    const poll = async (text: string, multiple: boolean) => {
+      const { message } = await store.appendMessage(draft("general", text));
+      await store.changePoll(message.id, {
+        kind: "create",
+        poll: newPoll(text, { texts: ["A", "B", "C"], multiple }),
+      });
+      return message;
+    };
+    const vote = (id: string, userKey: string, options: number[]) =>
+      store.changePoll(id, { kind: "vote", userKey, user: userKey, options });
+    const big = await poll("Big?", true);
+    // 101 voters before ann: `voters` names none of her choice.
+    for (let i = 0; i < 101; i++) await vote(big.id, `v${i}`, [0, 2]);
+    await vote(big.id, "ann", [2, 0]);
+    const small = await poll("Small?", false);
+    await vote(small.id, "ben", [1]);
+    const gone = await poll("Gone?", false);
+    await vote(gone.id, "ann", [1]);
+    await store.updateMessage(gone.id, { deleted: true });
+    const plain = await store.appendMessage(draft("general", "no poll"));
+    const rows = await store.pollChoices("ann", [
+      big.id,
+      small.id,
+      gone.id,
+      plain.message.id,
+      "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+    ]);
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.stream, r.ts, r.options])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      [
+        [big.id, "general", Date.parse(big.ts), [0, 2]],
+        [small.id, "general", Date.parse(small.ts), []],
+      ],
+    );
+    assert.deepEqual(await store.pollChoices("ann", []), []);
+  });
+
   // As a reaction: a node whose flag has not heard of another node's
   // archive yet lets a vote or a close through its handler, and the store
   // refuses it.
