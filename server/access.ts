@@ -246,10 +246,26 @@ export async function mayReadRecord(
   reader: Reader,
   record: MessageRecord,
 ): Promise<boolean> {
-  const ts = Date.parse(record.message.ts);
-  if (!await canRead(node, reader, record.stream, ts)) return false;
-  if (conversationUsers(record.stream) !== undefined) return true;
-  return await roomRefusal(node.store, reader, record.stream) === undefined;
+  return await mayReadAt(node, reader, {
+    stream: record.stream,
+    ts: Date.parse(record.message.ts),
+  });
+}
+
+/**
+ * {@linkcode mayReadRecord}'s rule for a message known by its stream and
+ * when it was sent (ms), as the store's lighter reads name it
+ * (`pollChoices`).
+ */
+export async function mayReadAt(
+  node: ChatNode,
+  reader: Reader,
+  message: { stream: string; ts: number },
+): Promise<boolean> {
+  const { stream, ts } = message;
+  if (!await canRead(node, reader, stream, ts)) return false;
+  if (conversationUsers(stream) !== undefined) return true;
+  return await roomRefusal(node.store, reader, stream) === undefined;
 }
 
 /**

@@ -407,6 +407,9 @@ export function categoryOf(action: string): RateCategory {
     // account's reaction bucket holds a script toggling votes.
     case "vote":
     case "close_poll":
+    // Up to 100 polls read by id, a ban probe a room: asked as a page of
+    // history shows polls past 100 voters, a few times a minute.
+    case "poll_choices":
       return "reaction";
     case "search":
     // A page of up to 100 saved messages is a message read and a ban probe

@@ -115,6 +115,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   },
   vote: { id: "M", options: [0] },
   close_poll: { id: "M" },
+  poll_choices: { ids: ["M"] },
   forward_message: { id: "M", room: "general", text: "see" },
   pin: { id: "M", on: false },
   list_pins: { with: "victim" },

@@ -219,6 +219,7 @@ Deno.test("documented replies: every action's success reply, administration's to
     const pollId = (poll.message as { id: string }).id;
     await ok(boss, "vote", { id: pollId, options: [1] });
     await ok(boss, "close_poll", { id: pollId });
+    await ok(boss, "poll_choices", { ids: [pollId] });
     await ok(boss, "forward_message", { id, room: "general", text: "see" });
     await ok(boss, "forward_message", { id, with: "bob" });
     await ok(boss, "pin", { id });

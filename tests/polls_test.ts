@@ -132,6 +132,101 @@ stores.clients(
 );
 
 stores.clients(
+  "poll_choices: the reader's own choice in each poll asked, past the 100 voters a poll names too, [] where it has none; no message, a plain one or a deleted poll left out",
+  async (pool, server) => {
+    const [alice, bob] = await people(pool);
+    const big = await createPoll(bob, { multiple: true });
+    // 101 voters before alice, straight into the store: `voters` is full.
+    for (let i = 0; i < 101; i++) {
+      await server.node.store.changePoll(big.id, {
+        kind: "vote",
+        userKey: `voter${i}`,
+        user: `voter${i}`,
+        options: [0, 2],
+      });
+    }
+    await alice.ok("vote", { id: big.id, options: [2, 0] });
+    const seen = (await alice.ok("history", {})).messages as PollMessage[];
+    assert.ok(
+      !seen.find((m) => m.id === big.id)?.poll?.options[0].voters.includes(
+        "alice",
+      ),
+      "voters stops before alice",
+    );
+    const none = await createPoll(bob);
+    const gone = await createPoll(bob);
+    await alice.ok("vote", { id: gone.id, options: [1] });
+    await bob.ok("delete_message", { id: gone.id });
+    const plain = (await bob.ok("send_message", { text: "hi" }))
+      .message as PollMessage;
+    const reply = await alice.ok("poll_choices", {
+      ids: [
+        big.id,
+        none.id,
+        gone.id,
+        plain.id,
+        "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        big.id,
+      ],
+    });
+    assert.deepEqual(reply, {
+      request: "poll_choices",
+      choices: { [big.id]: [0, 2], [none.id]: [] },
+    });
+    assert.deepEqual(
+      (await bob.ok("poll_choices", { ids: [big.id] })).choices,
+      { [big.id]: [] },
+    );
+  },
+);
+
+stores.clients(
+  "poll_choices leaves out, unrefused, the polls of a private room the reader is not in and of a room it is banned from",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    await root.ok("create_room", { room: "club", private: true });
+    await root.ok("create_room", { room: "dev" });
+    await alice.ok("join_room", { room: "dev" });
+    const club = await createPoll(root, { room: "club" });
+    const dev = await createPoll(root, { room: "dev" });
+    const open = await createPoll(root);
+    await alice.ok("vote", { id: dev.id, options: [1] });
+    await alice.ok("vote", { id: open.id, options: [0] });
+    const ids = [club.id, dev.id, open.id];
+    assert.deepEqual(
+      (await alice.ok("poll_choices", { ids })).choices,
+      { [dev.id]: [1], [open.id]: [0] },
+    );
+    await root.ok("ban", { user: "alice", room: "dev", reason: "spam" });
+    assert.deepEqual(
+      (await alice.ok("poll_choices", { ids })).choices,
+      { [open.id]: [0] },
+    );
+  },
+);
+
+stores.clients(
+  "poll_choices: a hundred ids at most, accounts only",
+  async (pool) => {
+    const [alice] = await people(pool);
+    const { id } = await createPoll(alice);
+    const ids = Array.from({ length: 100 }, () => id);
+    assert.deepEqual((await alice.ok("poll_choices", { ids })).choices, {
+      [id]: [],
+    });
+    await expectError(
+      alice,
+      "poll_choices",
+      { ids: [...ids, id] },
+      "invalid_message",
+    );
+    const guest = await pool.guest("visitor");
+    await expectError(guest, "poll_choices", { ids: [id] }, "forbidden");
+  },
+);
+
+stores.clients(
   "vote: several options only in a poll that allows them, each a valid index once",
   async (pool) => {
     const [alice, bob] = await people(pool);

@@ -16,7 +16,7 @@ import { messageEdits } from "./message_edits.ts";
 import { privateMessage } from "./private.ts";
 import { findPeople } from "./people.ts";
 import { react } from "./reactions.ts";
-import { closePoll, createPoll, vote } from "./polls.ts";
+import { closePoll, createPoll, pollChoices, vote } from "./polls.ts";
 import { forwardMessage } from "./forward.ts";
 import { search } from "./search.ts";
 import { login, logout, register } from "./session.ts";
@@ -143,6 +143,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   forward_message: forwardMessage,
   vote,
   close_poll: closePoll,
+  poll_choices: pollChoices,
   pin,
   list_pins: listPins,
   save_message: saveMessage,

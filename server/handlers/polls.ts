@@ -12,6 +12,7 @@ import {
   belongsTo,
   findReadable,
   findReadableRoom,
+  mayReadAt,
   readerOf,
 } from "../access.ts";
 import {
@@ -30,11 +31,12 @@ import {
 import {
   closePollData,
   createPollData,
+  pollChoicesData,
   voteData,
 } from "../protocol/schemas.ts";
 import type { ChatMessage } from "../protocol/types.ts";
 import { newPoll, type PollChange } from "../polls.ts";
-import type { PollResult } from "../store/mod.ts";
+import { conversationUsers, type PollResult } from "../store/mod.ts";
 import { archivedRefusal, storeRefusing } from "./archive.ts";
 import { appendRefusal, postRefusal } from "./post_check.ts";
 import { type MemberContext, parseData } from "./context.ts";
@@ -124,6 +126,46 @@ export async function vote(
   // The store took exactly these (each once, else bad_option).
   const options = [...data.options].sort((a, b) => a - b);
   return succeed({ options }, outcome.after);
+}
+
+/**
+ * `poll_choices {ids}`: the account's own choice in each of those polls
+ * (a hundred at most) that it may read, `{choices: {id: [indices]}}`,
+ * `[]` where it has none; ids of no poll, a deleted one or one it may not
+ * read are left out, not refused (a page of history names them as it
+ * finds them). For a client past the 100 `voters` a poll names, where its
+ * reader's own name may not be: one read by the messages' ids, and a
+ * read check per room rather than per poll.
+ */
+export async function pollChoices(
+  ctx: MemberContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome> {
+  const data = parseData(pollChoicesData, raw);
+  if (isFailure(data)) return data;
+  const { node } = ctx;
+  const member = ctx.client.member;
+  if (member.guest) return fail("forbidden", GUESTS);
+  const reader = readerOf(member);
+  const rows = await node.store.pollChoices(member.userKey, [
+    ...new Set(data.ids),
+  ]);
+  // A room's answer holds for each of its polls (a ban probe); a
+  // conversation's depends on when the message was sent.
+  const checks = new Map<string, Promise<boolean>>();
+  const choices: [string, number[]][] = [];
+  for (const row of rows) {
+    const key = conversationUsers(row.stream) === undefined
+      ? row.stream
+      : `${row.stream} ${row.ts}`;
+    let may = checks.get(key);
+    if (may === undefined) {
+      may = mayReadAt(node, reader, row);
+      checks.set(key, may);
+    }
+    if (await may) choices.push([row.id, row.options]);
+  }
+  return succeed({ choices: Object.fromEntries(choices) });
 }
 
 /**

@@ -70,6 +70,9 @@ export const MAX_POLL_OPTION = 100;
 /** Names listed per option in a poll's `voters` (`votes` is whole). */
 export const MAX_POLL_VOTERS = 100;
 
+/** Polls one `poll_choices` asks about. */
+export const MAX_POLL_CHOICE_IDS = 100;
+
 /** Pinned messages in one room or conversation. */
 export const MAX_PINS = 100;
 

@@ -4,6 +4,7 @@ import {
   CONVERSATIONS_MAX_LIMIT,
   MAX_GROUP_DESCRIPTION,
   MAX_GROUP_MEMBERS,
+  MAX_POLL_CHOICE_IDS,
   MENTIONS_MAX_LIMIT,
   REPLIES_MAX_LIMIT,
   SAVED_MAX_LIMIT,
@@ -434,6 +435,11 @@ export const createPollData = z.object({
 export const voteData = z.object({
   id: messageId,
   options: z.array(z.number().int().min(0).max(63)).max(64),
+});
+
+/** `poll_choices` data: the polls (their messages' ids) asked about. */
+export const pollChoicesData = z.object({
+  ids: z.array(messageId).max(MAX_POLL_CHOICE_IDS),
 });
 
 /** `close_poll` data. */
