@@ -326,8 +326,9 @@ export interface AppState {
   sections: Signal<Section[]>;
   /**
    * The account's choice in polls, by message id, as its `vote` replies
-   * told it: a poll's `voters` names only the first 100, so past them the
-   * reader's own choice is not found there. This device's votes only.
+   * and `poll_choices` (asked for the polls shown past 100 voters) told
+   * it: a poll's `voters` names only the first 100, so past them the
+   * reader's own choice is not found there.
    */
   pollChoices: Signal<Record<string, readonly number[]>>;
   /**

@@ -13,6 +13,7 @@ import {
   openPage,
   register,
   send,
+  signIn,
 } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
 import { MAX_POLL_OPTION } from "../server/protocol/limits.ts";
@@ -364,6 +365,68 @@ browserTest(
     } finally {
       await old.close();
       await root.close();
+    }
+  },
+);
+
+browserTest(
+  "web client polls: after a reload, one's own vote past 100 voters shows pressed (poll_choices), and a second choice in a poll of several keeps it",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    const alice = await TestClient.register(server.wsUrl, "alice");
+    try {
+      const { message } = await bob.ok("create_poll", {
+        room: "general",
+        question: "Which days?",
+        options: ["Monday", "Tuesday", "Friday"],
+        multiple: true,
+      }) as { message: { id: string } };
+      // 101 voters straight into the store, then alice from another
+      // device: the page's voters stop before her, and no vote reply of
+      // its own tells it her choice.
+      for (let i = 0; i < 101; i++) {
+        await server.node.store.changePoll(message.id, {
+          kind: "vote",
+          userKey: `voter${i}`,
+          user: `voter${i}`,
+          options: [0, 1],
+        });
+      }
+      await alice.ok("vote", { id: message.id, options: [0] });
+      const page = await openPage(browser, server);
+      await signIn(page, "alice");
+      const options = page.getByTestId("poll").getByTestId("poll-option");
+      const count = (i: number, text: string) =>
+        options.nth(i).getByTestId("poll-count").filter({
+          hasText: new RegExp(`^${text}$`),
+        }).waitFor();
+      await count(0, "102 votes");
+      await page.locator(
+        '[data-testid="poll-option"][aria-pressed="true"]',
+      ).first().waitFor();
+      assert.deepEqual(
+        await options.evaluateAll((all) =>
+          all.map((b) => b.getAttribute("aria-pressed"))
+        ),
+        ["true", "false", "false"],
+      );
+
+      // Tuesday too: sent without Monday, her Monday vote was taken away.
+      // (The mouse off Monday first: its voters, shown on hover, lie over
+      // Tuesday.)
+      await page.mouse.move(0, 0);
+      await options.nth(1).click();
+      await count(1, "102 votes");
+      await count(0, "102 votes");
+      assert.deepEqual(
+        (await alice.ok("poll_choices", { ids: [message.id] })).choices,
+        { [message.id]: [0, 1] },
+      );
+      assert.equal(await options.nth(0).getAttribute("aria-pressed"), "true");
+      assert.equal(await options.nth(1).getAttribute("aria-pressed"), "true");
+    } finally {
+      await alice.close();
+      await bob.close();
     }
   },
 );

@@ -1,6 +1,7 @@
 /**
- * The account's own choice in polls, as its `vote` replies told it
- * (components/PollCard.tsx reads it where `voters` stops short).
+ * The account's own choice in polls, as its `vote` replies and
+ * `poll_choices` told it (components/PollCard.tsx reads it where `voters`
+ * stops short).
  */
 
 import { batch } from "@preact/signals";
@@ -16,5 +17,19 @@ export function pollChoiceKnown(
     const choices = { ...state.pollChoices.value };
     put(choices, id, options);
     state.pollChoices.value = choices;
+  });
+}
+
+/** The server told this account's choice in several polls (`poll_choices`). */
+export function pollChoicesListed(
+  state: AppState,
+  choices: Readonly<Record<string, readonly number[]>>,
+): void {
+  batch(() => {
+    const known = { ...state.pollChoices.value };
+    for (const [id, options] of Object.entries(choices)) {
+      put(known, id, options);
+    }
+    state.pollChoices.value = known;
   });
 }

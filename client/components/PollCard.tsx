@@ -7,6 +7,7 @@
  * admins get "Close poll". Text rendered as text.
  */
 import type { JSX } from "preact";
+import { useEffect } from "preact/hooks";
 import type { ChatMessage, Poll } from "../../server/protocol/types.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { RANK } from "../../server/protocol/ranks.ts";
@@ -58,7 +59,15 @@ export function PollCard(props: PollCardProps): JSX.Element {
   const { message, poll } = props;
   const me = state.username.value;
   const account = state.account.value;
-  const chosen = chosenBy(poll, me, entry(state.pollChoices.value, message.id));
+  const known = entry(state.pollChoices.value, message.id);
+  const chosen = chosenBy(poll, me, known);
+  // Past 100 voters its reader's own name may not be among them: asked
+  // once it is shown (after a reload, a history page), unless known.
+  const cut = poll.options.some((o) => o.votes > o.voters.length);
+  const asks = cut && known === undefined && account;
+  useEffect(() => {
+    if (asks) connection.askPollChoice(message.id);
+  }, [asks, message.id]);
   const total = poll.options.reduce((sum, o) => sum + o.votes, 0);
   const role = state.role.value;
   const mayClose = !poll.closed && account && me !== null && (

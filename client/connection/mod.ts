@@ -45,6 +45,7 @@ import { Ignores } from "./ignores.ts";
 import { type GroupChange, Groups } from "./groups.ts";
 import { CustomEmojiList } from "./custom_emoji.ts";
 import { SavedIds } from "./saved.ts";
+import { PollChoices } from "./poll_choices.ts";
 import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
 import { ReadMarks } from "./read_marks.ts";
@@ -134,6 +135,7 @@ export class Connection {
   #drafts: DraftSync;
   #notifyLevels: NotifyLevels;
   #saved: SavedIds;
+  #pollChoices: PollChoices;
   #typing: TypingTracker;
   #typingSent = new Throttle(TYPING_SEND_MS);
 
@@ -180,6 +182,7 @@ export class Connection {
     this.#groups = new Groups(state, this.#requests);
     this.#emoji = new CustomEmojiList(state, this.#requests);
     this.#saved = new SavedIds(state, this.#requests);
+    this.#pollChoices = new PollChoices(state, this.#requests);
     this.#notifyLevels = new NotifyLevels(
       state,
       this.#requests,
@@ -869,6 +872,14 @@ export class Connection {
     if (!result.ok) return result.error;
     actions.pollChoiceKnown(this.#state, id, result.data.options);
     return null;
+  }
+
+  /**
+   * A poll whose voters stop short of its votes is shown: the account's
+   * choice there is asked for, once (client/connection/poll_choices.ts).
+   */
+  askPollChoice(id: string): void {
+    this.#pollChoices.ask(id);
   }
 
   /** Closes a poll (its author, the room's owner, a moderator); resolves to the error, or null. */

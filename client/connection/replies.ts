@@ -91,6 +91,7 @@ export interface Replies {
   create_poll: { message: ChatMessage };
   forward_message: { message: ChatMessage | PrivateMessage };
   vote: { options: number[] };
+  poll_choices: { choices: Record<string, number[]> };
   close_poll: { message: ChatMessage };
   mark_read: ReadStateEvent;
   mark_unread: ReadStateEvent;
@@ -235,6 +236,12 @@ export const REPLY_CHECKS: {
   vote: (d) =>
     Array.isArray(d.options) &&
     d.options.every((i: unknown) => Number.isInteger(i)),
+  poll_choices: (d) =>
+    typeof d.choices === "object" && d.choices !== null &&
+    !Array.isArray(d.choices) &&
+    Object.values(d.choices).every((c) =>
+      Array.isArray(c) && c.every((i: unknown) => Number.isInteger(i))
+    ),
   close_poll: (d) => isChatMessage(d.message),
   mark_read: isReadStateEvent,
   mark_unread: isReadStateEvent,
