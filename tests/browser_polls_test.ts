@@ -15,8 +15,44 @@ import {
   send,
   signIn,
 } from "./browser_support.ts";
-import { TestClient } from "./harness.ts";
+import type { Locator } from "playwright-core";
+import { TestClient, type TestServer } from "./harness.ts";
 import { MAX_POLL_OPTION } from "../server/protocol/limits.ts";
+
+/**
+ * A poll of several choices `author` sends to general, whose first two
+ * options have `voters` votes each, straight into the store (no account
+ * checked without accountCreatedAt): its voters' names are full before
+ * anyone else votes. Resolves to the message's id.
+ */
+async function crowdedPoll(
+  server: TestServer,
+  author: TestClient,
+  poll: { options: string[]; voters: number },
+): Promise<string> {
+  const { message } = await author.ok("create_poll", {
+    room: "general",
+    question: "Which days?",
+    options: poll.options,
+    multiple: true,
+  }) as { message: { id: string } };
+  for (let i = 0; i < poll.voters; i++) {
+    await server.node.store.changePoll(message.id, {
+      kind: "vote",
+      userKey: `voter${i}`,
+      user: `voter${i}`,
+      options: [0, 1],
+    });
+  }
+  return message.id;
+}
+
+/** Waits until option `i` of `options` says `text` as its count. */
+function countShown(options: Locator, i: number, text: string): Promise<void> {
+  return options.nth(i).getByTestId("poll-count").filter({
+    hasText: new RegExp(`^${text}$`),
+  }).waitFor();
+}
 
 browserTest(
   "web client polls: the Poll form sends a poll whose card counts every vote, marks one's own choice, names the voters on focus, votes from the keyboard and closes",
@@ -225,29 +261,15 @@ browserTest(
   async (browser, server) => {
     const bob = await TestClient.register(server.wsUrl, "bob");
     try {
-      const { message } = await bob.ok("create_poll", {
-        room: "general",
-        question: "Which days?",
+      // 100 voters for each option: voters is full before alice.
+      await crowdedPoll(server, bob, {
         options: ["Monday", "Tuesday"],
-        multiple: true,
-      }) as { message: { id: string } };
-      // 100 voters for each option, straight into the store (no account
-      // checked without accountCreatedAt): voters is full before alice.
-      for (let i = 0; i < 100; i++) {
-        await server.node.store.changePoll(message.id, {
-          kind: "vote",
-          userKey: `voter${i}`,
-          user: `voter${i}`,
-          options: [0, 1],
-        });
-      }
+        voters: 100,
+      });
       const page = await openPage(browser, server);
       await register(page, "alice");
       const options = page.getByTestId("poll").getByTestId("poll-option");
-      const count = (i: number, text: string) =>
-        options.nth(i).getByTestId("poll-count").filter({
-          hasText: new RegExp(`^${text}$`),
-        }).waitFor();
+      const count = (i: number, text: string) => countShown(options, i, text);
       await count(0, "100 votes");
 
       await options.nth(0).click();
@@ -375,31 +397,17 @@ browserTest(
     const bob = await TestClient.register(server.wsUrl, "bob");
     const alice = await TestClient.register(server.wsUrl, "alice");
     try {
-      const { message } = await bob.ok("create_poll", {
-        room: "general",
-        question: "Which days?",
+      // 101 voters, then alice from another device: the page's voters
+      // stop before her, and no vote reply of its own tells it her choice.
+      const id = await crowdedPoll(server, bob, {
         options: ["Monday", "Tuesday", "Friday"],
-        multiple: true,
-      }) as { message: { id: string } };
-      // 101 voters straight into the store, then alice from another
-      // device: the page's voters stop before her, and no vote reply of
-      // its own tells it her choice.
-      for (let i = 0; i < 101; i++) {
-        await server.node.store.changePoll(message.id, {
-          kind: "vote",
-          userKey: `voter${i}`,
-          user: `voter${i}`,
-          options: [0, 1],
-        });
-      }
-      await alice.ok("vote", { id: message.id, options: [0] });
+        voters: 101,
+      });
+      await alice.ok("vote", { id, options: [0] });
       const page = await openPage(browser, server);
       await signIn(page, "alice");
       const options = page.getByTestId("poll").getByTestId("poll-option");
-      const count = (i: number, text: string) =>
-        options.nth(i).getByTestId("poll-count").filter({
-          hasText: new RegExp(`^${text}$`),
-        }).waitFor();
+      const count = (i: number, text: string) => countShown(options, i, text);
       await count(0, "102 votes");
       await page.locator(
         '[data-testid="poll-option"][aria-pressed="true"]',
@@ -419,8 +427,8 @@ browserTest(
       await count(1, "102 votes");
       await count(0, "102 votes");
       assert.deepEqual(
-        (await alice.ok("poll_choices", { ids: [message.id] })).choices,
-        { [message.id]: [0, 1] },
+        (await alice.ok("poll_choices", { ids: [id] })).choices,
+        { [id]: [0, 1] },
       );
       assert.equal(await options.nth(0).getAttribute("aria-pressed"), "true");
       assert.equal(await options.nth(1).getAttribute("aria-pressed"), "true");
