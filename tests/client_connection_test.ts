@@ -2419,3 +2419,32 @@ test(
   },
   { pendingDrafts },
 );
+
+test("connection asks the account's choice in each poll shown past its voters once, those of one turn in one poll_choices, and again after a refusal", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida");
+  r.connection.askPollChoice("p1");
+  r.connection.askPollChoice("p2");
+  r.connection.askPollChoice("p1");
+  const asked = await server.next("poll_choices");
+  assert.deepEqual(asked.data, { ids: ["p1", "p2"] });
+  // On its way: not asked again.
+  r.connection.askPollChoice("p2");
+  // p2 left out (deleted meanwhile, say): known for none, asked no more.
+  server.reply(asked, { choices: { p1: [0, 2] } });
+  await settle();
+  assert.deepEqual({ ...state.pollChoices.value }, { p1: [0, 2] });
+  r.connection.askPollChoice("p2");
+  r.connection.askPollChoice("p3");
+  const refused = await server.next("poll_choices");
+  assert.deepEqual(refused.data, { ids: ["p3"] });
+  server.refuse(refused, "rate_limited", "Slow down.");
+  await settle();
+  // Shown again later: asked again.
+  r.connection.askPollChoice("p3");
+  const again = await server.next("poll_choices");
+  assert.deepEqual(again.data, { ids: ["p3"] });
+  server.reply(again, { choices: { p3: [] } });
+  await settle();
+  assert.deepEqual({ ...state.pollChoices.value }, { p1: [0, 2], p3: [] });
+});
