@@ -2420,7 +2420,7 @@ test(
   { pendingDrafts },
 );
 
-test("connection asks the account's choice in each poll shown past its voters once, those of one turn in one poll_choices, and again after a refusal", async (r) => {
+test("connection asks the account's choice in each poll shown past its voters once a login, those of one turn in one poll_choices, and again after a refusal", async (r) => {
   const { server, state } = r;
   await loginAsAccount(r, "ida");
   r.connection.askPollChoice("p1");
@@ -2447,4 +2447,12 @@ test("connection asks the account's choice in each poll shown past its voters on
   server.reply(again, { choices: { p3: [] } });
   await settle();
   assert.deepEqual({ ...state.pollChoices.value }, { p1: [0, 2], p3: [] });
+
+  // Logged out elsewhere, then in again: the choices went with the
+  // session, and a poll shown is asked about again.
+  server.socket.drop(CLOSE_SESSION_ENDED, "Logged out");
+  assert.deepEqual({ ...state.pollChoices.value }, {});
+  await loginAsAccount(r, "ida");
+  r.connection.askPollChoice("p1");
+  assert.deepEqual((await server.next("poll_choices")).data, { ids: ["p1"] });
 });

@@ -255,6 +255,7 @@ export class Connection {
       },
       entered: () => {
         actions.chatEntered(this.#state);
+        this.#pollChoices.reset();
         void this.#groups.refresh();
         void this.#emoji.refresh();
         void this.#drafts.list();

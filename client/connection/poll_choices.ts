@@ -18,7 +18,7 @@ import type { Requests } from "./requests.ts";
 export class PollChoices {
   #state: AppState;
   #requests: Requests;
-  // Asked (or on their way), by account and id: once per poll a login.
+  // The polls asked about (or on their way) since the login: once each.
   #asked = new Set<string>();
   #waiting: string[] = [];
 
@@ -34,10 +34,17 @@ export class PollChoices {
   ask(id: string): void {
     const me = this.#state.username.value;
     if (!this.#state.account.value || me === null) return;
-    const key = `${me}\n${id}`;
-    if (this.#asked.has(key)) return;
-    this.#asked.add(key);
+    if (this.#asked.has(id)) return;
+    this.#asked.add(id);
     if (this.#waiting.push(id) === 1) queueMicrotask(() => this.#send(me));
+  }
+
+  /**
+   * A login (not a resume) begins: its choices were forgotten with the
+   * last one's (actions.loggedOut), so each poll is asked about again.
+   */
+  reset(): void {
+    this.#asked.clear();
   }
 
   #send(me: string): void {
@@ -52,7 +59,7 @@ export class PollChoices {
     const result = await this.#requests.request("poll_choices", { ids });
     if (!result.ok) {
       // Offline or refused: the next time they are shown asks again.
-      for (const id of ids) this.#asked.delete(`${me}\n${id}`);
+      for (const id of ids) this.#asked.delete(id);
       return;
     }
     // Another account logged in meanwhile: not its choices.
