@@ -27,9 +27,14 @@ export function localTime(
   return hour && minute ? { hour, minute } : null;
 }
 
+/** This browser's IANA time zone; UTC when it cannot say. */
+export function ownTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
 /** The time zones this browser offers, its own first; a short list when it cannot say. */
 export function timeZones(): { own: string; all: string[] } {
-  const own = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const own = ownTimeZone();
   let all: string[];
   try {
     all = Intl.supportedValuesOf("timeZone");

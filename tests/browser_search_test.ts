@@ -29,7 +29,9 @@ browserTest(
       await bob.ok("react", { id: later.message.id, emoji: "👍" });
       await bob.ok("create_room", { room: "dev" });
       await bob.ok("send_message", { text: "deploy in dev" });
-      const page = await openPage(browser, server);
+      // Its days are UTC's, as utcDay's: the page says so, whatever the
+      // machine's zone (the client sends its own with the days).
+      const page = await openPage(browser, server, { timezoneId: "UTC" });
       await register(page, "alice");
       await send(page, "my own deploy");
       const mine = await confirmedFrom(page, "alice", "my own deploy")
@@ -64,7 +66,7 @@ browserTest(
       // The words alone are marked, not the modifiers.
       await dialog.locator("mark").filter({ hasText: "deploy" }).first()
         .waitFor();
-      // Days in UTC, from the messages' own times: a day read from the
+      // Days from the messages' own times: a day read from the
       // clock here is the next one when UTC midnight fell since they were
       // sent.
       const today = utcDay(mine!);
@@ -160,5 +162,43 @@ browserTest(
       return list.bottom - body.bottom;
     });
     assert.ok(cut <= 0, `the list passes the dialog's foot by ${cut} px`);
+  },
+);
+
+browserTest(
+  "web client search box's days are the browser's: on: a day in its zone finds what was sent then, not what UTC's day holds",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const sent = messageOf(
+        await bob.ok("send_message", { text: "sent today" }),
+      );
+      // A zone whose day at that time is not UTC's: 14 hours ahead from
+      // 10:00 UTC on (the next day), 11 hours behind before (the day
+      // before).
+      const zone = new Date(sent.ts).getUTCHours() >= 10
+        ? "Pacific/Kiritimati"
+        : "Pacific/Pago_Pago";
+      const local = Temporal.Instant.from(sent.ts).toZonedDateTimeISO(zone)
+        .toPlainDate().toString();
+      assert.notEqual(local, utcDay(sent.ts));
+      const page = await openPage(browser, server, { timezoneId: zone });
+      await register(page, "alice");
+      await page.getByTestId("search-open").click();
+      const dialog = page.getByTestId("search-dialog");
+      const input = dialog.getByTestId("search-input");
+      const status = dialog.getByTestId("search-status");
+      await input.fill(`from:@bob on:${local}`);
+      await status.filter({ hasText: "1 result" }).waitFor();
+      assert.deepEqual(
+        await dialog.getByTestId("search-result").locator(".result-text")
+          .allTextContents(),
+        ["sent today"],
+      );
+      await input.fill(`from:@bob on:${utcDay(sent.ts)}`);
+      await status.filter({ hasText: "No message found." }).waitFor();
+    } finally {
+      await bob.close();
+    }
   },
 );

@@ -4,6 +4,8 @@
  * PostgreSQL.
  */
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { encodeTime } from "ulid";
 import { NO_RATE_LIMITS } from "../server/mod.ts";
 import { SEARCH_BUDGET } from "../server/store/mod.ts";
 import { SqliteStore } from "../server/store/sqlite.ts";
@@ -16,8 +18,9 @@ import {
   type TestServer,
   utcDay,
   withClients,
+  withPool,
 } from "./harness.ts";
-import { bothStores } from "./both_stores.ts";
+import { bothStores, type StoreUnderTest } from "./both_stores.ts";
 import { PNG, uploaded } from "./file_helpers.ts";
 
 interface Result {
@@ -635,6 +638,10 @@ stores.clients(
         { query: "x", until: "2026-02-29" },
         { query: "x", until: "20260101" },
         { query: "x", until: 20260101 },
+        { query: "x", until: "2026-01-01", zone: "Mars/Olympus" },
+        { query: "x", until: "2026-01-01", zone: "UTC+1" },
+        { query: "x", until: "2026-01-01", zone: "" },
+        { query: "x", until: "2026-01-01", zone: 60 },
         { query: "x", has: ["gif"] },
         { query: "x", has: "file" },
         { query: "x", from: "" },
@@ -645,6 +652,118 @@ stores.clients(
     assert.deepEqual(await texts(bob, "", { until: "2024-02-29" }), []);
     assert.deepEqual(await texts(bob, "", { has: ["file"] }), []);
   },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
+// Moves a stored message to the instant `iso`: its `ts` and the time its
+// id begins with (a search's days bound ids), as if sent then.
+async function restamp(
+  server: TestServer,
+  store: StoreUnderTest,
+  message: Result,
+  iso: string,
+): Promise<void> {
+  const ms = Date.parse(iso);
+  const id = encodeTime(ms, 10) + message.id.slice(10);
+  if (store.psql) {
+    await store.psql(
+      `UPDATE messages SET id = '${id}', ts = ${ms} WHERE id = '${message.id}'`,
+    );
+    return;
+  }
+  const db = new DatabaseSync(`${server.dir}/chat.db`);
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.prepare("UPDATE messages SET id = ?, ts = ? WHERE id = ?")
+      .run(id, ms, message.id);
+  } finally {
+    db.close();
+  }
+}
+
+stores.test(
+  "search: with a zone, after and until are the reader's days, from its midnights (23 and 25 hours on a change of clocks); without one, UTC's",
+  (server, store) =>
+    withPool(server, async (pool) => {
+      const bob = await pool.guest("bob");
+      const at = async (text: string, iso: string) =>
+        await restamp(server, store, await say(bob, text), iso);
+      // Sent in the order of their times: ids grow with the rows, as the
+      // stores' walks by filters expect. Paris: the 29th of March has 23
+      // hours (from 23:00 UTC the day before to 22:00 UTC), the 25th of
+      // October 25 (22:00 UTC the day before to 23:00 UTC).
+      await at("march 29 00:30 Paris", "2026-03-28T23:30:00Z");
+      await at("march 30 00:30 Paris", "2026-03-29T22:30:00Z");
+      await at("october 25 23:30 Paris", "2026-10-25T22:30:00Z");
+      await at("october 26 00:30 Paris", "2026-10-25T23:30:00Z");
+      // 00:30 in Tokyo on the 7th is 15:30 UTC on the 6th (07:30 in Los
+      // Angeles); 23:30 in Los Angeles on the 6th, 07:30 UTC on the 7th.
+      await at("early in Tokyo", "2026-12-06T15:30:00Z");
+      await at("late in Los Angeles", "2026-12-07T07:30:00Z");
+      const on = (day: string, zone?: string) =>
+        texts(bob, "", { after: day, until: day, ...(zone ? { zone } : {}) });
+      const la = "America/Los_Angeles";
+      assert.deepEqual(await on("2026-12-06", la), [
+        "late in Los Angeles",
+        "early in Tokyo",
+      ]);
+      assert.deepEqual(await on("2026-12-07", la), []);
+      assert.deepEqual(await on("2026-12-06"), ["early in Tokyo"]);
+      assert.deepEqual(await on("2026-12-07"), ["late in Los Angeles"]);
+      assert.deepEqual(await on("2026-12-06", "Asia/Tokyo"), []);
+      assert.deepEqual(await on("2026-12-07", "Asia/Tokyo"), [
+        "late in Los Angeles",
+        "early in Tokyo",
+      ]);
+      assert.deepEqual(
+        await on("2026-12-06", "UTC"),
+        await on("2026-12-06"),
+      );
+      const paris = "Europe/Paris";
+      assert.deepEqual(await on("2026-03-29", paris), [
+        "march 29 00:30 Paris",
+      ]);
+      assert.deepEqual(await on("2026-03-30", paris), [
+        "march 30 00:30 Paris",
+      ]);
+      assert.deepEqual(await on("2026-10-25", paris), [
+        "october 25 23:30 Paris",
+      ]);
+      assert.deepEqual(await on("2026-10-26", paris), [
+        "october 26 00:30 Paris",
+      ]);
+      // after alone, until alone: each bound its own day's midnight.
+      assert.deepEqual(
+        await texts(bob, "paris", { after: "2026-10-26", zone: paris }),
+        ["october 26 00:30 Paris"],
+      );
+      assert.deepEqual(
+        await texts(bob, "paris", { until: "2026-03-29", zone: paris }),
+        ["march 29 00:30 Paris"],
+      );
+      // Over HTTP, as `zone`.
+      const carol = await pool.register("carol");
+      const bearer = { authorization: `Bearer ${carol.token}` };
+      const http = await httpSearch(
+        server,
+        { after: "2026-12-06", until: "2026-12-06", zone: la },
+        bearer,
+      );
+      assert.equal(http.status, 200);
+      assert.deepEqual(
+        (http.body.results as Result[]).map((r) => r.text),
+        ["late in Los Angeles", "early in Tokyo"],
+      );
+      for (const zone of ["Mars/Olympus", "+01:00", ""]) {
+        const bad = await httpSearch(
+          server,
+          { after: "2026-12-06", zone },
+          bearer,
+        );
+        assert.equal(bad.status, 400, zone);
+        assert.equal(bad.body.error, "invalid_message", zone);
+      }
+    }),
   { rateLimits: NO_RATE_LIMITS },
 );
 

@@ -14,6 +14,7 @@ import * as actions from "../actions.ts";
 import type { AppServices } from "../app_context.ts";
 import type { RequestError, Result } from "../connection/mod.ts";
 import { firstSeq, lastSeq } from "../room_log.ts";
+import { ownTimeZone } from "../profile_time.ts";
 import { type AppState, dmKey, entry, roomKey } from "../state.ts";
 import * as teamActions from "./actions.ts";
 
@@ -64,7 +65,8 @@ export function resultPlace(result: SearchResult): Place {
 
 /**
  * One page of search results, newest first, for the words and filters of
- * `ask` (search_query.ts); `before` is the last page's `next`.
+ * `ask` (search_query.ts); `before` is the last page's `next`. Its days
+ * are the reader's: `zone`, this browser's, when it names one.
  */
 export async function search(
   services: AppServices,
@@ -73,6 +75,9 @@ export async function search(
 ): Promise<Result<{ results: SearchResult[]; next?: string }>> {
   return await services.connection.request("search", {
     ...ask,
+    ...(ask.after !== undefined || ask.until !== undefined
+      ? { zone: ownTimeZone() }
+      : {}),
     limit: SEARCH_PAGE,
     ...(before === undefined ? {} : { before }),
   });

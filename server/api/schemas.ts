@@ -331,6 +331,7 @@ export const searchQuery = z.object({
     .pipe(searchData.shape.has.unwrap()).optional(),
   after: searchData.shape.after,
   until: searchData.shape.until,
+  zone: searchData.shape.zone,
   before: searchData.shape.before,
   limit: z.coerce.number().min(1).max(50).int().optional(),
 });

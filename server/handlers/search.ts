@@ -32,7 +32,7 @@ import { type MemberContext, parseData } from "./context.ts";
 
 /**
  * `search`: what the user may read that holds every word and passes the
- * filters (`from`, `has`, `after`, `until`), newest first.
+ * filters (`from`, `has`, `after`, `until` in `zone`), newest first.
  */
 export async function search(
   ctx: MemberContext,
@@ -91,7 +91,7 @@ export async function searchMessages(
   // Punctuation alone searches for nothing, and finds nothing; with a
   // filter, the filters alone choose.
   if (words.length === 0 && !filtered) return succeed({ results: [] });
-  const range = dayRange(data.after, data.until, data.before);
+  const range = dayRange(data.after, data.until, data.before, data.zone);
   if (range === undefined) return succeed({ results: [] });
   const limit = data.limit ?? SEARCH_DEFAULT_LIMIT;
   const { records, next } = await node.store.search({
@@ -125,21 +125,23 @@ export async function searchMessages(
   );
 }
 
-const DAY_MS = 86_400_000;
-
 // The ids a search's days and cursor leave (ids sort by time: a time as
 // a ULID's first 10 characters sorts before every id of its millisecond):
 // from the start of `after`'s day, below the start of the day after
-// `until` and below `before`. Undefined when they leave none.
+// `until` and below `before`, days of `zone`. Undefined when they leave
+// none.
 function dayRange(
   after: string | undefined,
   until: string | undefined,
   before: string | undefined,
+  zone = "UTC",
 ): { after?: string; before?: string } | undefined {
-  const start = after === undefined ? undefined : idAt(Date.parse(after));
+  const start = after === undefined
+    ? undefined
+    : idAt(dayStart(Temporal.PlainDate.from(after), zone));
   const end = until === undefined
     ? undefined
-    : idAt(Date.parse(until) + DAY_MS);
+    : idAt(dayStart(Temporal.PlainDate.from(until).add({ days: 1 }), zone));
   const below = end === undefined || (before !== undefined && before < end)
     ? before
     : end;
@@ -149,8 +151,15 @@ function dayRange(
   return { after: start, before: below };
 }
 
-// The first 10 characters of the ids made at `ms` (UTC midnight of a day
-// given as YYYY-MM-DD), held to the times a ULID can hold.
+// The instant a day begins in `zone`: its first moment there, midnight
+// or, where a change of clocks skips midnight, the hour after. Each
+// bound is its own day's start, as a day there is 23, 24 or 25 hours.
+function dayStart(day: Temporal.PlainDate, zone: string): number {
+  return day.toZonedDateTime(zone).epochMilliseconds;
+}
+
+// The first 10 characters of the ids made at `ms`, held to the times a
+// ULID can hold.
 function idAt(ms: number): string {
   return encodeTime(Math.min(Math.max(ms, 0), 2 ** 48 - 1), 10);
 }

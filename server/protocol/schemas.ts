@@ -587,7 +587,10 @@ export const userData = z.object({ user: name });
 /** What a search's `has` asks a message to hold. */
 export const SEARCH_HAS = ["file", "image", "link", "reaction"] as const;
 
-/** A day in UTC, `YYYY-MM-DD`, of the calendar (a search's `after`, `until`). */
+/**
+ * A day, `YYYY-MM-DD`, of the calendar (a search's `after`, `until`), in
+ * the search's `zone` (UTC without one).
+ */
 const searchDay = z.string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "expected a date as YYYY-MM-DD")
   .refine(
@@ -608,10 +611,15 @@ export const searchData = z.object({
   from: lookup(1, 4096).optional(),
   /** Only messages holding each of these. */
   has: z.array(z.enum(SEARCH_HAS)).max(SEARCH_HAS.length).optional(),
-  /** Only messages stored on or after this day (UTC). */
+  /** Only messages stored on or after this day (in `zone`). */
   after: searchDay.optional(),
-  /** Only messages stored on or before this day (UTC). */
+  /** Only messages stored on or before this day (in `zone`). */
   until: searchDay.optional(),
+  /**
+   * The IANA time zone whose midnights bound `after`'s and `until`'s days
+   * (the reader's); UTC when absent, as before it was asked.
+   */
+  zone: timeZone.optional(),
   before: messageId.optional(),
   limit: intIn(1, 50).optional(),
 });
