@@ -27,6 +27,7 @@ import { ArrowDownIcon, LockIcon } from "./Icons.tsx";
 import { MessageRow } from "./MessageRow.tsx";
 import { NoticeLine } from "./NoticeLine.tsx";
 import { useJumpTarget } from "../team/TeamLayer.tsx";
+import { useToday } from "../use_today.ts";
 
 /** How close to the bottom (px) still counts as "at the bottom". */
 const STICK_SLACK = 48;
@@ -66,6 +67,9 @@ export function MessageList(): JSX.Element {
   // Newer messages were unloaded while reading back: the bottom is not the end.
   const cut = state.currentLog.value?.unloaded !== undefined;
   const loading = entry(state.loadingOlder.value, key) === true;
+  // The day separators' "Today" and "Yesterday" change at midnight: a
+  // prop, as a row whose props and signals are unchanged is not drawn again.
+  const today = useToday();
 
   /** Brings the view to the bottom, or keeps the anchored row where it was. */
   function settle(): void {
@@ -281,7 +285,9 @@ export function MessageList(): JSX.Element {
               <p>{t("list.dmStart", { title })}</p>
             </div>
           )}
-          {lines.map((line) => <LineView key={line.key} line={line} />)}
+          {lines.map((line) => (
+            <LineView key={line.key} line={line} today={today} />
+          ))}
         </div>
       </div>
       {
@@ -326,8 +332,10 @@ export function MessageList(): JSX.Element {
   );
 }
 
-/** One line of the list. */
-function LineView({ line }: { line: Line }): JSX.Element {
+/** One line of the list; `today` is the local day's start (ms). */
+function LineView(
+  { line, today }: { line: Line; today: number },
+): JSX.Element {
   const { connection } = useApp();
   switch (line.kind) {
     case "notice":
@@ -336,7 +344,7 @@ function LineView({ line }: { line: Line }): JSX.Element {
       return (
         <div class="day" role="separator" data-key={line.key}>
           <span class="day-label" data-testid="day-separator">
-            {formatDay(line.ts)}
+            {formatDay(line.ts, new Date(today))}
           </span>
         </div>
       );
