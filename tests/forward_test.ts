@@ -313,6 +313,57 @@ stores.clients(
 );
 
 stores.clients(
+  "a forward of a forward without a text of its own carries the original's copy (not the first forwarder's conversation), one with a text carries that text; the original's delete blanks every copy in the chain, and a forward of a blanked forward carries the blank",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    const original = (await alice.ok("private_message", {
+      to: "bob",
+      text: "call me at 5",
+    })).message as Message;
+    const middle = await forward(bob, { id: original.id, with: "carol" });
+    assert.equal((middle.forwarded as ForwardedMessage).with, "alice");
+    const copy = {
+      id: original.id,
+      seq: original.seq,
+      user: "alice",
+      ts: original.ts,
+      text: "call me at 5",
+    };
+    const second = await forward(carol, { id: middle.id, room: "general" });
+    assert.deepEqual(second.forwarded, copy);
+    const got = await root.event("receive_message", (m) => m.id === second.id);
+    assert.deepEqual(got.data.forwarded, copy);
+    const said = await forward(bob, {
+      id: original.id,
+      with: "carol",
+      text: "see below",
+    });
+    const quoted = await forward(carol, { id: said.id, room: "general" });
+    assert.equal((quoted.forwarded as ForwardedMessage).id, said.id);
+    assert.equal((quoted.forwarded as ForwardedMessage).text, "see below");
+    await alice.ok("delete_message", { id: original.id });
+    const blank = { id: original.id, deleted: true };
+    const heard = await root.event(
+      "message_updated",
+      (m) => m.id === second.id,
+    );
+    assert.deepEqual(heard.data.forwarded, blank);
+    const mine = (await carol.ok("history", { with: "bob" }))
+      .messages as Message[];
+    assert.deepEqual(mine.find((m) => m.id === middle.id)?.forwarded, blank);
+    const page = (await root.ok("history", { room: "general" }))
+      .messages as Message[];
+    assert.deepEqual(page.find((m) => m.id === second.id)?.forwarded, blank);
+    assert.ok(!JSON.stringify(page).includes("call me"));
+    const third = await forward(carol, { id: middle.id, room: "general" });
+    assert.deepEqual(third.forwarded, blank);
+  },
+);
+
+stores.clients(
   "a room's deletion blanks the copies of its messages forwarded elsewhere",
   async (pool) => {
     const root = await pool.register("root");

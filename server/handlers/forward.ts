@@ -28,6 +28,7 @@ import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { forwardMessageData } from "../protocol/schemas.ts";
 import type {
+  DeletedForward,
   ForwardedMessage,
   MessageBase,
   PrivateMessage,
@@ -73,13 +74,22 @@ export async function forwardMessage(
   return await sendMessage(inRoom(ctx, key), { text }, { forwarded });
 }
 
-/** The copy of `record`'s message a forward by `member` carries. */
+/**
+ * The copy of `record`'s message a forward by `member` carries. A forward
+ * with no text of its own passes on its copy instead (as Slack shares the
+ * original): the new copy is of the same original, so its delete blanks
+ * both, and a copy never nests.
+ */
 function copyOf(
   node: ChatNode,
   member: Member,
   record: MessageRecord,
-): ForwardedMessage {
+): ForwardedMessage | DeletedForward {
   const { message } = record;
+  const { forwarded } = message as MessageBase;
+  if (forwarded !== undefined && message.text === "") {
+    return passedOn(forwarded);
+  }
   const copy: ForwardedMessage = {
     id: message.id,
     seq: message.seq,
@@ -98,6 +108,20 @@ function copyOf(
   const { badge } = message as MessageBase;
   if (badge !== undefined) copy.badge = badge;
   return copy;
+}
+
+/**
+ * A forward's copy as a forward of that forward carries it: blank if it
+ * is, else without `with`, which names the other side of the first
+ * forwarder's conversation, a link for those two people only (a public
+ * room's name stays).
+ */
+function passedOn(
+  copy: ForwardedMessage | DeletedForward,
+): ForwardedMessage | DeletedForward {
+  if ("deleted" in copy) return { id: copy.id, deleted: true };
+  const { with: _, ...rest } = copy;
+  return rest;
 }
 
 /**

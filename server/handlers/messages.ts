@@ -21,6 +21,7 @@ import { MAX_MESSAGE_LENGTH } from "../protocol/limits.ts";
 import type {
   Attachment,
   ChatMessage,
+  DeletedForward,
   ForwardedMessage,
   MessageBase,
   PrivateMessage,
@@ -44,7 +45,7 @@ import { previewAuthor } from "../link_previews/mod.ts";
 /** What a send carries besides its data: a forward's copy (forward.ts). */
 export interface SendExtras {
   /** The message forwarded, given to the message before it goes out. */
-  forwarded?: ForwardedMessage;
+  forwarded?: ForwardedMessage | DeletedForward;
 }
 
 /** `send_message`: store in the current room, then publish to its members. */

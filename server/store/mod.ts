@@ -1,6 +1,7 @@
 import type {
   Attachment,
   ChatMessage,
+  DeletedForward,
   ForwardedMessage,
   LinkPreview,
   MessageBase,
@@ -907,12 +908,13 @@ export interface RoomStore {
    * Gives a message just appended the copy of the message it forwards
    * (`forward_message`), once: a message deleted or carrying one already
    * is left as it is. Its version stays (the copy comes before anyone
-   * read the message). Answers the message as it now is, or undefined
-   * when it is gone or deleted.
+   * read the message). A blank copy (a forward of a forward whose
+   * original is deleted) is kept blank. Answers the message as it now
+   * is, or undefined when it is gone or deleted.
    */
   setForwarded(
     id: string,
-    forwarded: ForwardedMessage,
+    forwarded: ForwardedMessage | DeletedForward,
   ): Promise<ChatMessage | PrivateMessage | undefined>;
   /**
    * Deletes up to `limit` messages stored before `before` (ms), rooms and

@@ -5,6 +5,7 @@ import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
   Attachment,
   ChatMessage,
+  DeletedForward,
   ForwardedMessage,
   MessageBase,
   PrivateMessage,
@@ -1189,7 +1190,7 @@ export class PostgresStore implements Store {
 
   setForwarded(
     id: string,
-    forwarded: ForwardedMessage,
+    forwarded: ForwardedMessage | DeletedForward,
   ): Promise<ChatMessage | PrivateMessage | undefined> {
     // Run again if it loses a deadlock: a bulk delete that holds the new
     // forward and wants the original (its forwarder's account going).

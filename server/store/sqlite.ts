@@ -12,6 +12,7 @@ import { StoreUnavailableError } from "../protocol/errors.ts";
 import type {
   Attachment,
   ChatMessage,
+  DeletedForward,
   ForwardedMessage,
   MessageBase,
   PrivateMessage,
@@ -1766,7 +1767,7 @@ export class SqliteStore implements Store {
 
   setForwarded(
     id: string,
-    forwarded: ForwardedMessage,
+    forwarded: ForwardedMessage | DeletedForward,
   ): Promise<ChatMessage | PrivateMessage | undefined> {
     return this.#run(() => {
       // An original deleted (or gone) since the forwarder read it leaves

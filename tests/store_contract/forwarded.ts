@@ -80,6 +80,23 @@ export function forwards(test: StoreTest): void {
   });
 
   test(
+    "setForwarded takes a blank copy (a forward of a forward whose original is deleted) and serves it blank, as a reopened store does",
+    async (store, reopen) => {
+      const { id } = await original(store);
+      await store.updateMessage(id, { deleted: true });
+      const { message } = await store.appendMessage(draft("general", ""));
+      const blank = { id, deleted: true as const };
+      assert.deepEqual(
+        (await store.setForwarded(message.id, blank))?.forwarded,
+        blank,
+      );
+      store = await reopen();
+      const [read] = await store.history("general", { limit: 1 });
+      assert.deepEqual(read.forwarded, blank);
+    },
+  );
+
+  test(
     "a copy whose original is deleted or removed (with its room, as retention removes it) reads as {id, deleted} everywhere; findForwards finds the live forwards, newest first, at most the limit",
     async (store, reopen) => {
       await store.createRoom("dev", "dev");
