@@ -3,12 +3,14 @@
  * action, its dialog that finds a person or a room as one types, and the
  * forward's card ("Forwarded from bob in #general") with its link to the
  * original, which says "Original message deleted" once the original is;
+ * a forward of a forward without a text of its own, which passes on the
+ * original's copy (previewed so in the dialog);
  * in English and in French; axe-core finds nothing serious in the dialog
  * nor the card.
  * Needs /usr/bin/chromium; without it the tests are reported as ignored.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { browserTest, openPage, register } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
 import { Audit } from "./browser_a11y_support.ts";
@@ -23,6 +25,17 @@ async function forward(
 ): Promise<void> {
   const row = page.getByTestId("message").filter({ hasText: original })
     .first();
+  await forwardRow(page, row, to, text, audit);
+}
+
+/** Forwards the message of `row` to the place typed as `to`. */
+async function forwardRow(
+  page: Page,
+  row: Locator,
+  to: { typed: string; name: string },
+  text: string,
+  audit?: Audit,
+): Promise<void> {
   await row.waitFor();
   await row.hover();
   await row.getByTestId("message-forward").click();
@@ -162,6 +175,57 @@ browserTest(
       await cards.first().getByTestId("forwarded-deleted").filter({
         hasText: "Message d'origine supprimé",
       }).waitFor();
+    } finally {
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client forwarding a forward without a text of its own: the dialog previews the original it passes on, the new card shows the original, and both cards say 'Original message deleted' once it is",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      const original = await bob.ok("send_message", { text: "Ship friday" });
+      const { id } = original.message as { id: string };
+      const middle = await bob.ok("forward_message", { id, room: "general" });
+      const row = page.getByTestId("message").filter({
+        has: page.getByTestId("forwarded"),
+      });
+      await row.first().waitFor();
+      await row.first().hover();
+      await row.first().getByTestId("message-forward").click();
+      const dialog = page.getByTestId("forward-dialog");
+      assert.equal(
+        await dialog.getByTestId("forwarded-text").textContent(),
+        "Ship friday",
+      );
+      await dialog.getByTestId("forward-cancel").click();
+      await dialog.waitFor({ state: "detached" });
+      await forwardRow(page, row.first(), {
+        typed: "#gen",
+        name: "general",
+      }, "");
+      const got = await bob.event(
+        "receive_message",
+        (m) => m.forwarded !== undefined && m.user === "alice",
+      );
+      assert.equal((got.data.forwarded as { id: string }).id, id);
+      assert.notEqual(
+        (got.data.forwarded as { id: string }).id,
+        (middle.message as { id: string }).id,
+      );
+      await row.nth(1).waitFor();
+      assert.deepEqual(
+        await row.getByTestId("forwarded-text").allTextContents(),
+        ["Ship friday", "Ship friday"],
+      );
+      await bob.ok("delete_message", { id });
+      await row.nth(1).getByTestId("forwarded-deleted").waitFor();
+      await row.first().getByTestId("forwarded-deleted").waitFor();
+      assert.equal(await row.getByTestId("forwarded-text").count(), 0);
     } finally {
       await bob.close();
     }

@@ -11,6 +11,7 @@
 import { useComputed, useSignal } from "@preact/signals";
 import type { JSX } from "preact";
 import { MAX_MESSAGE_LENGTH } from "../../server/protocol/limits.ts";
+import { passedOn } from "../../server/protocol/forwards.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import type {
   ChatMessage,
@@ -184,9 +185,12 @@ function labelOf(choice: SwitchChoice): string {
 
 /**
  * The copy the dialog previews, as the server will make it for a room's
- * message (a conversation's shows no room).
+ * message (a conversation's shows no room); a forward without a text of
+ * its own passes on its copy.
  */
-function copyOf(message: ChatMessage): ForwardedMessage {
+function copyOf(message: ChatMessage): ForwardedMessage | DeletedForward {
+  const carried = passedOn(message);
+  if (carried !== undefined) return carried;
   const { id, seq, user, ts, text, badge } = message;
   return { id, seq, user, ts, text, ...(badge ? { badge } : {}) };
 }

@@ -25,6 +25,7 @@ import {
   roomRefusal,
 } from "../access.ts";
 import { fail, isFailure, type Outcome } from "../protocol/errors.ts";
+import { passedOn } from "../protocol/forwards.ts";
 import { nameKey } from "../protocol/names.ts";
 import { forwardMessageData } from "../protocol/schemas.ts";
 import type {
@@ -75,10 +76,8 @@ export async function forwardMessage(
 }
 
 /**
- * The copy of `record`'s message a forward by `member` carries. A forward
- * with no text of its own passes on its copy instead (as Slack shares the
- * original): the new copy is of the same original, so its delete blanks
- * both, and a copy never nests.
+ * The copy of `record`'s message a forward by `member` carries; that
+ * message's own copy when it is a forward without a text of its own.
  */
 function copyOf(
   node: ChatNode,
@@ -86,10 +85,8 @@ function copyOf(
   record: MessageRecord,
 ): ForwardedMessage | DeletedForward {
   const { message } = record;
-  const { forwarded } = message as MessageBase;
-  if (forwarded !== undefined && message.text === "") {
-    return passedOn(forwarded);
-  }
+  const carried = passedOn(message as MessageBase);
+  if (carried !== undefined) return carried;
   const copy: ForwardedMessage = {
     id: message.id,
     seq: message.seq,
@@ -108,20 +105,6 @@ function copyOf(
   const { badge } = message as MessageBase;
   if (badge !== undefined) copy.badge = badge;
   return copy;
-}
-
-/**
- * A forward's copy as a forward of that forward carries it: blank if it
- * is, else without `with`, which names the other side of the first
- * forwarder's conversation, a link for those two people only (a public
- * room's name stays).
- */
-function passedOn(
-  copy: ForwardedMessage | DeletedForward,
-): ForwardedMessage | DeletedForward {
-  if ("deleted" in copy) return { id: copy.id, deleted: true };
-  const { with: _, ...rest } = copy;
-  return rest;
 }
 
 /**
