@@ -364,6 +364,37 @@ stores.clients(
 );
 
 stores.clients(
+  "a copy names the room its original is in now: renamed, the new name; made private, no room (and nothing of the old name); public again, named again",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    await alice.ok("create_room", { room: "ops" });
+    const original = await send(alice, "deploy at noon");
+    const sent = await forward(alice, { id: original.id, with: "bob" });
+    assert.equal((sent.forwarded as ForwardedMessage).room, "ops");
+    const copyNow = async () =>
+      ((await bob.ok("history", { with: "alice" })).messages as Message[])
+        .find((m) => m.id === sent.id)?.forwarded as ForwardedMessage;
+    await root.ok("update_room", { room: "ops", name: "Platform" });
+    assert.equal((await copyNow()).room, "Platform");
+    await root.ok("update_room", { room: "platform", private: true });
+    const hidden = await copyNow();
+    assert.deepEqual(hidden, {
+      id: original.id,
+      seq: original.seq,
+      user: "alice",
+      ts: original.ts,
+      text: "deploy at noon",
+    });
+    const page = (await bob.ok("history", { with: "alice" })).messages;
+    assert.ok(!/ops|platform/i.test(JSON.stringify(page)));
+    await root.ok("update_room", { room: "platform", private: false });
+    assert.equal((await copyNow()).room, "Platform");
+  },
+);
+
+stores.clients(
   "a room's deletion blanks the copies of its messages forwarded elsewhere",
   async (pool) => {
     const root = await pool.register("root");

@@ -2276,7 +2276,7 @@ Deno.test("import: a crafted dump's poll that counts an account twice (twice in 
   }
 });
 
-Deno.test("import: a forward comes back with its copy of the original, one whose original was deleted with its blanked copy {id, deleted}, and a crafted dump's copy that names a room outside the names' alphabet is refused at its line", async () => {
+Deno.test("import: a forward comes back with its copy of the original, one whose original was deleted with its blanked copy {id, deleted}, one naming its room by an older name reads the room's name now, and a crafted dump's copy that names a room outside the names' alphabet is refused at its line", async () => {
   const server = await startTestServer();
   const work = await Deno.makeTempDir({ prefix: "chat-forward-" });
   try {
@@ -2321,6 +2321,22 @@ Deno.test("import: a forward comes back with its copy of the original, one whose
       });
     } finally {
       await store.close();
+    }
+    // A copy naming the room by an older name (a dump made before a
+    // rename) imports, and reads name the room its original is in now.
+    const renamed = `${work}/renamed.db`;
+    const older = lines.map((line) =>
+      line.replace(/("forwarded":\{[^}]*"room":)"general"/, '$1"lobby"')
+    );
+    assert.notDeepEqual(older, lines);
+    assert.equal(await importInto(renamed, older), undefined);
+    const again = new SqliteStore(renamed, OPTIONS);
+    try {
+      const page = await again.history("general", { limit: 200 });
+      const read = page.find((m) => m.id === sent.id)?.forwarded;
+      assert.equal((read as { room?: string }).room, "general");
+    } finally {
+      await again.close();
     }
     const crafted = lines.map((line) =>
       line.replace(/("forwarded":\{[^}]*"room":)"general"/, '$1"<b>"')

@@ -99,12 +99,23 @@ const REPLIES_OF =
 // with its author's account (docs/protocol.md, "Forwarding"). Read, not
 // written: every path that removes a message blanks its copies with no
 // write of its own, and a plain message (no copy) pays nothing; a forward
-// pays one lookup of the original by its unique id.
-const FORWARDED = "CASE WHEN m.forwarded IS NULL OR EXISTS " +
-  "(SELECT 1 FROM messages fwd_original " +
+// pays one lookup of the original by its unique id. A copy naming a room
+// names the room the original is in now, by the original's stream (a
+// rename moves it): its name when public, else no `room` (made private);
+// one more lookup of the original and one of rooms' key, for such a copy
+// only.
+const FORWARDED = "CASE WHEN m.forwarded IS NULL THEN NULL " +
+  "WHEN NOT EXISTS (SELECT 1 FROM messages fwd_original " +
   "WHERE fwd_original.id = m.forwarded ->> 'id' " +
-  "AND NOT fwd_original.deleted) THEN m.forwarded " +
-  "ELSE jsonb_build_object('id', m.forwarded ->> 'id', 'deleted', true) " +
+  "AND NOT fwd_original.deleted) " +
+  "THEN jsonb_build_object('id', m.forwarded ->> 'id', 'deleted', true) " +
+  "WHEN m.forwarded ->> 'room' IS NULL THEN m.forwarded " +
+  "ELSE coalesce((SELECT jsonb_set(m.forwarded, '{room}', " +
+  "to_jsonb(fwd_room.name)) " +
+  "FROM messages fwd_original JOIN rooms fwd_room " +
+  "ON fwd_room.key = fwd_original.stream " +
+  "WHERE fwd_original.id = m.forwarded ->> 'id' " +
+  "AND NOT fwd_room.private), m.forwarded - 'room') " +
   "END AS forwarded";
 
 // Every read of messages goes through this join: a reply quotes its

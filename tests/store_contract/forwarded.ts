@@ -4,7 +4,8 @@
  * and conversations alike; reads serve it; the forward's delete takes it.
  * Every read serves the copy of an original since deleted, removed with
  * its room or expired as `{id, deleted: true}`, and findForwards finds
- * the forwards of a message.
+ * the forwards of a message. A copy naming a room names it as it is now
+ * (renamed, made private).
  */
 import assert from "node:assert/strict";
 import type { ForwardedMessage } from "../../server/protocol/types.ts";
@@ -93,6 +94,28 @@ export function forwards(test: StoreTest): void {
       store = await reopen();
       const [read] = await store.history("general", { limit: 1 });
       assert.deepEqual(read.forwarded, blank);
+    },
+  );
+
+  test(
+    "a copy naming a room names the room its original is in now, as a reopened store does: renamed, the new name; made private, no room; public again, named again",
+    async (store, reopen) => {
+      await store.createRoom("ops", "ops");
+      const copy = await original(store, "ops");
+      const { message } = await store.appendMessage(draft("general", ""));
+      await store.setForwarded(message.id, copy);
+      const read = async () =>
+        (await store.findMessage(message.id))?.message.forwarded;
+      await store.renameRoom("ops", "platform", "Platform");
+      store = await reopen();
+      assert.deepEqual(await read(), { ...copy, room: "Platform" });
+      await store.updateRoom("platform", { private: true });
+      const { room: _, ...unnamed } = copy;
+      assert.deepEqual(await read(), unnamed);
+      const [page] = await store.history("general", { limit: 1 });
+      assert.deepEqual(page.forwarded, unnamed);
+      await store.updateRoom("platform", { private: false });
+      assert.deepEqual(await read(), { ...copy, room: "Platform" });
     },
   );
 
