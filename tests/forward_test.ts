@@ -313,7 +313,7 @@ stores.clients(
 );
 
 stores.clients(
-  "a forward of a forward without a text of its own carries the original's copy (not the first forwarder's conversation), one with a text carries that text; the original's delete blanks every copy in the chain, and a forward of a blanked forward carries the blank",
+  "a forward of a forward without a text of its own carries the original's copy (not the first forwarder's conversation), one with a text carries that text; the middle's delete leaves them, the original's delete blanks every copy in the chain, and a forward of a blanked forward carries the blank",
   async (pool) => {
     const root = await pool.register("root");
     const alice = await pool.register("alice");
@@ -344,6 +344,13 @@ stores.clients(
     const quoted = await forward(carol, { id: said.id, room: "general" });
     assert.equal((quoted.forwarded as ForwardedMessage).id, said.id);
     assert.equal((quoted.forwarded as ForwardedMessage).text, "see below");
+    // The middle forward's delete leaves the copies made of it.
+    const other = await forward(bob, { id: original.id, with: "carol" });
+    const kept = await forward(carol, { id: other.id, room: "general" });
+    await bob.ok("delete_message", { id: other.id });
+    const before = (await root.ok("history", { room: "general" }))
+      .messages as Message[];
+    assert.deepEqual(before.find((m) => m.id === kept.id)?.forwarded, copy);
     await alice.ok("delete_message", { id: original.id });
     const blank = { id: original.id, deleted: true };
     const heard = await root.event(
