@@ -1070,6 +1070,21 @@ async function populate(store: Store): Promise<void> {
     with: "Bob",
     createdAt: now + 1,
   }, 10);
+  // alice's sidebar: a section with a room and a conversation, an empty one.
+  await store.setSections("alice", [
+    {
+      name: "Work",
+      collapsed: false,
+      items: [
+        { stream: "team" },
+        {
+          stream: conversationKey("alice", "bob"),
+          with: { name: "Bob", key: "bob" },
+        },
+      ],
+    },
+    { name: "Later", collapsed: true, items: [] },
+  ]);
   await store.setDoNotDisturb("bob", PAUSED_UNTIL);
   await store.setStatus("bob", BOB_STATUS);
   await store.setProfile("bob", BOB_PROFILE);
