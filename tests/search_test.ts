@@ -642,6 +642,9 @@ stores.clients(
         { query: "x", until: "2026-01-01", zone: "UTC+1" },
         { query: "x", until: "2026-01-01", zone: "" },
         { query: "x", until: "2026-01-01", zone: 60 },
+        // Names Intl takes but Temporal, which reads the days, does not.
+        { query: "x", until: "2026-01-01", zone: "Factory" },
+        { query: "x", after: "2026-01-01", zone: "SystemV/AST4" },
         { query: "x", has: ["gif"] },
         { query: "x", has: "file" },
         { query: "x", from: "" },

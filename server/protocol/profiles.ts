@@ -38,6 +38,20 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/**
+ * Whether Temporal, which reads a search's days, knows the zone too: Intl
+ * takes a few names it refuses (Factory, SystemV/AST4, US/Pacific-New),
+ * and a search's day in one was an `internal` error.
+ */
+export function hasCalendar(name: string): boolean {
+  try {
+    Temporal.Now.zonedDateTimeISO(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A time zone: an IANA name {@link isTimeZone} takes. */
 export const timeZone = z.string().refine(
   isTimeZone,

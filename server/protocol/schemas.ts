@@ -14,7 +14,7 @@ import { DISGUISING } from "./disguises.ts";
 import { MARKS_RULE, PILED_MARKS } from "./piled_marks.ts";
 import { labelRules, sectionName, statusText } from "./labels.ts";
 import { nameKey } from "./names.ts";
-import { profileTitle, timeZone } from "./profiles.ts";
+import { hasCalendar, profileTitle, timeZone } from "./profiles.ts";
 
 /**
  * Shapes of every request's `data`. They check types and sizes only; the
@@ -619,7 +619,10 @@ export const searchData = z.object({
    * The IANA time zone whose midnights bound `after`'s and `until`'s days
    * (the reader's); UTC when absent, as before it was asked.
    */
-  zone: timeZone.optional(),
+  zone: timeZone.refine(
+    hasCalendar,
+    "a time zone with days (not Factory, nor SystemV's)",
+  ).optional(),
   before: messageId.optional(),
   limit: intIn(1, 50).optional(),
 });
