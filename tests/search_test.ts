@@ -757,7 +757,7 @@ stores.test(
         (http.body.results as Result[]).map((r) => r.text),
         ["late in Los Angeles", "early in Tokyo"],
       );
-      for (const zone of ["Mars/Olympus", "+01:00", ""]) {
+      for (const zone of ["Mars/Olympus", "+01:00", "", "Factory"]) {
         const bad = await httpSearch(
           server,
           { after: "2026-12-06", zone },
