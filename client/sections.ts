@@ -76,16 +76,25 @@ export function sectionOf(
   return layout.find((s) => s.items.some((i) => itemKey(i) === key));
 }
 
-/** The layout with a renamed room's items under its new name. */
+/**
+ * The layout with a renamed room's items under its new name. An item
+ * already under that name (a room deleted since, kept as a left room's
+ * is) goes, as the server's rename drops it: kept, the layout named the
+ * room twice, and set_sections refused every change after it.
+ */
 export function renamedRoom(
   layout: Section[],
   oldKey: string,
   to: string,
 ): Section[] {
+  const newKey = roomKey(to);
   return layout.map((s) => ({
     ...s,
-    items: s.items.map((i) =>
-      i.startsWith("#") && itemKey(i) === oldKey ? `#${to}` : i
-    ),
+    items: s.items.flatMap((i) => {
+      if (!i.startsWith("#")) return [i];
+      const key = itemKey(i);
+      if (key === oldKey) return [`#${to}`];
+      return key === newKey ? [] : [i];
+    }),
   }));
 }

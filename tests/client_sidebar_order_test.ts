@@ -202,3 +202,24 @@ Deno.test("a section takes its rooms and conversations out of Rooms and Conversa
   sectionsListed(state, [{ name: "x", items: "no" }]);
   assert.deepEqual(state.sections.value, []);
 });
+
+Deno.test("sidebar sections: a room renamed to the name of a room gone from a section is in the layout once, as the server keeps it", () => {
+  const state = account();
+  // "#old" is a room deleted since (a left room's item stays, as the
+  // server keeps it for a rejoin); ops then takes its name.
+  sectionsListed(state, [
+    { name: "Work", collapsed: false, items: ["#old"] },
+    { name: "Later", collapsed: false, items: ["#ops", "@bob"] },
+  ]);
+  roomRenamed(state, "ops", "OLD");
+  assert.deepEqual(state.sections.value.map((s) => s.items), [
+    [],
+    ["#OLD", "@bob"],
+  ]);
+  // A change of case only keeps the room's item.
+  roomRenamed(state, "old", "Old");
+  assert.deepEqual(state.sections.value.map((s) => s.items), [
+    [],
+    ["#Old", "@bob"],
+  ]);
+});
