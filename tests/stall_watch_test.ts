@@ -33,7 +33,7 @@ function watchOf(
   }, { idleTimeoutSeconds });
 }
 
-Deno.test("stall watch: a socket whose idle timer stayed the same for the whole idle timeout is cut, one whose timer was armed again is not", () => {
+Deno.test("stall watch: a socket whose idle timer stayed the same for the whole idle timeout is cut by the next sweep, one whose timer was armed again is not", () => {
   const stuck = new FakeSocket();
   const alive = new FakeSocket();
   const watch = watchOf([stuck, alive], 30);
@@ -47,6 +47,8 @@ Deno.test("stall watch: a socket whose idle timer stayed the same for the whole 
     alive.stallSince -= 30_000;
     alive.timer = 2;
     watch.sweep();
+    assert.deepEqual(stuck.cuts, []);
+    watch.sweep();
     assert.equal(stuck.cuts.length, 1);
     assert.match(stuck.cuts[0], /nothing came in 30 s/);
     assert.deepEqual(alive.cuts, []);
@@ -54,6 +56,27 @@ Deno.test("stall watch: a socket whose idle timer stayed the same for the whole 
     alive.stallSince -= 29_000;
     watch.sweep();
     assert.deepEqual(alive.cuts, []);
+  } finally {
+    watch.stop();
+  }
+});
+
+Deno.test("stall watch: after the server's own loop stood still past the idle timeout, a silent socket whose ping goes out once it runs again is not cut", () => {
+  const silent = new FakeSocket();
+  const watch = watchOf([silent], 30);
+  try {
+    watch.opened(silent);
+    // The loop stood still 30 s: no ping could leave meanwhile.
+    silent.stallSince -= 30_000;
+    watch.sweep();
+    // Running again, Deno's ping timer fired and its ping went out.
+    silent.timer = 2;
+    watch.sweep();
+    assert.deepEqual(silent.cuts, []);
+    // A new silence is counted afresh, and found once again first.
+    silent.stallSince -= 30_000;
+    watch.sweep();
+    assert.deepEqual(silent.cuts, []);
   } finally {
     watch.stop();
   }

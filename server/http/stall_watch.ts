@@ -12,7 +12,14 @@
  *   `[[idleTimeoutTimeout]]`, idle_timer.ts) is armed again whenever
  *   anything comes in, a pong included, or a ping went out, so a timer
  *   that stayed the same for the whole timeout is one whose ping never
- *   left (Deno would have closed it by then otherwise).
+ *   left (Deno would have closed it by then otherwise). It is cut by the
+ *   second sweep that finds it so, not the first: the server's own event
+ *   loop may have stood still past the timeout (a busy machine: 12 s seen
+ *   running tests/action_walk_test.ts), and then no ping could go out; Deno's
+ *   ping timer fires once the loop runs again, and its ping is out by the
+ *   next sweep. Cutting at the first sweep cut every silent client after
+ *   such a stall (code 0 at their end). It costs a stuck socket one more
+ *   sweep.
  *
  * The same sweep closes (4008) one that holds more than
  * `--max-buffered-bytes` unsent after a flush nothing followed (writer.ts
@@ -56,6 +63,8 @@ export class StallWatch<T extends Watched> {
   readonly graceMs: number;
   #sweepMs: number;
   #closing = new Map<T, number>();
+  /** Sockets one sweep found silent past the timeout. */
+  #overdue = new Set<T>();
   #sweeper?: ReturnType<typeof setInterval>;
   #count: () => number;
 
@@ -99,6 +108,7 @@ export class StallWatch<T extends Watched> {
   /** It closed. */
   forget(socket: T): void {
     this.#closing.delete(socket);
+    this.#overdue.delete(socket);
     this.#stopIfIdle();
   }
 
@@ -107,6 +117,7 @@ export class StallWatch<T extends Watched> {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
     this.#closing.clear();
+    this.#overdue.clear();
   }
 
   /** One sweep (exported for the interval). */
@@ -125,12 +136,17 @@ export class StallWatch<T extends Watched> {
         if (timer !== socket.stallTimer) {
           socket.stallTimer = timer;
           socket.stallSince = now;
+          this.#overdue.delete(socket);
         } else if (
           timer !== undefined && now - socket.stallSince >= this.#idleMs
         ) {
-          socket.cut(
-            `nothing came in ${this.#idleMs / 1000} s, its ping stuck`,
-          );
+          if (!this.#overdue.has(socket)) this.#overdue.add(socket);
+          else {
+            this.#overdue.delete(socket);
+            socket.cut(
+              `nothing came in ${this.#idleMs / 1000} s, its ping stuck`,
+            );
+          }
         }
       }
     }
