@@ -122,12 +122,21 @@ export class TestClient {
   readonly rawFrames: string[] = [];
   /** Close code once closed. */
   closeCode?: number;
+  /**
+   * The error Deno gave before the close, if any: its close then says code
+   * 0 ("Unexpected EOF": the server cut the connection; "Failed to send
+   * frame": it closed while this client still sent).
+   */
+  closeError?: string;
   readonly closed: Promise<CloseEvent>;
   #nextId = 1;
   #waiters = new Set<() => void>();
 
   private constructor(socket: WebSocket) {
     this.socket = socket;
+    socket.addEventListener("error", (event) => {
+      this.closeError = (event as ErrorEvent).message;
+    });
     this.closed = new Promise((resolve) => {
       socket.addEventListener("close", (event) => {
         this.closeCode = event.code;
