@@ -442,6 +442,59 @@ stores.clients(
   },
 );
 
+stores.clients(
+  "an account deleted with its messages anonymised: a copy of its private message, forwarded by the other side, does not name it as that conversation's other side either",
+  async (pool) => {
+    const root = await pool.register("root");
+    const alice = await pool.register("alice");
+    const bob = await pool.register("bob");
+    const carol = await pool.register("carol");
+    const said = (await alice.ok("private_message", {
+      to: "bob",
+      text: "said to bob",
+    })).message as Message;
+    const answer = (await bob.ok("private_message", {
+      to: "alice",
+      text: "said to alice",
+    })).message as Message;
+    // Bob shows both in general; alice shows her own to carol (its copy
+    // names bob, who stays).
+    const hers = await forward(bob, { id: said.id, room: "general" });
+    const his = await forward(bob, { id: answer.id, room: "general" });
+    const own = await forward(alice, { id: said.id, with: "carol" });
+    assert.equal((hers.forwarded as ForwardedMessage).with, "alice");
+    await root.ok("delete_account", { user: "alice", messages: "anonymise" });
+    const page = (await carol.ok("history", { room: "general" }))
+      .messages as Message[];
+    const copyOf = (id: string) =>
+      page.find((m) => m.id === id)?.forwarded as ForwardedMessage;
+    assert.deepEqual(copyOf(hers.id), {
+      id: said.id,
+      seq: said.seq,
+      user: "deleted user",
+      ts: said.ts,
+      text: "said to bob",
+      with: "deleted user",
+    });
+    assert.deepEqual(copyOf(his.id), {
+      id: answer.id,
+      seq: answer.seq,
+      user: "bob",
+      ts: answer.ts,
+      text: "said to alice",
+      with: "deleted user",
+    });
+    // Alice's own forward named bob, who is still there.
+    const theirs = (await carol.ok("history", { with: "alice" }))
+      .messages as Message[];
+    assert.equal(
+      (theirs.find((m) => m.id === own.id)?.forwarded as ForwardedMessage)
+        .with,
+      "bob",
+    );
+  },
+);
+
 Deno.test({
   name:
     "forward_message on two nodes: a forward made on one node reaches the target room's readers and the person on the other, with its copy",

@@ -3449,4 +3449,66 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- search by its filters alone").
   CREATE INDEX IF NOT EXISTS messages_author ON messages (user_key, id);
   `,
+  `
+  -- delete_account's anonymise renames it where its conversations' copies
+  -- name it as the forwarder's other side (\`with\`) too, as SQLite's.
+  CREATE OR REPLACE FUNCTION chat_delete_account(
+    target text, anon_name text, max_users integer
+  ) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    reacted text;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1667785076, hashtext(target));
+    DELETE FROM accounts a WHERE a.key = target;
+    IF NOT FOUND THEN
+      RETURN false;
+    END IF;
+    DELETE FROM memberships m WHERE m.user_key = target;
+    DELETE FROM read_positions r WHERE r.user_key = target;
+    DELETE FROM mentions n WHERE n.user_key = target;
+    DELETE FROM messages m WHERE m.pending_to = target;
+    IF anon_name IS NOT NULL THEN
+      -- Its messages' forwarded copies name it no more, as the messages
+      -- do (a blank copy names nobody); first, while its messages still
+      -- have its key. Cost: the forwards (along messages_forwards) and a
+      -- look-up of each one's original by id. Locks: those copies before
+      -- its messages, the reverse of a delete_message of one of them (the
+      -- original, then its copies): the two at once may deadlock, and the
+      -- loser runs again (runRetryingConflicts).
+      UPDATE messages f
+      SET forwarded = jsonb_set(f.forwarded, '{user}', to_jsonb(anon_name))
+      WHERE f.forwarded IS NOT NULL AND f.forwarded ? 'user'
+        AND EXISTS (SELECT 1 FROM messages o
+          WHERE o.id = f.forwarded ->> 'id' AND o.user_key = target);
+      -- A copy of its conversations' messages made by the other side
+      -- names it as \`with\`: its author renamed above, or the forwarder's
+      -- own message to it. The original's stream tells ('@a:b'; no key
+      -- holds '@' or ':'), the forwarder's key that it is not its own.
+      UPDATE messages f
+      SET forwarded = jsonb_set(f.forwarded, '{with}', to_jsonb(anon_name))
+      WHERE f.forwarded IS NOT NULL AND f.forwarded ? 'with'
+        AND f.user_key <> target
+        AND EXISTS (SELECT 1 FROM messages o
+          WHERE o.id = f.forwarded ->> 'id'
+            AND (starts_with(o.stream, '@' || target || ':')
+              OR (starts_with(o.stream, '@')
+                AND right(o.stream, length(target) + 1) = ':' || target)));
+      UPDATE messages m SET user_name = anon_name, user_key = '',
+        client_id = NULL
+      WHERE m.user_key = target;
+      FOR reacted IN
+        WITH changed AS (
+          UPDATE reactions x SET user_name = anon_name,
+            user_key = ' deleted ' || md5(random()::text || x.ord::text)
+          WHERE x.user_key = target RETURNING x.message_id
+        ) SELECT DISTINCT c.message_id FROM changed c
+      LOOP
+        PERFORM chat_sum_reactions(reacted, max_users);
+      END LOOP;
+    END IF;
+    RETURN true;
+  END
+  $$;
+  `,
 ];

@@ -384,6 +384,21 @@ export class SqliteAccounts implements AccountStore {
                  WHERE o.id = messages.forwarded ->> '$.id'
                    AND o.user_key = ?)`,
           ).run(ANONYMOUS_NAME, key);
+          // And a copy of its conversations' messages made by the other
+          // side, whose `with` names it (the other side of the forwarder's
+          // conversation): its author renamed above, or the forwarder's
+          // own message to it. The original's stream tells (`@a:b`; no key
+          // holds '@' or ':'), the forwarder's key that it is not its own.
+          this.#q(
+            `UPDATE messages SET forwarded = json_set(forwarded, '$.with', ?)
+             WHERE forwarded IS NOT NULL AND forwarded ->> '$.with' IS NOT NULL
+               AND user_key <> ?
+               AND EXISTS (SELECT 1 FROM messages o
+                 WHERE o.id = messages.forwarded ->> '$.id'
+                   AND (substr(o.stream, 1, length(?) + 2) = '@' || ? || ':'
+                     OR (substr(o.stream, 1, 1) = '@'
+                       AND substr(o.stream, -length(?) - 1) = ':' || ?)))`,
+          ).run(ANONYMOUS_NAME, key, key, key, key, key);
           // The key goes too, so nobody who takes the name later owns them.
           this.#q(
             `UPDATE messages SET user = ?, user_key = '', client_id = NULL
