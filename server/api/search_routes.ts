@@ -19,7 +19,7 @@ export function searchRoutes(api: OpenAPIHono, node: ChatNode): void {
       path: "/api/search",
       summary: "Search the messages the caller may read, newest first",
       description:
-        "As the WebSocket `search`: every word of `q` (a prefix for the last one), in the rooms the account may read (or `room`) and its own conversations (or the one `with` a user); only what `from` wrote, what `has` each of `file`, `image`, `link` (comma-separated), what was stored on or after the day `after` and on or before the day `until` (`YYYY-MM-DD`, days of the IANA time zone `zone`, UTC without one). `q` may be empty or absent with a filter. `next` is the `before` of the following page. Limited with the user's WebSocket searches.",
+        "As the WebSocket `search`: every word of `q` (a prefix for the last one), in the rooms the account may read (or `room`) and its own conversations (or the one `with` a user); only what `from` wrote, what `has` each of `file`, `image`, `link`, `reaction` (comma-separated), what was stored on or after the day `after` and on or before the day `until` (`YYYY-MM-DD`, days of the IANA time zone `zone`, UTC without one). `q` may be empty or absent with a filter. `next` is the `before` of the following page. Limited with the user's WebSocket searches.",
       security: BEARER,
       request: { query: searchQuery },
       responses: {
