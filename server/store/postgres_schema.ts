@@ -3485,6 +3485,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
       -- names it as \`with\`: its author renamed above, or the forwarder's
       -- own message to it. The original's stream tells ('@a:b'; no key
       -- holds '@' or ':'), the forwarder's key that it is not its own.
+      -- Cost: as above, a second walk over the forwards.
       UPDATE messages f
       SET forwarded = jsonb_set(f.forwarded, '{with}', to_jsonb(anon_name))
       WHERE f.forwarded IS NOT NULL AND f.forwarded ? 'with'

@@ -389,6 +389,7 @@ export class SqliteAccounts implements AccountStore {
           // conversation): its author renamed above, or the forwarder's
           // own message to it. The original's stream tells (`@a:b`; no key
           // holds '@' or ':'), the forwarder's key that it is not its own.
+          // Cost: as above, a second walk along messages_forwards.
           this.#q(
             `UPDATE messages SET forwarded = json_set(forwarded, '$.with', ?)
              WHERE forwarded IS NOT NULL AND forwarded ->> '$.with' IS NOT NULL
