@@ -76,23 +76,23 @@ const REPLIES_OF =
 // once the original is deleted, removed with its room, expired or gone
 // with its author's account (docs/protocol.md, "Forwarding"). Read, not
 // written: every path that removes a message blanks its copies with no
-// write of its own, and a plain message (no copy) pays nothing; a forward
-// pays one lookup of the original by its unique id. A copy naming a room
-// names the room the original is in now, by the original's stream (a
-// rename moves it): its name when public, else no `room` (made private);
-// one more lookup of the original and one of rooms' key, for such a copy
-// only.
+// write of its own, and a plain message (no copy) pays nothing. A forward
+// pays one lookup of the original by its unique id, which reads its
+// `deleted` and, for a copy naming a room, the room it is in now (by its
+// stream: a rename moves it) in the same step, with one probe of rooms'
+// key: the room's name when public, else no `room` (made private). No
+// live original, no row: the blank.
 const FORWARDED = "CASE WHEN m.forwarded IS NULL THEN NULL " +
-  "WHEN NOT EXISTS (SELECT 1 FROM messages fwd_original " +
+  "ELSE coalesce((SELECT CASE WHEN m.forwarded ->> '$.room' IS NULL " +
+  "THEN m.forwarded WHEN fwd_room.private = 0 " +
+  "THEN json_set(m.forwarded, '$.room', fwd_room.name) " +
+  "ELSE json_remove(m.forwarded, '$.room') END " +
+  "FROM messages fwd_original LEFT JOIN rooms fwd_room " +
+  "ON m.forwarded ->> '$.room' IS NOT NULL " +
+  "AND fwd_room.key = fwd_original.stream " +
   "WHERE fwd_original.id = m.forwarded ->> '$.id' " +
-  "AND fwd_original.deleted = 0) " +
-  "THEN json_object('id', m.forwarded ->> '$.id', 'deleted', json('true')) " +
-  "WHEN m.forwarded ->> '$.room' IS NULL THEN m.forwarded " +
-  "ELSE coalesce((SELECT json_set(m.forwarded, '$.room', fwd_room.name) " +
-  "FROM messages fwd_original JOIN rooms fwd_room " +
-  "ON fwd_room.key = fwd_original.stream " +
-  "WHERE fwd_original.id = m.forwarded ->> '$.id' " +
-  "AND fwd_room.private = 0), json_remove(m.forwarded, '$.room')) " +
+  "AND fwd_original.deleted = 0), " +
+  "json_object('id', m.forwarded ->> '$.id', 'deleted', json('true'))) " +
   "END AS forwarded";
 
 // Every read of messages goes through this join: a reply quotes its
