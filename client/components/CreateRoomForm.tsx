@@ -6,7 +6,10 @@ import { useLayoutEffect, useRef } from "preact/hooks";
 import { MAX_NAME_LENGTH } from "../../server/protocol/limits.ts";
 import { useApp } from "../app_context.ts";
 import { t } from "../i18n.ts";
+import { FieldError, fieldInvalid } from "./FieldError.tsx";
 import { LockIcon } from "./Icons.tsx";
+
+const ERROR_ID = "create-room-error";
 
 /** Props of {@linkcode CreateRoomForm}. */
 export interface CreateRoomFormProps {
@@ -59,11 +62,9 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
       <div class="create-room-row">
         <input
           ref={input}
-          class={`field small${error.value ? " invalid" : ""}`}
+          {...fieldInvalid("field small", { id: ERROR_ID, error: error.value })}
           data-testid="create-room-input"
           aria-label={t("sidebar.newRoom")}
-          aria-invalid={error.value ? "true" : undefined}
-          aria-describedby={error.value ? "create-room-error" : undefined}
           placeholder="new-room"
           maxLength={MAX_NAME_LENGTH}
           // Read-only, not disabled, while the server answers: a disabled
@@ -96,16 +97,11 @@ export function CreateRoomForm({ onDone }: CreateRoomFormProps): JSX.Element {
           {t("create.private")}
         </label>
       )}
-      {error.value && (
-        <p
-          id="create-room-error"
-          class="field-error"
-          role="alert"
-          data-testid="create-room-error"
-        >
-          {error.value}
-        </p>
-      )}
+      <FieldError
+        id={ERROR_ID}
+        testId="create-room-error"
+        error={error.value}
+      />
     </form>
   );
 }

@@ -16,7 +16,8 @@ import { errorWords } from "../connection/errors.ts";
 import { t } from "../i18n.ts";
 import { entry, roomKey, roomTitle } from "../state.ts";
 import { nameKey } from "../../server/protocol/names.ts";
-import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
+import { useFocusAfterRender } from "../use_dismiss.ts";
+import { MenuButton } from "./MenuButton.tsx";
 import { pauseEnd } from "../do_not_disturb.ts";
 import { statusLine, statusOfName } from "../status.ts";
 
@@ -95,16 +96,7 @@ export function MemberMenu(
     reason.value = "";
   }
 
-  // As the other menus: the keyboard lands on its first item, and comes
-  // back to its button (before, the focus stayed on the button and Escape
-  // dropped it to the page's body). Its own Escape: on a phone, the member
-  // list it sits in stays open.
   const focusAfter = useFocusAfterRender(root);
-  useDismiss(open.value, root, close, {
-    focusFirst: '[role="menuitem"]',
-    refocus: true,
-    ownEscape: true,
-  });
 
   async function confirm(event: Event): Promise<void> {
     event.preventDefault();
@@ -130,18 +122,20 @@ export function MemberMenu(
   };
 
   return (
-    <div class={`member-menu${open.value ? " open" : ""}`} ref={root}>
-      <button
-        type="button"
-        class="icon-button member-more"
-        data-testid="member-actions"
-        aria-label={t("menu.actionsFor", { name })}
-        aria-haspopup="menu"
-        aria-expanded={open.value}
-        onClick={() => open.value ? close() : open.value = true}
-      >
-        ⋯
-      </button>
+    <MenuButton
+      open={open}
+      class={`member-menu${open.value ? " open" : ""}`}
+      root={root}
+      button={{
+        class: "icon-button member-more",
+        testId: "member-actions",
+        label: t("menu.actionsFor", { name }),
+      }}
+      icon="⋯"
+      onClose={close}
+      // Its own Escape: on a phone, the member list it sits in stays open.
+      dismiss={{ ownEscape: true }}
+    >
       {open.value && step.value === null && (
         <div
           class="menu"
@@ -291,6 +285,6 @@ export function MemberMenu(
           </div>
         </form>
       )}
-    </div>
+    </MenuButton>
   );
 }

@@ -25,9 +25,9 @@ import {
 } from "../state.ts";
 import type { LevelPlace } from "../connection/notify_levels.ts";
 import { itemKey, itemOf, movedItem, sectionOf } from "../sections.ts";
-import { useDismiss } from "../use_dismiss.ts";
 import { HeaderToolItems, HeaderTools } from "../team/TeamLayer.tsx";
 import { Avatar } from "./Avatar.tsx";
+import { MenuButton } from "./MenuButton.tsx";
 import { RoomTopic } from "./RoomTopic.tsx";
 import { TopicDialog } from "./TopicDialog.tsx";
 import {
@@ -319,10 +319,6 @@ function HeaderMenu(
     );
   }
 
-  useDismiss(open.value, root, close, {
-    focusFirst: '[role^="menuitem"]',
-    refocus: true,
-  });
   // The item that was clicked is gone: the safe answer takes the focus.
   useLayoutEffect(() => {
     if (confirming.value) keep.current?.focus();
@@ -341,19 +337,19 @@ function HeaderMenu(
   }
 
   return (
-    <div class="header-menu" ref={root}>
-      <button
-        type="button"
-        class="icon-button"
-        data-testid="room-menu"
-        aria-label={t("header.options", { name: props.name })}
-        title={t("header.options", { name: props.name })}
-        aria-haspopup="menu"
-        aria-expanded={open.value}
-        onClick={() => open.value ? close() : open.value = true}
-      >
-        <MoreIcon />
-      </button>
+    <MenuButton
+      open={open}
+      class="header-menu"
+      root={root}
+      button={{
+        class: "icon-button",
+        testId: "room-menu",
+        label: t("header.options", { name: props.name }),
+        title: t("header.options", { name: props.name }),
+      }}
+      icon={<MoreIcon />}
+      onClose={close}
+    >
       {open.value && moving.value && (
         <div
           class="menu"
@@ -610,6 +606,6 @@ function HeaderMenu(
           onClose={() => editingTopic.value = false}
         />
       )}
-    </div>
+    </MenuButton>
   );
 }

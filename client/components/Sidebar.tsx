@@ -29,7 +29,7 @@ import {
   SidebarMenu,
   SidebarSections,
 } from "./SidebarSections.tsx";
-import { useDismiss, useFocusAfterRender } from "../use_dismiss.ts";
+import { useFocusAfterRender } from "../use_dismiss.ts";
 import { usePauseEnd } from "../use_pause_end.ts";
 import { STATUS_PRESETS, statusLine, statusShown } from "../status.ts";
 import { GroupsDialog } from "./GroupsDialog.tsx";
@@ -57,6 +57,7 @@ import {
   PlusIcon,
 } from "./Icons.tsx";
 import { ListFind } from "./ListFind.tsx";
+import { MenuButton } from "./MenuButton.tsx";
 import { RoleBadge } from "./RoleBadge.tsx";
 import { WindowedList } from "./WindowedList.tsx";
 
@@ -486,11 +487,6 @@ function SettingsMenu(): JSX.Element {
   }
 
   const focusAfter = useFocusAfterRender(root);
-  useDismiss(open.value, root, () => open.value = false, {
-    focusFirst: '[role="menuitemradio"]',
-    refocus: true,
-    ownEscape: true,
-  });
 
   let notifyText = t("me.notifyUnsupported");
   if (permission === "granted") notifyText = t("me.notifyOn");
@@ -498,7 +494,37 @@ function SettingsMenu(): JSX.Element {
   else if (permission === "default") notifyText = t("me.notifyOff");
 
   return (
-    <div class="settings" ref={root}>
+    <MenuButton
+      open={open}
+      class="settings"
+      root={root}
+      button={{
+        class: "icon-button",
+        testId: "settings",
+        label: t("me.menu"),
+        title: t("me.menu"),
+      }}
+      icon={
+        <>
+          <GearIcon />
+          {paused && (
+            <span class="paused-mark" data-testid="paused-mark">
+              <BellOffIcon />
+              <span class="sr-only">
+                {t("me.pausedUntil", { time: pauseEnd(until!, now) })}
+              </span>
+            </span>
+          )}
+        </>
+      }
+      // Closed, it opens on its menu again, not on the status's form.
+      onClose={() => {
+        open.value = false;
+        typing.value = false;
+      }}
+      // Its own Escape: the sidebar's drawer it sits in stays open.
+      dismiss={{ ownEscape: true }}
+    >
       {grouping.value && (
         <GroupsDialog
           onClose={() => grouping.value = false}
@@ -511,29 +537,6 @@ function SettingsMenu(): JSX.Element {
         <AvatarDialog onClose={() => picturing.value = false} />
       )}
       {securing.value && <TotpDialog onClose={() => securing.value = false} />}
-      <button
-        type="button"
-        class="icon-button"
-        data-testid="settings"
-        aria-label={t("me.menu")}
-        title={t("me.menu")}
-        aria-haspopup="menu"
-        aria-expanded={open.value}
-        onClick={() => {
-          typing.value = false;
-          open.value = !open.value;
-        }}
-      >
-        <GearIcon />
-        {paused && (
-          <span class="paused-mark" data-testid="paused-mark">
-            <BellOffIcon />
-            <span class="sr-only">
-              {t("me.pausedUntil", { time: pauseEnd(until!, now) })}
-            </span>
-          </span>
-        )}
-      </button>
       {open.value && typing.value && (
         <form
           class="menu up menu-form"
@@ -800,7 +803,7 @@ function SettingsMenu(): JSX.Element {
           )}
         </div>
       )}
-    </div>
+    </MenuButton>
   );
 }
 

@@ -27,8 +27,9 @@ import {
   withSection,
 } from "../sections.ts";
 import type { ShownSection } from "../sidebar_order.ts";
-import { useDismiss } from "../use_dismiss.ts";
+import { FieldError, fieldInvalid } from "./FieldError.tsx";
 import { ChevronIcon, MoreIcon } from "./Icons.tsx";
+import { MenuButton } from "./MenuButton.tsx";
 
 /** Props of {@linkcode SidebarSections}. */
 export interface SidebarSectionsProps {
@@ -78,11 +79,6 @@ function SectionHeading(
   const { section } = props;
   const open = useSignal(false);
   const renaming = useSignal(false);
-  const root = useRef<HTMLDivElement>(null);
-  useDismiss(open.value, root, () => open.value = false, {
-    focusFirst: '[role="menuitem"]',
-    refocus: true,
-  });
   // Collapsed, its rows are not drawn: the heading says it holds unread
   // messages (muted places aside), as Slack's collapsed sections do.
   const unread = section.collapsed
@@ -136,19 +132,17 @@ function SectionHeading(
           )}
         </button>
       </h2>
-      <div class="section-actions section-menu" ref={root}>
-        <button
-          type="button"
-          class="icon-button"
-          data-testid="section-menu"
-          aria-label={t("sections.options", { name: section.name })}
-          title={t("sections.options", { name: section.name })}
-          aria-haspopup="menu"
-          aria-expanded={open.value}
-          onClick={() => open.value = !open.value}
-        >
-          <MoreIcon />
-        </button>
+      <MenuButton
+        open={open}
+        class="section-actions section-menu"
+        button={{
+          class: "icon-button",
+          testId: "section-menu",
+          label: t("sections.options", { name: section.name }),
+          title: t("sections.options", { name: section.name }),
+        }}
+        icon={<MoreIcon />}
+      >
         {open.value && (
           <div class="menu" role="menu" aria-label={section.name}>
             <button
@@ -177,7 +171,7 @@ function SectionHeading(
             </button>
           </div>
         )}
-      </div>
+      </MenuButton>
     </div>
   );
 }
@@ -189,26 +183,20 @@ function SectionHeading(
 export function SidebarMenu(props: { onNew: () => void }): JSX.Element | null {
   const { state } = useApp();
   const open = useSignal(false);
-  const root = useRef<HTMLSpanElement>(null);
-  useDismiss(open.value, root, () => open.value = false, {
-    focusFirst: '[role="menuitem"]',
-    refocus: true,
-  });
   if (!state.account.value) return null;
   return (
-    <span class="section-menu" ref={root}>
-      <button
-        type="button"
-        class="icon-button"
-        data-testid="sidebar-menu"
-        aria-label={t("sections.menu")}
-        title={t("sections.menu")}
-        aria-haspopup="menu"
-        aria-expanded={open.value}
-        onClick={() => open.value = !open.value}
-      >
-        <MoreIcon />
-      </button>
+    <MenuButton
+      open={open}
+      class="section-menu"
+      inline
+      button={{
+        class: "icon-button",
+        testId: "sidebar-menu",
+        label: t("sections.menu"),
+        title: t("sections.menu"),
+      }}
+      icon={<MoreIcon />}
+    >
       {open.value && (
         <div class="menu" role="menu" aria-label={t("sections.menu")}>
           <button
@@ -225,7 +213,7 @@ export function SidebarMenu(props: { onNew: () => void }): JSX.Element | null {
           </button>
         </div>
       )}
-    </span>
+    </MenuButton>
   );
 }
 
@@ -292,11 +280,12 @@ function SectionNameForm(
       <div class="create-room-row">
         <input
           ref={input}
-          class={`field small${error.value ? " invalid" : ""}`}
+          {...fieldInvalid("field small", {
+            id: "section-name-error",
+            error: error.value,
+          })}
           data-testid="section-name"
           aria-label={t("sections.name")}
-          aria-invalid={error.value ? "true" : undefined}
-          aria-describedby={error.value ? "section-name-error" : undefined}
           maxLength={MAX_SECTION_NAME * 2}
           value={name.value}
           onInput={(e) => {
@@ -312,16 +301,11 @@ function SectionNameForm(
           {props.submitLabel}
         </button>
       </div>
-      {error.value && (
-        <p
-          id="section-name-error"
-          class="field-error"
-          role="alert"
-          data-testid="section-error"
-        >
-          {error.value}
-        </p>
-      )}
+      <FieldError
+        id="section-name-error"
+        testId="section-error"
+        error={error.value}
+      />
     </form>
   );
 }

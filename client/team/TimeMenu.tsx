@@ -6,9 +6,8 @@
 
 import { useSignal } from "@preact/signals";
 import type { ComponentChildren, JSX } from "preact";
-import { useRef } from "preact/hooks";
 import { type MessageKey, t } from "../i18n.ts";
-import { useDismiss } from "../use_dismiss.ts";
+import { MenuButton } from "../components/MenuButton.tsx";
 import { ClockIcon } from "./icons.tsx";
 
 /** One choice of the menu: when it is, from now (local time). */
@@ -61,34 +60,23 @@ export function TimeMenuButton(props: TimeMenuProps): JSX.Element {
   const open = useSignal(false);
   const choosing = useSignal(false);
   const chosen = useSignal("");
-  const root = useRef<HTMLDivElement>(null);
   const { button, custom } = props;
   function close(): void {
     open.value = false;
     choosing.value = false;
   }
-  useDismiss(open.value, root, close, {
-    focusFirst: '[role^="menuitem"]',
-    refocus: true,
-  });
   function pick(at: Date): void {
     close();
     props.onPick(at);
   }
   return (
-    <div class="header-menu" ref={root}>
-      <button
-        type="button"
-        class={button.class}
-        data-testid={button.testId}
-        aria-label={button.label}
-        title={button.title}
-        aria-haspopup="menu"
-        aria-expanded={open.value}
-        onClick={() => open.value ? close() : open.value = true}
-      >
-        <ClockIcon />
-      </button>
+    <MenuButton
+      open={open}
+      class="header-menu"
+      button={button}
+      icon={<ClockIcon />}
+      onClose={close}
+    >
       {open.value && (
         <div
           class={props.up ? "menu menu-up" : "menu"}
@@ -158,6 +146,6 @@ export function TimeMenuButton(props: TimeMenuProps): JSX.Element {
           {props.more?.(close)}
         </div>
       )}
-    </div>
+    </MenuButton>
   );
 }
