@@ -134,6 +134,12 @@ export type Line =
   | { kind: "day"; key: string; ts: string }
   | { kind: "unread"; key: string };
 
+/** This client's `set_sections` under way, and the layout the server has. */
+export interface SectionWrites {
+  confirmed: Section[];
+  pending: readonly Section[][];
+}
+
 /** All client state, as signals. */
 /** A moderator or admin account, as `list_accounts` with `staff` lists it. */
 export interface StaffMember {
@@ -324,6 +330,13 @@ export interface AppState {
    * Rooms and Conversations, the same on every device.
    */
   sections: Signal<Section[]>;
+  /**
+   * What `sections` falls back to when a `set_sections` of this client's
+   * is refused: the layouts it sent that are not answered yet (oldest
+   * first), and the last one the server confirmed (the login's, a
+   * `sections` event's, or one of this client's it took).
+   */
+  sectionWrites: Signal<SectionWrites>;
   /**
    * The account's choice in polls, by message id, as its `vote` replies
    * and `poll_choices` (asked for the polls shown past 100 voters) told
@@ -719,6 +732,7 @@ export function createAppState(): AppState {
     notifyLevels: signal({}),
     starred: signal({}),
     sections: signal([]),
+    sectionWrites: signal({ confirmed: [], pending: [] }),
     pollChoices: signal({}),
     doNotDisturb: signal(null),
     myStatus: signal(null),

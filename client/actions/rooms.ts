@@ -86,6 +86,11 @@ export function roomRenamed(state: AppState, from: string, to: string): void {
     }
     // A section's item, likewise (the server's follows the room's key).
     state.sections.value = renamedRoom(state.sections.value, oldKey, to);
+    const writes = state.sectionWrites.value;
+    state.sectionWrites.value = {
+      ...writes,
+      confirmed: renamedRoom(writes.confirmed, oldKey, to),
+    };
     move(state.drafts);
     move(state.uploads);
     move(state.team.replyTo);

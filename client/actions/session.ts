@@ -201,6 +201,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.notifyLevels.value = {};
     state.starred.value = {};
     state.sections.value = [];
+    state.sectionWrites.value = { confirmed: [], pending: [] };
     state.pollChoices.value = {};
     state.doNotDisturb.value = null;
     state.team.saved.value = null;

@@ -664,17 +664,20 @@ export class Connection {
 
   /**
    * Sets the account's whole sidebar layout on every device: shown at once
-   * here, put back when the server refuses (the other devices get the
-   * `sections` event). Resolves to the error.
+   * here, put back when the server refuses (to what the server has, not to
+   * what was shown before: actions/sections.ts); the other devices get the
+   * `sections` event. Resolves to the error.
    */
   async setSections(layout: Section[]): Promise<RequestError | null> {
-    const was = this.#state.sections.value;
-    this.#state.sections.value = layout;
+    actions.sectionsSent(this.#state, layout);
     const result = await this.#requests.request("set_sections", {
       sections: layout,
     });
-    if (result.ok) return null;
-    this.#state.sections.value = was;
+    if (result.ok) {
+      actions.sectionsTaken(this.#state, layout);
+      return null;
+    }
+    actions.sectionsRefused(this.#state, layout);
     return result.error;
   }
 
