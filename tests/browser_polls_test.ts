@@ -15,7 +15,7 @@ import {
   send,
   signIn,
 } from "./browser_support.ts";
-import type { Locator } from "playwright-core";
+import type { Locator, WebSocketRoute } from "playwright-core";
 import { TestClient, type TestServer } from "./harness.ts";
 import { MAX_POLL_OPTION } from "../server/protocol/limits.ts";
 
@@ -432,6 +432,60 @@ browserTest(
       );
       assert.equal(await options.nth(0).getAttribute("aria-pressed"), "true");
       assert.equal(await options.nth(1).getAttribute("aria-pressed"), "true");
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client polls: past 100 voters, a click before the page has heard its own choice waits for it, and keeps the option chosen on another device",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    const alice = await TestClient.register(server.wsUrl, "alice");
+    try {
+      const id = await crowdedPoll(server, bob, {
+        options: ["Monday", "Tuesday", "Friday"],
+        voters: 101,
+      });
+      await alice.ok("vote", { id, options: [0] });
+      // The reply of the page's poll_choices is held back.
+      const page = await openPage(browser, server);
+      let toPage: WebSocketRoute | undefined;
+      const held: string[] = [];
+      const choicesHeld = Promise.withResolvers<void>();
+      await page.routeWebSocket(/\/ws$/, (socket) => {
+        toPage = socket;
+        const upstream = socket.connectToServer();
+        upstream.onMessage((frame) => {
+          const lines = String(frame).split("\n").filter((line) => {
+            const { data } = JSON.parse(line);
+            const choices = data?.request === "poll_choices";
+            if (choices) {
+              held.push(line);
+              choicesHeld.resolve();
+            }
+            return !choices;
+          });
+          if (lines.length > 0) socket.send(lines.join("\n"));
+        });
+      });
+      await signIn(page, "alice");
+      await choicesHeld.promise;
+      const options = page.getByTestId("poll").getByTestId("poll-option");
+      await countShown(options, 0, "102 votes");
+      // Tuesday, before the page knows of Monday: before, the vote went
+      // without Monday and took it away.
+      await page.mouse.move(0, 0);
+      await options.nth(1).click();
+      toPage!.send(held.join("\n"));
+      await countShown(options, 1, "102 votes");
+      assert.deepEqual(
+        (await alice.ok("poll_choices", { ids: [id] })).choices,
+        { [id]: [0, 1] },
+      );
+      await countShown(options, 0, "102 votes");
     } finally {
       await alice.close();
       await bob.close();

@@ -2456,3 +2456,28 @@ test("connection asks the account's choice in each poll shown past its voters on
   r.connection.askPollChoice("p1");
   assert.deepEqual((await server.next("poll_choices")).data, { ids: ["p1"] });
 });
+
+test("connection's pollChoice, for a click on a cut poll, waits for the poll_choices under way, asks one not asked yet, and tells a refusal", async (r) => {
+  const { server } = r;
+  await loginAsAccount(r, "ida");
+  r.connection.askPollChoice("p1");
+  // Clicked before the answer: waits for the request under way, no other.
+  const clicked = r.connection.pollChoice("p1");
+  const asked = await server.next("poll_choices");
+  assert.deepEqual(asked.data, { ids: ["p1"] });
+  server.reply(asked, { choices: { p1: [0, 2] } });
+  assert.deepEqual(await clicked, { options: [0, 2] });
+  // Known: no request.
+  assert.deepEqual(await r.connection.pollChoice("p1"), { options: [0, 2] });
+  assert.deepEqual(server.waiting, []);
+  // Not asked yet: asked now; left out of the answer, no choice.
+  const fresh = r.connection.pollChoice("p2");
+  const second = await server.next("poll_choices");
+  assert.deepEqual(second.data, { ids: ["p2"] });
+  server.reply(second, { choices: {} });
+  assert.deepEqual(await fresh, { options: [] });
+  const failing = r.connection.pollChoice("p3");
+  server.refuse(await server.next("poll_choices"), "rate_limited", "Slow.");
+  const answer = await failing;
+  assert.ok("error" in answer && answer.error.code === "rate_limited");
+});

@@ -78,11 +78,19 @@ export function PollCard(props: PollCardProps): JSX.Element {
   const canVote = !poll.closed && account;
   async function choose(i: number): Promise<void> {
     if (!canVote) return;
-    const error = await connection.vote(
-      message.id,
-      nextChoice(poll, chosen, i),
+    let now = chosen;
+    // Clicked before poll_choices answered: the options chosen that
+    // `voters` does not show would be dropped (or a click meant to take
+    // the vote back would cast it).
+    if (cut && known === undefined) {
+      const mine = await connection.pollChoice(message.id);
+      if ("error" in mine) return actions.errorShown(state, mine.error);
+      now = chosenBy(poll, me, mine.options);
+    }
+    actions.errorShown(
+      state,
+      await connection.vote(message.id, nextChoice(poll, now, i)),
     );
-    actions.errorShown(state, error);
   }
   async function close(): Promise<void> {
     actions.errorShown(state, await connection.closePoll(message.id));

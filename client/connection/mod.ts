@@ -45,7 +45,7 @@ import { Ignores } from "./ignores.ts";
 import { type GroupChange, Groups } from "./groups.ts";
 import { CustomEmojiList } from "./custom_emoji.ts";
 import { SavedIds } from "./saved.ts";
-import { PollChoices } from "./poll_choices.ts";
+import { type PollChoice, PollChoices } from "./poll_choices.ts";
 import { Staff } from "./staff.ts";
 import { Outbox } from "./outbox.ts";
 import { ReadMarks } from "./read_marks.ts";
@@ -884,6 +884,14 @@ export class Connection {
    */
   askPollChoice(id: string): void {
     this.#pollChoices.ask(id);
+  }
+
+  /**
+   * The account's choice in a poll, known or asked and waited for: what a
+   * click on a cut poll's option starts from (poll_choices.ts).
+   */
+  pollChoice(id: string): Promise<PollChoice> {
+    return this.#pollChoices.choice(id);
   }
 
   /** Closes a poll (its author, the room's owner, a moderator); resolves to the error, or null. */
