@@ -492,3 +492,40 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client polls: past 100 voters, a vote on another device after the page heard its own choice shows pressed there without a reload",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    const alice = await TestClient.register(server.wsUrl, "alice");
+    try {
+      const id = await crowdedPoll(server, bob, {
+        options: ["Monday", "Tuesday", "Friday"],
+        voters: 101,
+      });
+      await alice.ok("vote", { id, options: [0] });
+      const page = await openPage(browser, server);
+      await signIn(page, "alice");
+      const options = page.getByTestId("poll").getByTestId("poll-option");
+      const pressed = () =>
+        options.evaluateAll((all) =>
+          all.map((b) => b.getAttribute("aria-pressed"))
+        );
+      await page.locator(
+        '[data-testid="poll-option"][aria-pressed="true"]',
+      ).first().waitFor();
+      assert.deepEqual(await pressed(), ["true", "false", "false"]);
+      // Friday instead, on her other device: before, the page kept Monday
+      // pressed (the counts alone do not say whose vote moved).
+      await alice.ok("vote", { id, options: [2] });
+      await countShown(options, 2, "1 vote");
+      await page.locator(
+        '[data-testid="poll-option"][aria-pressed="true"]',
+      ).nth(0).and(options.nth(2)).waitFor();
+      assert.deepEqual(await pressed(), ["false", "false", "true"]);
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  },
+);

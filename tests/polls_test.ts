@@ -132,6 +132,30 @@ stores.clients(
 );
 
 stores.clients(
+  "vote: the account's other connections get poll_choice with its choice now, not the voting one nor another account; the same choice again sends none",
+  async (pool) => {
+    const [alice, bob] = await people(pool);
+    const phone = await pool.login({ token: alice.token });
+    const { id } = await createPoll(alice, { multiple: true });
+    await alice.ok("vote", { id, options: [2, 0] });
+    const seen = await phone.event("poll_choice");
+    assert.deepEqual(seen.data, { id, options: [0, 2] });
+    await phone.ok("vote", { id, options: [] });
+    const taken = await alice.event(
+      "poll_choice",
+      (d) => (d.options as number[]).length === 0,
+    );
+    assert.deepEqual(taken.data, { id, options: [] });
+    await phone.ok("vote", { id, options: [] });
+    await bob.ok("vote", { id, options: [1] });
+    for (const client of [alice, phone, bob]) await roundTrip(client);
+    assert.equal(phone.events("poll_choice").length, 1);
+    assert.equal(alice.events("poll_choice").length, 1);
+    assert.deepEqual(bob.events("poll_choice"), []);
+  },
+);
+
+stores.clients(
   "poll_choices: the reader's own choice in each poll asked, past the 100 voters a poll names too, [] where it has none; no message, a plain one or a deleted poll left out",
   async (pool, server) => {
     const [alice, bob] = await people(pool);

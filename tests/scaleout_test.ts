@@ -2188,6 +2188,27 @@ function registerTests(pg: PostgresService): void {
   );
 
   sharedTest(
+    "scale-out: a vote on one node reaches the account's devices on the others as poll_choice",
+    async ({ pools, name }) => {
+      const ann = await pools[0].register(name("ann"));
+      const [phone, laptop] = await Promise.all([
+        pools[1].login({ token: ann.token }),
+        pools[2].login({ token: ann.token }),
+      ]);
+      const { message } = await ann.ok("create_poll", {
+        room: "general",
+        question: "Lunch?",
+        options: ["Pizza", "Sushi"],
+      }) as { message: { id: string } };
+      await phone.ok("vote", { id: message.id, options: [1] });
+      for (const device of [ann, laptop]) {
+        const seen = await device.event("poll_choice");
+        assert.deepEqual(seen.data, { id: message.id, options: [1] });
+      }
+    },
+  );
+
+  sharedTest(
     "scale-out: set_do_not_disturb on one node reaches the account's devices on the others, and a login on a third carries it",
     async ({ pools, name }) => {
       const ann = await pools[0].register(name("ann"));

@@ -194,6 +194,17 @@ export class ServerEvents {
       case "sections":
         if (isFields(data)) actions.sectionsListed(this.#state, data.sections);
         break;
+      case "poll_choice":
+        // A vote on another device: past the 100 voters a poll names, the
+        // counts alone cannot tell this page its own choice changed.
+        if (
+          isFields(data) && typeof data.id === "string" &&
+          Array.isArray(data.options) &&
+          data.options.every((o) => Number.isInteger(o))
+        ) {
+          actions.pollChoiceKnown(this.#state, data.id, data.options);
+        }
+        break;
       case "saved":
         if (isSavedEvent(data)) this.#options.saved(data);
         break;

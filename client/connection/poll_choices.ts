@@ -4,9 +4,9 @@
  * so the card cannot tell which options it chose. Each such poll is asked
  * about once (`poll_choices`), those shown in one turn in one request of
  * up to 100; the answers join the choices its own `vote` replies tell
- * (state.pollChoices). A poll another device voted in since keeps the
- * choice first heard: asking again at each vote of a busy poll would cost
- * every reader a request per vote.
+ * (state.pollChoices), and the `poll_choice` events of the account's
+ * votes on its other devices (events.ts): not asked again at each vote of
+ * a busy poll, which would cost every reader a request per vote.
  */
 
 import { MAX_POLL_CHOICE_IDS } from "../../server/protocol/limits.ts";

@@ -34,7 +34,7 @@ import {
   pollChoicesData,
   voteData,
 } from "../protocol/schemas.ts";
-import type { ChatMessage } from "../protocol/types.ts";
+import type { ChatMessage, PollChoiceEvent } from "../protocol/types.ts";
 import { newPoll, type PollChange } from "../polls.ts";
 import { conversationUsers, type PollResult } from "../store/mod.ts";
 import { archivedRefusal, storeRefusing } from "./archive.ts";
@@ -105,7 +105,8 @@ export async function createPoll(
  * place of its earlier one; `[]` takes the vote back. Answers `{options}`,
  * the account's choice now, in order: `voters` names only the first
  * 100 (MAX_POLL_VOTERS), so a client cannot always find it there. The
- * room's readers get the message again when the count changed.
+ * room's readers get the message again when the count changed, and the
+ * account's other connections its choice (`poll_choice`).
  */
 export async function vote(
   ctx: MemberContext,
@@ -125,7 +126,23 @@ export async function vote(
   if (!outcome.ok) return outcome;
   // The store took exactly these (each once, else bad_option).
   const options = [...data.options].sort((a, b) => a - b);
-  return succeed({ options }, outcome.after);
+  const published = outcome.after;
+  // The same choice again changed nothing and sends nothing.
+  if (!published) return succeed({ options });
+  const event: PollChoiceEvent = { id: data.id, options };
+  return succeed({ options }, () => {
+    published();
+    // Its other connections, on every node: past the 100 voters a poll
+    // names, the counts that reach them cannot tell whose vote it was.
+    ctx.node.publish(
+      { kind: "user", key: member.userKey },
+      "poll_choice",
+      event,
+      {
+        exceptConnection: member.id,
+      },
+    );
+  });
 }
 
 /**

@@ -435,6 +435,16 @@ export interface Section {
   items: string[];
 }
 
+/**
+ * The `poll_choice` event: the account's choice in a poll, as a `vote` on
+ * another of its connections set it (a poll's `voters` names only the
+ * first 100, so its other pages cannot find it there).
+ */
+export interface PollChoiceEvent {
+  id: string;
+  options: number[];
+}
+
 /** The `sections` event: the account's whole sidebar layout, changed. */
 export interface SectionsEvent {
   sections: Section[];
