@@ -32,6 +32,28 @@ export function ownTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
+// Zones Intl takes that have no days for the server's Temporal, which a
+// search's `zone` refuses (docs/protocol.md, "Search").
+const NO_DAYS = /^(Factory|SystemV\/.*|US\/Pacific-New)$/;
+
+/**
+ * The `zone` of a search by days: this browser's, unless it is one the
+ * server reads no days in (Factory, SystemV's): then none, and the days
+ * are UTC's rather than the search refused. Where the browser has
+ * Temporal, a zone it has no days for is left out too.
+ */
+export function searchZone(zone: string = ownTimeZone()): string | undefined {
+  if (NO_DAYS.test(zone)) return undefined;
+  const temporal = (globalThis as { Temporal?: typeof Temporal }).Temporal;
+  if (temporal === undefined) return zone;
+  try {
+    temporal.Now.zonedDateTimeISO(zone);
+    return zone;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The time zones this browser offers, its own first; a short list when it cannot say. */
 export function timeZones(): { own: string; all: string[] } {
   const own = ownTimeZone();

@@ -202,3 +202,41 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client search box in a zone with no days (Factory): on: a day finds by UTC's days, in French, where the search was refused",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const sent = messageOf(
+        await bob.ok("send_message", { text: "sent from nowhere" }),
+      );
+      const page = await openPage(browser, server, {
+        timezoneId: "Factory",
+        locale: "fr-FR",
+      });
+      assert.equal(
+        await page.evaluate(() =>
+          Intl.DateTimeFormat().resolvedOptions().timeZone
+        ),
+        "Factory",
+      );
+      await register(page, "alice");
+      await page.getByTestId("search-open").click();
+      const dialog = page.getByTestId("search-dialog");
+      await dialog.getByTestId("search-input").fill(
+        `from:@bob on:${utcDay(sent.ts)}`,
+      );
+      await dialog.getByTestId("search-status").filter({
+        hasText: "1 résultat",
+      }).waitFor();
+      assert.deepEqual(
+        await dialog.getByTestId("search-result").locator(".result-text")
+          .allTextContents(),
+        ["sent from nowhere"],
+      );
+    } finally {
+      await bob.close();
+    }
+  },
+);

@@ -14,7 +14,7 @@ import * as actions from "../actions.ts";
 import type { AppServices } from "../app_context.ts";
 import type { RequestError, Result } from "../connection/mod.ts";
 import { firstSeq, lastSeq } from "../room_log.ts";
-import { ownTimeZone } from "../profile_time.ts";
+import { searchZone } from "../profile_time.ts";
 import { type AppState, dmKey, entry, roomKey } from "../state.ts";
 import * as teamActions from "./actions.ts";
 
@@ -66,18 +66,20 @@ export function resultPlace(result: SearchResult): Place {
 /**
  * One page of search results, newest first, for the words and filters of
  * `ask` (search_query.ts); `before` is the last page's `next`. Its days
- * are the reader's: `zone`, this browser's, when it names one.
+ * are the reader's: `zone`, this browser's, when the server has days in
+ * it (else UTC's).
  */
 export async function search(
   services: AppServices,
   ask: SearchAsk,
   before?: string,
 ): Promise<Result<{ results: SearchResult[]; next?: string }>> {
+  const zone = ask.after !== undefined || ask.until !== undefined
+    ? searchZone()
+    : undefined;
   return await services.connection.request("search", {
     ...ask,
-    ...(ask.after !== undefined || ask.until !== undefined
-      ? { zone: ownTimeZone() }
-      : {}),
+    ...(zone === undefined ? {} : { zone }),
     limit: SEARCH_PAGE,
     ...(before === undefined ? {} : { before }),
   });
