@@ -128,6 +128,29 @@ function inTurn(i: number): Version[] {
   return Math.floor(i / 2) % 2 === 0 ? versions : [...versions].reverse();
 }
 
+/**
+ * Reads `pages` pages with each version in turn (inTurn), timing each
+ * read, and checks that the versions read the same rows; their times.
+ */
+async function alternated(
+  read: (version: Version, beforeSeq: number) => unknown,
+): Promise<Map<string, number[]>> {
+  const times = new Map(versions.map((v) => [v.name, [] as number[]]));
+  for (let i = 0; i < pages; i++) {
+    const answers: string[] = [];
+    for (const version of inTurn(i)) {
+      const start = performance.now();
+      const rows = await read(version, beforeSeqOf(i));
+      times.get(version.name)!.push(performance.now() - start);
+      answers.push(JSON.stringify(rows));
+    }
+    if (answers.some((a) => a !== answers[0])) {
+      throw new Error(`The versions read page ${i} differently`);
+    }
+  }
+  return times;
+}
+
 function report(store: string, times: Map<string, number[]>): void {
   for (const [name, ms] of times) {
     ms.sort((a, b) => a - b);
@@ -162,22 +185,9 @@ async function onSqlite(): Promise<void> {
          ORDER BY seq`,
       );
     const statements = new Map(versions.map((v) => [v, page(v.sqlite)]));
-    const times = new Map(versions.map((v) => [v.name, [] as number[]]));
-    for (let i = 0; i < pages; i++) {
-      const answers: unknown[] = [];
-      for (const version of inTurn(i)) {
-        const start = performance.now();
-        answers.push(
-          statements.get(version)!.all("general", beforeSeqOf(i), 0, PAGE),
-        );
-        times.get(version.name)!.push(performance.now() - start);
-      }
-      if (
-        answers.some((a) => JSON.stringify(a) !== JSON.stringify(answers[0]))
-      ) {
-        throw new Error(`The versions read page ${i} differently`);
-      }
-    }
+    const times = await alternated((version, beforeSeq) =>
+      statements.get(version)!.all("general", beforeSeq, 0, PAGE)
+    );
     db.close();
     report("SQLite", times);
     for (const version of versions) {
@@ -241,27 +251,9 @@ async function onPostgres(): Promise<void> {
            WHERE m.stream = $1 AND m.seq < $2 AND m.ts >= $3
            ORDER BY m.seq DESC LIMIT $4
          ) newest ORDER BY seq`;
-      const times = new Map(versions.map((v) => [v.name, [] as number[]]));
-      for (let i = 0; i < pages; i++) {
-        const answers: unknown[] = [];
-        for (const version of inTurn(i)) {
-          const start = performance.now();
-          answers.push(
-            await sql.unsafe(page(version.postgres), [
-              "general",
-              beforeSeqOf(i),
-              0,
-              PAGE,
-            ]),
-          );
-          times.get(version.name)!.push(performance.now() - start);
-        }
-        if (
-          answers.some((a) => JSON.stringify(a) !== JSON.stringify(answers[0]))
-        ) {
-          throw new Error(`The versions read page ${i} differently`);
-        }
-      }
+      const times = await alternated((version, beforeSeq) =>
+        sql.unsafe(page(version.postgres), ["general", beforeSeq, 0, PAGE])
+      );
       report("PostgreSQL", times);
       for (const version of versions) {
         const plan = await sql.unsafe(

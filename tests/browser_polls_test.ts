@@ -47,6 +47,31 @@ async function crowdedPoll(
   return message.id;
 }
 
+/**
+ * A poll of several choices past 100 voters (101, crowdedPoll's) in which
+ * `alice` chose Monday from another device: her name is not among its
+ * voters, and no vote reply of a page's tells it. Resolves to its id.
+ */
+async function hiddenMonday(
+  server: TestServer,
+  bob: TestClient,
+  alice: TestClient,
+): Promise<string> {
+  const id = await crowdedPoll(server, bob, {
+    options: ["Monday", "Tuesday", "Friday"],
+    voters: 101,
+  });
+  await alice.ok("vote", { id, options: [0] });
+  return id;
+}
+
+/** Each option's `aria-pressed`, in order. */
+function pressedOf(options: Locator): Promise<(string | null)[]> {
+  return options.evaluateAll((all) =>
+    all.map((b) => b.getAttribute("aria-pressed"))
+  );
+}
+
 /** Waits until option `i` of `options` says `text` as its count. */
 function countShown(options: Locator, i: number, text: string): Promise<void> {
   return options.nth(i).getByTestId("poll-count").filter({
@@ -397,13 +422,7 @@ browserTest(
     const bob = await TestClient.register(server.wsUrl, "bob");
     const alice = await TestClient.register(server.wsUrl, "alice");
     try {
-      // 101 voters, then alice from another device: the page's voters
-      // stop before her, and no vote reply of its own tells it her choice.
-      const id = await crowdedPoll(server, bob, {
-        options: ["Monday", "Tuesday", "Friday"],
-        voters: 101,
-      });
-      await alice.ok("vote", { id, options: [0] });
+      const id = await hiddenMonday(server, bob, alice);
       const page = await openPage(browser, server);
       await signIn(page, "alice");
       const options = page.getByTestId("poll").getByTestId("poll-option");
@@ -412,12 +431,7 @@ browserTest(
       await page.locator(
         '[data-testid="poll-option"][aria-pressed="true"]',
       ).first().waitFor();
-      assert.deepEqual(
-        await options.evaluateAll((all) =>
-          all.map((b) => b.getAttribute("aria-pressed"))
-        ),
-        ["true", "false", "false"],
-      );
+      assert.deepEqual(await pressedOf(options), ["true", "false", "false"]);
 
       // Tuesday too: sent without Monday, her Monday vote was taken away.
       // (The mouse off Monday first: its voters, shown on hover, lie over
@@ -445,11 +459,7 @@ browserTest(
     const bob = await TestClient.register(server.wsUrl, "bob");
     const alice = await TestClient.register(server.wsUrl, "alice");
     try {
-      const id = await crowdedPoll(server, bob, {
-        options: ["Monday", "Tuesday", "Friday"],
-        voters: 101,
-      });
-      await alice.ok("vote", { id, options: [0] });
+      const id = await hiddenMonday(server, bob, alice);
       // The reply of the page's poll_choices is held back.
       const page = await openPage(browser, server);
       let toPage: WebSocketRoute | undefined;
@@ -499,22 +509,14 @@ browserTest(
     const bob = await TestClient.register(server.wsUrl, "bob");
     const alice = await TestClient.register(server.wsUrl, "alice");
     try {
-      const id = await crowdedPoll(server, bob, {
-        options: ["Monday", "Tuesday", "Friday"],
-        voters: 101,
-      });
-      await alice.ok("vote", { id, options: [0] });
+      const id = await hiddenMonday(server, bob, alice);
       const page = await openPage(browser, server);
       await signIn(page, "alice");
       const options = page.getByTestId("poll").getByTestId("poll-option");
-      const pressed = () =>
-        options.evaluateAll((all) =>
-          all.map((b) => b.getAttribute("aria-pressed"))
-        );
       await page.locator(
         '[data-testid="poll-option"][aria-pressed="true"]',
       ).first().waitFor();
-      assert.deepEqual(await pressed(), ["true", "false", "false"]);
+      assert.deepEqual(await pressedOf(options), ["true", "false", "false"]);
       // Friday instead, on her other device: before, the page kept Monday
       // pressed (the counts alone do not say whose vote moved).
       await alice.ok("vote", { id, options: [2] });
@@ -522,7 +524,7 @@ browserTest(
       await page.locator(
         '[data-testid="poll-option"][aria-pressed="true"]',
       ).nth(0).and(options.nth(2)).waitFor();
-      assert.deepEqual(await pressed(), ["false", "false", "true"]);
+      assert.deepEqual(await pressedOf(options), ["false", "false", "true"]);
     } finally {
       await alice.close();
       await bob.close();
