@@ -2,7 +2,8 @@
  * The `chat-server` program: flags and environment -> Config ->
  * startServer, and SIGINT/SIGTERM -> graceful shutdown; `chat-server
  * backup` (backup_command.ts), `chat-server export` and `import`
- * (transfer/command.ts), `chat-server reset-password` (reset_command.ts).
+ * (transfer/command.ts), `chat-server import-slack` (transfer/slack/),
+ * `chat-server reset-password` (reset_command.ts).
  * main.ts (the
  * development entry) and the generated release entry of `deno task dist`
  * and `deno task compile` (scripts/release.ts) both run it; the release
@@ -34,7 +35,7 @@ function readOrExit(args: string[]): CommandLine {
 /**
  * Runs the program with these arguments until a signal stops it; `--help`,
  * `--version` and bad flags exit at once (0, 0 and 2). `backup …`, `export …`,
- * `import …` and `reset-password …` run those commands instead and exit
+ * `import …`, `import-slack …` and `reset-password …` run those commands instead and exit
  * with their code.
  */
 export async function runCli(
@@ -50,6 +51,12 @@ export async function runCli(
   if (args[0] === "reset-password") {
     const { resetCommand } = await import("./reset_command.ts");
     Deno.exit(await resetCommand(args.slice(1)));
+  }
+  if (args[0] === "import-slack") {
+    const { importSlackCommand } = await import(
+      "./transfer/slack/command.ts"
+    );
+    Deno.exit(await importSlackCommand(args.slice(1)));
   }
   if (args[0] === "export" || args[0] === "import") {
     const { exportCommand, importCommand } = await import(

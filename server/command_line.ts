@@ -104,6 +104,8 @@ export function helpText(): string {
     "                                       chat-server export --help)",
     "   or: chat-server import < chat.jsonl (into an empty store;",
     "                                       chat-server import --help)",
+    "   or: chat-server import-slack EXPORT (a Slack export, into an empty store;",
+    "                                       chat-server import-slack --help)",
     "   or: chat-server reset-password NAME (a one-time password reset link;",
     "                                       chat-server reset-password --help)",
     "",

@@ -11,14 +11,15 @@ import { openFileContents } from "../backends.ts";
 import { SettingError } from "../setting_kinds.ts";
 import { SETTINGS } from "../settings.ts";
 import { exportStore } from "./export.ts";
-import { importStore, linesOf } from "./import.ts";
+import { ImportError, importStore, linesOf } from "./import.ts";
 import { Interrupted, Interruption } from "./interruption.ts";
 import { noteLeftovers } from "./leftovers.ts";
 import { PostgresSource, PostgresTarget } from "./postgres.ts";
 import { SqliteSource, SqliteTarget } from "./sqlite.ts";
 import { usageError } from "../usage_error.ts";
 
-const WHERE =
+/** The store flags' lines of a command's help. */
+export const WHERE =
   `  --db PATH               the SQLite file (default ${SETTINGS.db.default})
   --database-url URL      PostgreSQL instead (or DATABASE_URL)
   --files-dir DIR         where the server keeps shared files (default: files/
@@ -88,31 +89,32 @@ again with a reset link an admin makes for it. Admins act only on lower
 ranks: an admin of the file gets a link from the operator's command,
 chat-server reset-password NAME (--help says how).`;
 
-interface Parsed {
+/** Where an import or export reads or writes, as its flags name it. */
+export interface StorePlace {
   db: string;
   databaseUrl?: string;
   filesDir?: string;
   busyTimeoutMs: number;
-  includeSecrets: boolean;
   includeFiles?: string;
+}
+
+interface Parsed extends StorePlace {
+  includeSecrets: boolean;
   help: boolean;
 }
 
-function parse(args: string[], exporting: boolean): Parsed {
-  const { values } = parseArgs({
-    args,
-    options: {
-      db: { type: "string", default: SETTINGS.db.default },
-      "database-url": { type: "string" },
-      "files-dir": { type: "string" },
-      "db-busy-timeout": { type: "string" },
-      ...(exporting ? { "include-secrets": { type: "boolean" as const } } : {}),
-      "include-files": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+/** The flags that name a store, for `parseArgs` (`WHERE` says them). */
+export const STORE_FLAGS = {
+  db: { type: "string", default: SETTINGS.db.default },
+  "database-url": { type: "string" },
+  "files-dir": { type: "string" },
+  "db-busy-timeout": { type: "string" },
+} as const;
+
+/** The store `STORE_FLAGS` named (and DATABASE_URL). */
+export function storePlace(
+  values: Record<string, string | boolean | undefined>,
+): StorePlace {
   const given = values["db-busy-timeout"];
   return {
     db: values.db as string,
@@ -122,8 +124,25 @@ function parse(args: string[], exporting: boolean): Parsed {
     busyTimeoutMs: given === undefined
       ? SETTINGS.dbBusyTimeoutMs.default
       : SETTINGS.dbBusyTimeoutMs.kind.parse(given as string, "db-busy-timeout"),
-    includeSecrets: values["include-secrets"] === true,
     includeFiles: values["include-files"] as string | undefined,
+  };
+}
+
+function parse(args: string[], exporting: boolean): Parsed {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...STORE_FLAGS,
+      ...(exporting ? { "include-secrets": { type: "boolean" as const } } : {}),
+      "include-files": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  return {
+    ...storePlace(values),
+    includeSecrets: values["include-secrets"] === true,
     help: values.help === true,
   };
 }
@@ -213,6 +232,21 @@ export async function importCommand(args: string[]): Promise<number> {
       "chat-server import",
     );
   }
+  const lines = linesOf(Deno.stdin.readable);
+  return await importInto(options, lines);
+}
+
+/**
+ * Imports `input` into the store `options` names, as `chat-server import`
+ * does: one transaction, progress and errors on stderr, and what it made
+ * removed when it fails. Returns the exit code. `origin` names where a
+ * line came from, for an error about it (the Slack export's file).
+ */
+export async function importInto(
+  options: StorePlace,
+  input: AsyncIterable<string>,
+  origin?: (line: number) => string | undefined,
+): Promise<number> {
   const undo = await noteLeftovers(options);
   // From here a signal rolls back and removes what the import made.
   using interruption = new Interruption();
@@ -231,7 +265,7 @@ export async function importCommand(args: string[]): Promise<number> {
   try {
     interruption.check();
     say(`Importing into ${target.describe}`);
-    const lines = interruption.lines(linesOf(Deno.stdin.readable));
+    const lines = interruption.lines(input);
     await importStore(lines, target, {
       filesDir: options.includeFiles,
       contents,
@@ -242,7 +276,13 @@ export async function importCommand(args: string[]): Promise<number> {
   } catch (error) {
     // An ImportError names the line; anything else (the database went
     // away) rolled the transaction back all the same.
-    console.error(`error: ${(error as Error).message}; nothing was imported`);
+    const from = error instanceof ImportError && error.line > 0
+      ? origin?.(error.line)
+      : undefined;
+    const where = from === undefined ? "" : ` (${from})`;
+    console.error(
+      `error: ${(error as Error).message}${where}; nothing was imported`,
+    );
     return error instanceof Interrupted ? error.code : 1;
   } finally {
     await target.close();

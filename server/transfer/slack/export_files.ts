@@ -1,0 +1,164 @@
+/**
+ * The files of a Slack workspace export, from its .zip or from the folder
+ * it was unzipped into: `users.json`, `channels.json`, the optional
+ * `groups.json`, `dms.json` and `mpims.json`, and one folder per
+ * conversation of `YYYY-MM-DD.json` days. A zip is read with fflate, one
+ * file at a time: what stays in memory is the zip's compressed bytes and
+ * the day being read, not the whole export unpacked.
+ */
+import { join } from "node:path";
+import { unzipSync } from "fflate";
+
+/** Why an export cannot be read: its sentence names the file. */
+export class SlackExportError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SlackExportError";
+  }
+}
+
+/** The most one file of a zip may unpack to: past it, a zip bomb. */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+const DAY = /^\d{4}-\d{2}-\d{2}\.json$/;
+
+/** What the converter reads of an export, wherever it lies. */
+export interface SlackFiles {
+  /** Where it was read from, for messages. */
+  readonly describe: string;
+  /** A top-level file's JSON (`users.json`), or undefined when absent. */
+  json(name: string): Promise<unknown | undefined>;
+  /** The day files of one conversation's folder, oldest first. */
+  days(folder: string): Promise<string[]>;
+  /** A day file's JSON, by the path `days` gave. */
+  day(path: string): Promise<unknown>;
+}
+
+/** Opens an export: a folder, else a .zip file. */
+export async function openSlackExport(path: string): Promise<SlackFiles> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw new SlackExportError(
+      `Cannot read '${path}': ${(error as Error).message}`,
+    );
+  }
+  return info.isDirectory ? new FolderFiles(path) : zipFiles(path);
+}
+
+function parsed(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SlackExportError(
+      `${where} is not JSON (${(error as Error).message})`,
+    );
+  }
+}
+
+class FolderFiles implements SlackFiles {
+  readonly describe: string;
+  #root: string;
+
+  constructor(root: string) {
+    this.#root = root;
+    this.describe = `folder ${root}`;
+  }
+
+  async json(name: string): Promise<unknown | undefined> {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(join(this.#root, name));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw new SlackExportError(
+        `Cannot read ${name}: ${(error as Error).message}`,
+      );
+    }
+    return parsed(text, name);
+  }
+
+  async days(folder: string): Promise<string[]> {
+    const found: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(join(this.#root, folder))) {
+        if (entry.isFile && DAY.test(entry.name)) {
+          found.push(`${folder}/${entry.name}`);
+        }
+      }
+    } catch (error) {
+      // A conversation without a message has no folder.
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+    return found.sort();
+  }
+
+  async day(path: string): Promise<unknown> {
+    return parsed(await Deno.readTextFile(join(this.#root, path)), path);
+  }
+}
+
+async function zipFiles(path: string): Promise<SlackFiles> {
+  const bytes = await Deno.readFile(path);
+  // The first pass only lists the names (the filter unpacks nothing).
+  const names: string[] = [];
+  try {
+    unzipSync(bytes, {
+      filter(file) {
+        names.push(file.name);
+        return false;
+      },
+    });
+  } catch (error) {
+    throw new SlackExportError(
+      `${path} is not a zip file nor a folder (${(error as Error).message})`,
+    );
+  }
+  // Some exports put everything in one folder inside the zip.
+  const users = names.filter((name) => /(^|\/)users\.json$/.test(name))
+    .sort((a, b) => a.length - b.length)[0];
+  const prefix = users ? users.slice(0, -"users.json".length) : "";
+  const held = new Set(names);
+  const read = (name: string): unknown => {
+    let text: string | undefined;
+    try {
+      const found = unzipSync(bytes, {
+        filter(file) {
+          if (file.name !== name) return false;
+          if (file.originalSize > MAX_FILE_BYTES) {
+            throw new SlackExportError(
+              `${name} unpacks to more than ${MAX_FILE_BYTES} bytes`,
+            );
+          }
+          return true;
+        },
+      });
+      text = new TextDecoder().decode(found[name]);
+    } catch (error) {
+      if (error instanceof SlackExportError) throw error;
+      throw new SlackExportError(
+        `Cannot unpack ${name} from ${path}: ${(error as Error).message}`,
+      );
+    }
+    return parsed(text, name.slice(prefix.length));
+  };
+  return {
+    describe: `zip ${path}`,
+    json(name) {
+      const full = prefix + name;
+      return Promise.resolve(held.has(full) ? read(full) : undefined);
+    },
+    days(folder) {
+      const start = `${prefix}${folder}/`;
+      return Promise.resolve(
+        names.filter((name) =>
+          name.startsWith(start) && DAY.test(name.slice(start.length))
+        ).sort(),
+      );
+    },
+    day(name) {
+      return Promise.resolve(read(name));
+    },
+  };
+}

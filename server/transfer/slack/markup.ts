@@ -1,0 +1,89 @@
+/**
+ * Slack's message markup ("mrkdwn") in the light markdown this server's
+ * clients show (client/markup.ts): `<@U123>` is `@name`, `<#C123|x>` is
+ * `#room`, `<https://x|label>` is `label (https://x)` (our links are the
+ * URLs themselves), `<!here>` is `@here` and `<!channel>`/`<!everyone>`
+ * `@room`, `*bold*` is `**bold**`, `_it_` is `*it*`; `~struck~`, code
+ * spans and fences stay as they are; `&amp;`, `&lt;` and `&gt;` are
+ * decoded. Slack escapes those three in the text it exports, so a `<`
+ * that is no escape always opens one of its tokens.
+ */
+
+/** The names Slack's ids stand for here. */
+export interface SlackNames {
+  /** Our name of a Slack user id, if it has one. */
+  user(id: string): string | undefined;
+  /** Our name of a Slack channel id, if it has one. */
+  room(id: string): string | undefined;
+}
+
+// Code fences first, then code spans: their insides stay as written.
+const CODE = /```[\s\S]*?```|`[^`\n]+`/g;
+const TOKEN = /<([^<>\n]+)>/g;
+// Outside a word, as Slack reads them: `snake_case_name` and `2*3*4` stay.
+const EMPHASIS =
+  /(?<![\p{L}\p{N}*])\*(?=\S)([^*\n]*?\S)\*(?![\p{L}\p{N}*])|(?<![\p{L}\p{N}_])_(?=\S)([^_\n]*?\S)_(?![\p{L}\p{N}_])/gu;
+// What stands for a converted token while emphasis is read around it:
+// characters of the Private Use Area, which no Slack text means as ours.
+const HOLD = /\uE000(\d+)\uE001/g;
+
+/** The text of a Slack message in our markup. */
+export function slackToMarkup(text: string, names: SlackNames): string {
+  let out = "";
+  let last = 0;
+  for (const code of text.matchAll(CODE)) {
+    out += prose(text.slice(last, code.index), names);
+    out += decoded(code[0]);
+    last = code.index + code[0].length;
+  }
+  return out + prose(text.slice(last), names);
+}
+
+function prose(text: string, names: SlackNames): string {
+  const held: string[] = [];
+  const tokens = text.replace(TOKEN, (_, inside: string) => {
+    held.push(token(inside, names));
+    return `\uE000${held.length - 1}\uE001`;
+  });
+  const emphasised = tokens.replace(
+    EMPHASIS,
+    (_, bold: string | undefined, italic: string | undefined) =>
+      bold !== undefined ? `**${bold}**` : `*${italic}*`,
+  );
+  return decoded(emphasised).replace(HOLD, (_, i: string) => held[Number(i)]);
+}
+
+function decoded(text: string): string {
+  return text.replaceAll("&lt;", "<").replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+}
+
+/** One `<…>` of Slack's: a mention, a room, a special word or a link. */
+function token(inside: string, names: SlackNames): string {
+  const bar = inside.indexOf("|");
+  const target = bar === -1 ? inside : inside.slice(0, bar);
+  const label = bar === -1 ? undefined : decoded(inside.slice(bar + 1));
+  if (target.startsWith("@")) {
+    const name = names.user(target.slice(1)) ?? label?.replace(/^@/, "");
+    return `@${name ?? target.slice(1)}`;
+  }
+  if (target.startsWith("#")) {
+    const name = names.room(target.slice(1)) ?? label;
+    return `#${name ?? target.slice(1)}`;
+  }
+  if (target.startsWith("!")) return special(target.slice(1), label);
+  const url = decoded(target);
+  if (url.startsWith("mailto:")) return label ?? url.slice("mailto:".length);
+  if (label === undefined || label === url || `http://${label}` === url) {
+    return url;
+  }
+  if (`https://${label}` === url) return url;
+  return `${label} (${url})`;
+}
+
+/** `<!here>`, `<!channel>`, `<!subteam^S1|@team>`, `<!date^…|fallback>`. */
+function special(word: string, label: string | undefined): string {
+  if (word === "here") return "@here";
+  if (word === "channel" || word === "everyone") return "@room";
+  return label ?? word.split("^")[0];
+}

@@ -1,0 +1,511 @@
+/**
+ * `deno task import-slack` (server/transfer/slack/): a Slack workspace
+ * export built here (a zip made with fflate, and the same files in a
+ * folder) imported through the command, run as its own process as the
+ * task runs it, into a real store on SQLite and PostgreSQL; then a server
+ * on that store, where imported people set a password with a reset link
+ * and read what they wrote in Slack. A bad export stops with a message
+ * naming what is wrong, and nothing is imported.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { strToU8, zipSync } from "fflate";
+import { createPasswordReset } from "../server/accounts/password_reset.ts";
+import { isFailure } from "../server/protocol/errors.ts";
+import { bothStores } from "./both_stores.ts";
+import {
+  expectError,
+  historyOf,
+  startTestServer,
+  TestClient,
+  type TestServer,
+} from "./harness.ts";
+
+const stores = await bothStores();
+const ROOT = new URL("../", import.meta.url).pathname;
+
+// 2024-03-01T08:00:00Z, in Slack's seconds.
+const T = 1709280000;
+const ts = (seconds: number, micros = 0) =>
+  `${T + seconds}.${String(micros).padStart(6, "0")}`;
+
+/** A small workspace: every kind of thing the importer maps. */
+function workspace(): Record<string, unknown> {
+  return {
+    "users.json": [
+      { id: "U1", name: "ann", is_admin: true, real_name: "Ann" },
+      { id: "U2", name: "bob" },
+      { id: "U3", name: "Carl Jones" },
+      { id: "U4", name: "gone", deleted: true },
+      { id: "B1", name: "deploybot", is_bot: true },
+      { id: "U5", name: "here" },
+    ],
+    "channels.json": [
+      {
+        id: "C1",
+        name: "general",
+        is_general: true,
+        created: T,
+        members: ["U1", "U2", "U3"],
+      },
+      {
+        id: "C2",
+        name: "dev",
+        created: T + 1,
+        creator: "U1",
+        members: ["U1", "U2"],
+        topic: { value: "Ship on *Fridays* in <#C1|general>" },
+      },
+      {
+        id: "C3",
+        name: "old-stuff",
+        created: T + 2,
+        is_archived: true,
+        members: ["U1"],
+      },
+    ],
+    "groups.json": [
+      {
+        id: "G1",
+        name: "secret",
+        created: T + 3,
+        creator: "U1",
+        members: ["U1", "U2"],
+      },
+    ],
+    "mpims.json": [
+      {
+        id: "G2",
+        name: "mpdm-ann--bob--carl-1",
+        created: T + 4,
+        members: ["U1", "U2", "U3"],
+      },
+    ],
+    "dms.json": [{ id: "D1", created: T + 5, members: ["U1", "U2"] }],
+    "general/2024-03-01.json": [
+      { type: "message", subtype: "channel_join", user: "U3", ts: ts(10) },
+      {
+        type: "message",
+        user: "U1",
+        text: "Welcome <@U3>! *Read* the _guide_ at " +
+          "<https://example.org/guide|the guide> &amp; say &lt;hi&gt;, <!here>",
+        ts: ts(20),
+      },
+      { type: "message", user: "U4", text: "bye all", ts: ts(30) },
+      {
+        type: "message",
+        user: "U1",
+        text: "`*not bold*` stays",
+        ts: ts(40),
+        edited: { user: "U1", ts: ts(50) },
+      },
+    ],
+    "dev/2024-03-01.json": [
+      {
+        type: "message",
+        user: "U1",
+        text: "Release plan?",
+        ts: ts(100),
+        thread_ts: ts(100),
+        reply_count: 2,
+        reactions: [
+          { name: "+1", users: ["U2", "U1"], count: 2 },
+          { name: "thumbsup::skin-tone-3", users: ["U2"], count: 1 },
+          { name: "partyparrot", users: ["U2"], count: 1 },
+        ],
+        pinned_to: ["C2"],
+      },
+      {
+        type: "message",
+        user: "U2",
+        text: "Friday",
+        ts: ts(110),
+        thread_ts: ts(100),
+        parent_user_id: "U1",
+      },
+    ],
+    "dev/2024-03-02.json": [
+      {
+        type: "message",
+        user: "U1",
+        text: "Agreed, see the notes",
+        ts: ts(86400 + 5),
+        thread_ts: ts(100),
+        files: [{ id: "F1", name: "notes.pdf", url_private: "https://x" }],
+      },
+      {
+        type: "message",
+        subtype: "bot_message",
+        user: "B1",
+        text: "deployed",
+        ts: ts(86400 + 6),
+      },
+      {
+        type: "message",
+        user: "U2",
+        text: "x".repeat(4500),
+        ts: ts(86400 + 7),
+      },
+    ],
+    "secret/2024-03-01.json": [
+      { type: "message", user: "U2", text: "psst, in secret", ts: ts(200) },
+    ],
+    "mpdm-ann--bob--carl-1/2024-03-01.json": [
+      { type: "message", user: "U3", text: "lunch?", ts: ts(300) },
+    ],
+    "D1/2024-03-01.json": [
+      { type: "message", user: "U1", text: "hi bob", ts: ts(400) },
+      { type: "message", user: "U2", text: "hi <@U1>", ts: ts(410) },
+    ],
+  };
+}
+
+function zipOf(files: Record<string, unknown>): Uint8Array {
+  return zipSync(Object.fromEntries(
+    Object.entries(files).filter(([, value]) => value !== undefined).map((
+      [path, value],
+    ) => [
+      path,
+      strToU8(typeof value === "string" ? value : JSON.stringify(value)),
+    ]),
+  ));
+}
+
+async function writeFolder(
+  dir: string,
+  files: Record<string, unknown>,
+): Promise<void> {
+  for (const [path, value] of Object.entries(files)) {
+    const full = `${dir}/${path}`;
+    await Deno.mkdir(full.slice(0, full.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(full, JSON.stringify(value));
+  }
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a deno task as its own process, as an operator would. */
+async function task(
+  name: string,
+  args: string[],
+  stdin?: string,
+): Promise<Run> {
+  // Its TMPDIR: on PostgreSQL files would stage in a chat-uploads-UID there.
+  const tempDir = await Deno.makeTempDir({ prefix: "chat-slack-task-" });
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["task", "-q", name, ...args],
+      cwd: ROOT,
+      stdin: stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", TMPDIR: tempDir },
+    }).spawn();
+    const writing = stdin
+      ? (await Deno.open(stdin)).readable.pipeTo(child.stdin)
+      : Promise.resolve();
+    const [output] = await Promise.all([child.output(), writing]);
+    const text = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: text.decode(output.stdout),
+      stderr: text.decode(output.stderr),
+    };
+  } finally {
+    await Deno.remove(tempDir, { recursive: true });
+  }
+}
+
+/** A temporary folder for one test, removed when it ends. */
+async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-slack-" });
+  try {
+    await body(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * Logs in an imported account after a reset link: the operator's for an
+ * admin (as `reset-password` makes it), else the admin's `reset_password`.
+ */
+async function afterReset(
+  server: TestServer,
+  name: string,
+  admin?: TestClient,
+): Promise<TestClient> {
+  let token: string;
+  if (admin) {
+    const made = await admin.ok("reset_password", { user: name });
+    token = String(made.link).split("#")[1];
+  } else {
+    const account = await server.node.store.findAccount(name);
+    assert.ok(account, `${name} was imported`);
+    const made = await createPasswordReset(server.node.store, account);
+    assert.ok(!isFailure(made));
+    token = made.token;
+  }
+  const password = `${name} chose this secret`;
+  const response = await fetch(`${server.url}/api/reset-password`, {
+    method: "POST",
+    headers: { origin: server.url, "content-type": "application/json" },
+    body: JSON.stringify({ token, password }),
+  });
+  assert.equal(response.status, 200, await response.text());
+  return await TestClient.loginWith(server.wsUrl, {
+    username: name,
+    password,
+  });
+}
+
+interface Seen {
+  id: string;
+  seq: number;
+  user: string;
+  text: string;
+  ts: string;
+  edited_at?: string;
+  reply_to?: { id: string };
+  reply_count?: number;
+  reactions?: { emoji: string; count: number; users: string[] }[];
+  pinned?: boolean;
+}
+
+stores.database(
+  "import-slack: a workspace's zip comes in with its people, rooms, threads, reactions, pins and conversations, read after a reset link",
+  async (options) => {
+    await withDir(async (dir) => {
+      const zip = `${dir}/export.zip`;
+      await Deno.writeFile(zip, zipOf(workspace()));
+      const where = options.databaseUrl
+        ? ["--database-url", options.databaseUrl]
+        : ["--db", `${dir}/chat.db`];
+      const run = await task("import-slack", [zip, ...where]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /renamed: user U3 "Carl Jones" is Carl_Jones/);
+      assert.match(run.stderr, /renamed: user U5 "here" is here2/);
+      assert.match(
+        run.stderr,
+        /renamed: group DM G2 "mpdm-ann--bob--carl-1" is ann-bob-Carl_Jones/,
+      );
+      assert.match(
+        run.stderr,
+        /6 users as accounts \(1 bots, 1 deleted\), 3 public rooms \(1 archived\), 2 private rooms, 1 private conversations; 11 room messages, 2 private messages, 2 thread replies, 3 reactions, 1 pins, 2 mentions/,
+      );
+      assert.match(run.stderr, /events \(channel_join\): 1/);
+      assert.match(run.stderr, /reactions with a custom emoji: 1/);
+      assert.match(run.stderr, /messages over 4000 characters split: 1/);
+      assert.match(run.stderr, /Imported .*message/);
+
+      const server = await startTestServer({
+        ...options,
+        db: `${dir}/chat.db`,
+      });
+      const clients: TestClient[] = [];
+      try {
+        const ann = await afterReset(server, "ann");
+        clients.push(ann);
+        const bob = await afterReset(server, "bob", ann);
+        clients.push(bob);
+
+        const general = await historyOf<Seen>(bob, "general");
+        assert.deepEqual(general.map((m) => [m.user, m.text]), [
+          [
+            "ann",
+            "Welcome @Carl_Jones! **Read** the *guide* at " +
+            "the guide (https://example.org/guide) & say <hi>, @here",
+          ],
+          ["gone", "bye all"],
+          ["ann", "`*not bold*` stays"],
+        ]);
+        assert.equal(general[0].ts, "2024-03-01T08:00:20.000Z");
+        assert.equal(general[2].edited_at, "2024-03-01T08:00:50.000Z");
+
+        const dev = await historyOf<Seen>(bob, "dev");
+        assert.deepEqual(dev.map((m) => m.user), [
+          "ann",
+          "bob",
+          "ann",
+          "deploybot",
+          "bob",
+          "bob",
+        ]);
+        const [root, reply, late] = dev;
+        assert.equal(reply.reply_to?.id, root.id);
+        assert.equal(late.text, "Agreed, see the notes\n📎 notes.pdf");
+        assert.equal(root.reply_count, 2);
+        assert.deepEqual(root.reactions, [
+          { emoji: "👍", count: 2, users: ["bob", "ann"] },
+          { emoji: "👍🏼", count: 1, users: ["bob"] },
+        ]);
+        assert.equal(root.pinned, true);
+        assert.deepEqual(
+          [...dev[4].text + dev[5].text].length,
+          4500,
+          "the long message split in two",
+        );
+        const thread = await bob.ok("list_replies", { id: root.id });
+        assert.deepEqual(
+          (thread.replies as Seen[]).map((m) => m.text),
+          ["Friday", "Agreed, see the notes\n📎 notes.pdf"],
+        );
+        const pins = await bob.ok("list_pins", { room: "dev" });
+        assert.deepEqual((pins.messages as Seen[]).map((m) => m.id), [root.id]);
+
+        const rooms = await bob.ok("list_rooms");
+        const listed = rooms.rooms as {
+          name: string;
+          private?: boolean;
+          archived?: boolean;
+          topic?: string;
+        }[];
+        const room = (name: string) => listed.find((r) => r.name === name);
+        assert.equal(room("dev")?.topic, "Ship on **Fridays** in #general");
+        assert.equal(room("old-stuff")?.archived, true);
+        assert.equal(room("secret")?.private, true);
+        assert.equal(room("ann-bob-Carl_Jones")?.private, true);
+
+        assert.deepEqual(
+          (await historyOf<Seen>(bob, "secret")).map((m) => m.text),
+          ["psst, in secret"],
+        );
+        assert.deepEqual(
+          (await historyOf<Seen>(bob, "ann-bob-Carl_Jones")).map((m) => m.text),
+          ["lunch?"],
+        );
+        const dm = await bob.ok("history", { with: "ann" });
+        assert.deepEqual(
+          (dm.messages as Seen[]).map((m) => [m.user, m.text]),
+          [["ann", "hi bob"], ["bob", "hi @ann"]],
+        );
+
+        // Carl is in neither the private room nor the conversation.
+        const carl = await afterReset(server, "Carl_Jones", ann);
+        clients.push(carl);
+        await expectError(
+          carl,
+          "history",
+          { room: "secret" },
+          "room_not_found",
+        );
+        assert.deepEqual(
+          (await carl.ok("history", { with: "ann" })).messages,
+          [],
+        );
+      } finally {
+        for (const client of clients) await client.close();
+        await server.close();
+      }
+    });
+  },
+);
+
+Deno.test("import-slack: an unzipped folder gives the lines its zip gives, and --jsonl's lines import with deno task import", async () => {
+  await withDir(async (dir) => {
+    await Deno.writeFile(`${dir}/export.zip`, zipOf(workspace()));
+    await writeFolder(`${dir}/export`, workspace());
+    const fromZip = await task("import-slack", [
+      `${dir}/export.zip`,
+      "--jsonl",
+    ]);
+    assert.equal(fromZip.code, 0, fromZip.stderr);
+    const fromFolder = await task("import-slack", [`${dir}/export`, "--jsonl"]);
+    assert.equal(fromFolder.code, 0, fromFolder.stderr);
+    // Past the header, which holds the time it was made.
+    const body = (text: string) => text.trimEnd().split("\n").slice(1);
+    assert.deepEqual(body(fromFolder.stdout), body(fromZip.stdout));
+    assert.ok(!existsSync(`${dir}/chat.db`), "--jsonl imports nothing");
+    await Deno.writeTextFile(`${dir}/slack.jsonl`, fromZip.stdout);
+    const imported = await task(
+      "import",
+      ["--db", `${dir}/chat.db`],
+      `${dir}/slack.jsonl`,
+    );
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stderr, /Imported .*11 message, 2 private_message/);
+  });
+});
+
+Deno.test("import-slack: a bad export (not a zip, no users.json, a message of a user it does not list) stops with a clear error, exit 1, and nothing imported", async () => {
+  await withDir(async (dir) => {
+    const db = `${dir}/chat.db`;
+    const cases: [string, Uint8Array, RegExp][] = [
+      [
+        "not a zip",
+        strToU8("hello, I am a text file"),
+        /is not a zip file nor a folder/,
+      ],
+      [
+        "no users.json",
+        zipOf({ ...workspace(), "users.json": undefined }),
+        /users\.json is not in zip .*: not a Slack workspace export/,
+      ],
+      [
+        "an unknown user",
+        zipOf({
+          ...workspace(),
+          "dev/2024-03-03.json": [
+            { type: "message", user: "U9", text: "who am I", ts: ts(999999) },
+          ],
+        }),
+        /dev\/2024-03-03\.json: the message of ts 1710279999\.000000 is by U9, who is not in users\.json/,
+      ],
+    ];
+    for (const [what, bytes, message] of cases) {
+      const zip = `${dir}/export.zip`;
+      await Deno.writeFile(zip, bytes);
+      const run = await task("import-slack", [zip, "--db", db]);
+      assert.equal(run.code, 1, `${what}: ${run.stderr}`);
+      assert.match(run.stderr, message, what);
+      assert.match(run.stderr, /nothing was imported/, what);
+      assert.ok(!existsSync(db), `${what}: no database made`);
+    }
+  });
+});
+
+stores.database(
+  "import-slack: a store that is not empty is refused, and what it held stays",
+  async (options) => {
+    await withDir(async (dir) => {
+      const zip = `${dir}/export.zip`;
+      await Deno.writeFile(zip, zipOf(workspace()));
+      const where = options.databaseUrl
+        ? ["--database-url", options.databaseUrl]
+        : ["--db", `${dir}/chat.db`];
+      const first = await task("import-slack", [zip, ...where]);
+      assert.equal(first.code, 0, first.stderr);
+      const again = await task("import-slack", [zip, ...where]);
+      assert.equal(again.code, 1, again.stderr);
+      assert.match(again.stderr, /is not empty \(.*accounts?.*\)/);
+      assert.match(again.stderr, /nothing was imported/);
+      const server = await startTestServer({
+        ...options,
+        db: `${dir}/chat.db`,
+      });
+      try {
+        const ann = await afterReset(server, "ann");
+        assert.equal((await historyOf<Seen>(ann, "general")).length, 3);
+        await ann.close();
+      } finally {
+        await server.close();
+      }
+    });
+  },
+);
+
+Deno.test("import-slack: --help says what is imported, and a command line without an export is a usage error", async () => {
+  const help = await task("import-slack", ["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /Usage: chat-server import-slack EXPORT/);
+  assert.match(help.stdout, /accounts without a password/);
+  const none = await task("import-slack", []);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /name one Slack export/);
+});
+
+stores.finish();
