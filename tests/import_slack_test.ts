@@ -11,6 +11,9 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { strToU8, zipSync } from "fflate";
 import { createPasswordReset } from "../server/accounts/password_reset.ts";
+import { slackToMarkup } from "../server/transfer/slack/markup.ts";
+import { NameBook } from "../server/transfer/slack/names.ts";
+import { slackReaction } from "../server/transfer/slack/reactions.ts";
 import { isFailure } from "../server/protocol/errors.ts";
 import { bothStores } from "./both_stores.ts";
 import {
@@ -88,7 +91,7 @@ function workspace(): Record<string, unknown> {
         type: "message",
         user: "U1",
         text: "Welcome <@U3>! *Read* the _guide_ at " +
-          "<https://example.org/guide|the guide> &amp; say &lt;hi&gt;, <!here>",
+          "<https://example.org/guide|the guide> &amp; say &lt;hi&gt;, <!here> :wave:",
         ts: ts(20),
       },
       { type: "message", user: "U4", text: "bye all", ts: ts(30) },
@@ -318,7 +321,7 @@ stores.database(
           [
             "ann",
             "Welcome @Carl_Jones! **Read** the *guide* at " +
-            "the guide (https://example.org/guide) & say <hi>, @here",
+            "the guide (https://example.org/guide) & say <hi>, @here 👋",
           ],
           ["gone", "bye all"],
           ["ann", "`*not bold*` stays"],
@@ -506,6 +509,75 @@ Deno.test("import-slack: --help says what is imported, and a command line withou
   const none = await task("import-slack", []);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /name one Slack export/);
+});
+
+Deno.test("import-slack: Slack's markup reads as ours, code as written, words with underscores and stars untouched", () => {
+  const names = {
+    user: (id: string) => id === "U1" ? "ann" : undefined,
+    room: (id: string) => id === "C1" ? "dev" : undefined,
+  };
+  const cases: [string, string][] = [
+    ["<@U1> in <#C1>, <#C9|lost>, <@U9>", "@ann in #dev, #lost, @U9"],
+    [
+      "<https://a.org/x_y_z|x_y> and <https://a.org>",
+      "x_y (https://a.org/x_y_z) and https://a.org",
+    ],
+    ["<mailto:ann@a.org|ann@a.org>", "ann@a.org"],
+    [
+      "<!here> <!channel> <!everyone> <!subteam^S1|@design>",
+      "@here @room @room @design",
+    ],
+    ["*bold _both_* _it_ ~struck~", "**bold *both*** *it* ~struck~"],
+    [
+      "snake_case_name, 2*3*4 and *unclosed",
+      "snake_case_name, 2*3*4 and *unclosed",
+    ],
+    ["```*stars* &lt;b&gt;``` `_x_` &amp;lt;", "```*stars* <b>``` `_x_` &lt;"],
+    [
+      "done :white_check_mark: :+1::skin-tone-3: :party_parrot: at 10:30:00",
+      "done ✅ 👍🏼 :party_parrot: at 10:30:00",
+    ],
+  ];
+  for (const [slack, ours] of cases) {
+    assert.equal(slackToMarkup(slack, names), ours, slack);
+  }
+});
+
+Deno.test("import-slack: names are made valid and unique by look, and people never take room or here", () => {
+  const book = new NameBook("user", { people: true });
+  const given = [
+    ["root"],
+    ["R00T"],
+    ["room"],
+    ["Here"],
+    ["x".repeat(40)],
+    ["😀😀", "U0ABC"],
+    ["😀"],
+    ["ann smith"],
+    ["ann_smith"],
+    ["r\u043e\u043et", "U0DEF"],
+  ].map(([wanted, id]) => book.give(wanted, id));
+  assert.deepEqual(given, [
+    "root",
+    "R00T2",
+    "room2",
+    "Here2",
+    "x".repeat(32),
+    "U0ABC",
+    "user",
+    "ann_smith",
+    "ann_smith2",
+    "U0DEF",
+  ]);
+});
+
+Deno.test("import-slack: reactions' names are the built-in set's emoji, with their skin tones; a team's own emoji are none", () => {
+  assert.equal(slackReaction("+1"), "👍");
+  assert.equal(slackReaction("thumbsup::skin-tone-2"), "👍🏻");
+  assert.equal(slackReaction("wave::skin-tone-6"), "👋🏿");
+  assert.equal(slackReaction("heart"), "❤️");
+  assert.equal(slackReaction("flag-fr"), "🇫🇷");
+  assert.equal(slackReaction("partyparrot"), undefined);
 });
 
 stores.finish();

@@ -97,7 +97,7 @@ export async function convertSlack(
     if (people.has(user.id)) {
       throw new SlackExportError(`users.json: ${user.id} is there twice`);
     }
-    const name = accounts.give(user.name || user.real_name || user.id);
+    const name = accounts.give(user.name || user.real_name || user.id, user.id);
     if (name !== user.name) {
       report.push(`renamed: user ${user.id} "${user.name}" is ${name}`);
     }

@@ -3,11 +3,13 @@
  * clients show (client/markup.ts): `<@U123>` is `@name`, `<#C123|x>` is
  * `#room`, `<https://x|label>` is `label (https://x)` (our links are the
  * URLs themselves), `<!here>` is `@here` and `<!channel>`/`<!everyone>`
- * `@room`, `*bold*` is `**bold**`, `_it_` is `*it*`; `~struck~`, code
- * spans and fences stay as they are; `&amp;`, `&lt;` and `&gt;` are
+ * `@room`, `*bold*` is `**bold**`, `_it_` is `*it*`, a built-in emoji's
+ * `:shortcode:` is the emoji (a team's own stays `:name:`); `~struck~`,
+ * code spans and fences stay as they are; `&amp;`, `&lt;` and `&gt;` are
  * decoded. Slack escapes those three in the text it exports, so a `<`
  * that is no escape always opens one of its tokens.
  */
+import { slackReaction } from "./reactions.ts";
 
 /** The names Slack's ids stand for here. */
 export interface SlackNames {
@@ -23,6 +25,9 @@ const TOKEN = /<([^<>\n]+)>/g;
 // Outside a word, as Slack reads them: `snake_case_name` and `2*3*4` stay.
 const EMPHASIS =
   /(?<![\p{L}\p{N}*])\*(?=\S)([^*\n]*?\S)\*(?![\p{L}\p{N}*])|(?<![\p{L}\p{N}_])_(?=\S)([^_\n]*?\S)_(?![\p{L}\p{N}_])/gu;
+// `:tada:`, `:+1::skin-tone-3:`, between words (not `10:30:00`).
+const SHORTCODE =
+  /(?<![\p{L}\p{N}:]):([a-z0-9_+'-]+):(?::(skin-tone-[2-6]):)?(?![\p{L}\p{N}])/gu;
 // What stands for a converted token while emphasis is read around it:
 // characters of the Private Use Area, which no Slack text means as ours.
 const HOLD = /\uE000(\d+)\uE001/g;
@@ -45,12 +50,24 @@ function prose(text: string, names: SlackNames): string {
     held.push(token(inside, names));
     return `\uE000${held.length - 1}\uE001`;
   });
-  const emphasised = tokens.replace(
+  const emoji = tokens.replace(
+    SHORTCODE,
+    (written, name: string, tone: string | undefined) =>
+      slackReaction(tone ? `${name}::${tone}` : name) ?? written,
+  );
+  return decoded(emphasised(emoji))
+    .replace(HOLD, (_, i: string) => held[Number(i)]);
+}
+
+// Bold around italic (`*bold _both_*`) is read inside out.
+function emphasised(text: string): string {
+  return text.replace(
     EMPHASIS,
     (_, bold: string | undefined, italic: string | undefined) =>
-      bold !== undefined ? `**${bold}**` : `*${italic}*`,
+      bold !== undefined
+        ? `**${emphasised(bold)}**`
+        : `*${emphasised(italic!)}*`,
   );
-  return decoded(emphasised).replace(HOLD, (_, i: string) => held[Number(i)]);
 }
 
 function decoded(text: string): string {

@@ -30,9 +30,14 @@ export class NameBook {
     this.#taken.add(nameSkeleton(name));
   }
 
-  /** The name `wanted` gets: itself when it is free and valid. */
-  give(wanted: string): string {
-    const stem = valid(wanted) ?? this.#fallback;
+  /**
+   * The name `wanted` gets: itself when it is free and valid, else made
+   * valid, else `instead` (a Slack id), else the book's stem; with a
+   * number when taken.
+   */
+  give(wanted: string, instead?: string): string {
+    const stem = valid(wanted) ?? (instead && valid(instead)) ??
+      this.#fallback;
     for (let n = 1;; n++) {
       const suffix = n === 1 ? "" : String(n);
       const name = [...stem].slice(0, MAX_NAME_LENGTH - suffix.length)

@@ -23,7 +23,8 @@ export function slackReaction(name: string): string | undefined {
     toned = new Map((tones as string[][]).map((row) => [row[0], row]));
   }
   const [base, tone] = name.split("::");
-  const emoji = byName.get(base);
+  // Slack's `flag-fr` is GitHub's `fr`.
+  const emoji = byName.get(base) ?? byName.get(base.replace(/^flag-/, ""));
   if (emoji === undefined) return undefined;
   // Slack's skin-tone-2 to -6 are the five tones, lightest first.
   const step = /^skin-tone-([2-6])$/.exec(tone ?? "");
