@@ -112,7 +112,7 @@ export async function importSlackCommand(args: string[]): Promise<number> {
     const writer = Deno.stdout.writable.getWriter();
     const encoder = new TextEncoder();
     try {
-      for (const line of converted.lines) {
+      for (const line of converted.lines()) {
         await writer.write(encoder.encode(`${line}\n`));
       }
     } finally {
@@ -120,13 +120,9 @@ export async function importSlackCommand(args: string[]): Promise<number> {
     }
     return 0;
   }
-  return await importInto(
-    place,
-    each(converted.lines),
-    (line) => converted.origins.get(line),
-  );
+  return await importInto(place, each(converted.lines()), converted.origin);
 }
 
-async function* each(lines: string[]): AsyncGenerator<string> {
+async function* each(lines: Iterable<string>): AsyncGenerator<string> {
   yield* lines;
 }

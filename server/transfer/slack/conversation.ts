@@ -243,6 +243,8 @@ function withFiles(text: string, message: SlackMessage): string {
  * break or a space in the second half of a part when there is one.
  */
 function split(text: string): string[] {
+  // Code points are never more than UTF-16 units: most texts stop here.
+  if (text.length <= MAX_MESSAGE_LENGTH) return [text];
   const points = [...text];
   const parts: string[] = [];
   let start = 0;

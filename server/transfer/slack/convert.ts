@@ -6,8 +6,8 @@
  * private rooms with their members, archived channels archived rooms,
  * DMs private conversations; every message in its place at its time.
  * Everything imported is read: each member's read position is the end.
- * The lines are made in memory (a row per message), the import then
- * writes them in one transaction.
+ * The rows are made in memory (one per message), their lines as the
+ * import reads them, which writes them in one transaction.
  */
 import { conversationKey } from "../../store/mod.ts";
 import { GENERAL_ROOM } from "../../protocol/types.ts";
@@ -39,10 +39,10 @@ import {
 
 /** The converted export. */
 export interface ConvertedSlack {
-  /** The lines, header first and end last. */
-  lines: string[];
+  /** The lines, header first and end last, each made as it is read. */
+  lines(): Iterable<string>;
   /** Where a line came from in the Slack export, by its 1-based number. */
-  origins: Map<number, string>;
+  origin(line: number): string | undefined;
   /** What became of the export, for stderr: renames, counts, skips. */
   report: string[];
 }
@@ -274,16 +274,44 @@ export async function convertSlack(
     if (Number(line.created_at) === 0) line.created_at = createdAt;
   }
 
-  const lines: string[] = [];
-  const origins = new Map<number, string>();
+  const byKey = new Map([...people.values()].map((p) => [p.key, p]));
+  const accountRows: Row[] = [...byKey.values()].map((person) => ({
+    kind: "account",
+    key: person.key,
+    username: person.name,
+    role: person.role,
+    created_at: createdAt,
+    bot: person.bot,
+  }));
+  const memberships: Row[] = plans.flatMap((room) =>
+    room.members.map((key) => ({
+      kind: "membership",
+      user_key: key,
+      room_key: room.place.stream,
+      joined_at: Number(room.line.created_at),
+    }))
+  );
+  // In the order of the export's tables (format.ts TABLES).
+  const sections: Row[][] = [
+    accountRows,
+    plans.map((plan) => plan.line),
+    streams,
+    memberships,
+    reads,
+    rows.follows,
+    rows.messages,
+    rows.reactions,
+    rows.mentions,
+  ];
   const counts: Record<string, number> = {};
-  const add = (row: Row, origin?: string) => {
-    const kind = String(row.kind);
-    counts[kind] = (counts[kind] ?? 0) + 1;
-    lines.push(JSON.stringify(withoutNulls(row)));
-    if (origin !== undefined) origins.set(lines.length, origin);
-  };
-  lines.push(JSON.stringify({
+  for (const row of sections.flat()) {
+    counts[String(row.kind)] = (counts[String(row.kind)] ?? 0) + 1;
+  }
+  // The header is line 1: the messages' lines follow the sections before.
+  const firstMessage = 2 +
+    sections.slice(0, sections.indexOf(rows.messages))
+      .reduce((sum, section) => sum + section.length, 0);
+  const header = {
     kind: "header",
     format: FORMAT,
     version: FORMAT_VERSION,
@@ -291,39 +319,20 @@ export async function convertSlack(
     exported_at: options.now ?? Date.now(),
     secrets: false,
     files: false,
-  }));
-  const byKey = new Map([...people.values()].map((p) => [p.key, p]));
-  for (const person of byKey.values()) {
-    add({
-      kind: "account",
-      key: person.key,
-      username: person.name,
-      role: person.role,
-      created_at: createdAt,
-      bot: person.bot,
-    });
-  }
-  for (const { line } of plans) add(line);
-  for (const row of streams) add(row);
-  for (const room of plans) {
-    for (const key of room.members) {
-      add({
-        kind: "membership",
-        user_key: key,
-        room_key: room.place.stream,
-        joined_at: Number(room.line.created_at),
-      });
-    }
-  }
-  for (const row of reads) add(row);
-  for (const row of rows.follows) add(row);
-  rows.messages.forEach((row, i) => add(row, rows.origins[i]));
-  for (const row of rows.reactions) add(row);
-  for (const row of rows.mentions) add(row);
-  lines.push(JSON.stringify({ kind: "end", counts }));
-
+  };
   report.push(summary(users, people, plans, rows, counts, tally));
-  return { lines, origins, report };
+  return {
+    // Made as they are read: the rows are in memory once, not twice.
+    *lines() {
+      yield JSON.stringify(header);
+      for (const section of sections) {
+        for (const row of section) yield JSON.stringify(withoutNulls(row));
+      }
+      yield JSON.stringify({ kind: "end", counts });
+    },
+    origin: (line) => rows.origins[line - firstMessage],
+    report,
+  };
 }
 
 /** The Slack ids that are users of the export, as keys; others counted. */

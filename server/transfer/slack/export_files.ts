@@ -2,9 +2,8 @@
  * The files of a Slack workspace export, from its .zip or from the folder
  * it was unzipped into: `users.json`, `channels.json`, the optional
  * `groups.json`, `dms.json` and `mpims.json`, and one folder per
- * conversation of `YYYY-MM-DD.json` days. A zip is read with fflate, one
- * file at a time: what stays in memory is the zip's compressed bytes and
- * the day being read, not the whole export unpacked.
+ * conversation of `YYYY-MM-DD.json` days. A zip is unpacked with fflate in
+ * memory, its JSON files only, each let go once read.
  */
 import { join } from "node:path";
 import { unzipSync } from "fflate";
@@ -101,53 +100,44 @@ class FolderFiles implements SlackFiles {
 
 async function zipFiles(path: string): Promise<SlackFiles> {
   const bytes = await Deno.readFile(path);
-  // The first pass only lists the names (the filter unpacks nothing).
-  const names: string[] = [];
+  // One pass unpacks every JSON file: fflate finds a file only by walking
+  // the zip's whole directory, so a walk per day file would cost the
+  // square of their number (tens of thousands in a large export).
+  let unpacked: Record<string, Uint8Array>;
   try {
-    unzipSync(bytes, {
+    unpacked = unzipSync(bytes, {
       filter(file) {
-        names.push(file.name);
-        return false;
+        if (!file.name.endsWith(".json")) return false;
+        if (file.originalSize > MAX_FILE_BYTES) {
+          throw new SlackExportError(
+            `${file.name} unpacks to more than ${MAX_FILE_BYTES} bytes`,
+          );
+        }
+        return true;
       },
     });
   } catch (error) {
+    if (error instanceof SlackExportError) throw error;
     throw new SlackExportError(
       `${path} is not a zip file nor a folder (${(error as Error).message})`,
     );
   }
+  const names = Object.keys(unpacked);
   // Some exports put everything in one folder inside the zip.
   const users = names.filter((name) => /(^|\/)users\.json$/.test(name))
     .sort((a, b) => a.length - b.length)[0];
   const prefix = users ? users.slice(0, -"users.json".length) : "";
-  const held = new Set(names);
+  // Each file is read once: its bytes go as it is read.
   const read = (name: string): unknown => {
-    let text: string | undefined;
-    try {
-      const found = unzipSync(bytes, {
-        filter(file) {
-          if (file.name !== name) return false;
-          if (file.originalSize > MAX_FILE_BYTES) {
-            throw new SlackExportError(
-              `${name} unpacks to more than ${MAX_FILE_BYTES} bytes`,
-            );
-          }
-          return true;
-        },
-      });
-      text = new TextDecoder().decode(found[name]);
-    } catch (error) {
-      if (error instanceof SlackExportError) throw error;
-      throw new SlackExportError(
-        `Cannot unpack ${name} from ${path}: ${(error as Error).message}`,
-      );
-    }
+    const text = new TextDecoder().decode(unpacked[name]);
+    delete unpacked[name];
     return parsed(text, name.slice(prefix.length));
   };
   return {
     describe: `zip ${path}`,
     json(name) {
       const full = prefix + name;
-      return Promise.resolve(held.has(full) ? read(full) : undefined);
+      return Promise.resolve(full in unpacked ? read(full) : undefined);
     },
     days(folder) {
       const start = `${prefix}${folder}/`;

@@ -13,8 +13,18 @@ import { REACTION_NAMES, reactionEmoji } from "../../protocol/emoji.ts";
 let byName: Map<string, string> | undefined;
 let toned: Map<string, string[]> | undefined;
 
+// Each name's answer: an export names the same few thousands of times.
+const answers = new Map<string, string | undefined>();
+
 /** The emoji a Slack reaction stands for, or undefined for a custom one. */
 export function slackReaction(name: string): string | undefined {
+  if (answers.has(name)) return answers.get(name);
+  const emoji = emojiNamed(name);
+  answers.set(name, emoji);
+  return emoji;
+}
+
+function emojiNamed(name: string): string | undefined {
   if (!byName || !toned) {
     byName = new Map(Object.entries(REACTION_NAMES));
     for (const [emoji, ...names] of shortcodes as string[][]) {
