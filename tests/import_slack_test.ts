@@ -145,6 +145,20 @@ function workspace(): Record<string, unknown> {
       },
       {
         type: "message",
+        subtype: "bot_message",
+        user: "B9",
+        bot_id: "B9",
+        text: "an integration's bot, not listed",
+        ts: ts(86400 + 6, 5),
+      },
+      {
+        type: "message",
+        user: "USLACKBOT",
+        text: "reminder",
+        ts: ts(86400 + 6, 6),
+      },
+      {
+        type: "message",
         user: "U2",
         text: "x".repeat(4500),
         ts: ts(86400 + 7),
@@ -302,6 +316,7 @@ stores.database(
       );
       assert.match(run.stderr, /events \(channel_join\): 1/);
       assert.match(run.stderr, /reactions with a custom emoji: 1/);
+      assert.match(run.stderr, /bot messages of a bot not in users\.json: 2/);
       assert.match(run.stderr, /messages over 4000 characters split: 1/);
       assert.match(run.stderr, /Imported .*message/);
 

@@ -108,10 +108,19 @@ export function convertConversation(
       continue;
     }
     if (message.user === undefined) {
-      count(tally, "bot messages without a user");
+      count(tally, "messages without a user (integrations')");
       continue;
     }
     const author = people.get(message.user);
+    // Slackbot and integrations' bots are often missing from users.json:
+    // their messages are skipped, a person's is an export that lacks them.
+    if (
+      !author &&
+      (message.user === "USLACKBOT" || message.subtype === "bot_message")
+    ) {
+      count(tally, "bot messages of a bot not in users.json");
+      continue;
+    }
     if (!author) {
       throw new SlackExportError(
         `${file}: the message of ts ${message.ts} is by ${message.user}, ` +

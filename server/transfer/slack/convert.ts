@@ -31,6 +31,7 @@ import {
   listOf,
   type SlackChannel,
   slackChannel,
+  type SlackDm,
   slackDm,
   slackMessage,
   type SlackUser,
@@ -47,13 +48,35 @@ export interface ConvertedSlack {
   report: string[];
 }
 
+/** A room to make, and where its messages are. */
 interface RoomPlan {
   place: Place;
+  /** Its folder in the export ("" for none). */
   folder: string;
   line: Row;
-  members: string[];
   /** The channel it is made of (none: a general the export lacked). */
   channel?: SlackChannel;
+}
+
+/** The lists of a Slack export: who, and which conversations. */
+interface Lists {
+  users: SlackUser[];
+  channels: SlackChannel[];
+  groups: SlackChannel[];
+  mpims: SlackChannel[];
+  dms: SlackDm[];
+}
+
+/** An account made of a Slack user, with its role. */
+type Account = Person & { role: string };
+
+/** What a conversation's rows are added to, and what it counts. */
+interface Made {
+  rows: Rows;
+  streams: Row[];
+  reads: Row[];
+  tally: Tally;
+  report: string[];
 }
 
 /** Reads a Slack export and converts it; a bad one throws SlackExportError. */
@@ -61,179 +84,35 @@ export async function convertSlack(
   files: SlackFiles,
   options: { now?: number } = {},
 ): Promise<ConvertedSlack> {
-  const report: string[] = [];
-  const tally: Tally = new Map();
-  const usersFile = await files.json("users.json");
-  if (usersFile === undefined) {
-    throw new SlackExportError(
-      `users.json is not in ${files.describe}: not a Slack workspace export`,
-    );
-  }
-  const channelsFile = await files.json("channels.json");
-  if (channelsFile === undefined) {
-    throw new SlackExportError(
-      `channels.json is not in ${files.describe}: not a Slack workspace export`,
-    );
-  }
-  const users = listOf(usersFile, slackUser, "users.json");
-  const optional = async (name: string) => (await files.json(name)) ?? [];
-  const channels = listOf(channelsFile, slackChannel, "channels.json");
-  const groups = listOf(
-    await optional("groups.json"),
-    slackChannel,
-    "groups.json",
-  );
-  const mpims = listOf(
-    await optional("mpims.json"),
-    slackChannel,
-    "mpims.json",
-  );
-  const dms = listOf(await optional("dms.json"), slackDm, "dms.json");
-
-  // People first: every other file names them by id.
-  const accounts = new NameBook("user", { people: true });
-  const people = new Map<string, Person & { role: string }>();
-  for (const user of users) {
-    if (people.has(user.id)) {
-      throw new SlackExportError(`users.json: ${user.id} is there twice`);
-    }
-    const name = accounts.give(user.name || user.real_name || user.id, user.id);
-    if (name !== user.name) {
-      report.push(`renamed: user ${user.id} "${user.name}" is ${name}`);
-    }
-    const admin = user.is_primary_owner || user.is_owner || user.is_admin;
-    people.set(user.id, {
-      key: nameKey(name),
-      name,
-      bot: user.is_bot === true || user.id === "USLACKBOT",
-      role: admin ? "admin" : "user",
-    });
-  }
-
-  const rooms = new NameBook("room", { people: false });
-  rooms.reserve(GENERAL_ROOM);
-  const roomNames = new Map<string, string>();
-  const plans: RoomPlan[] = [];
-  const general = channels.find((channel) => channel.is_general);
-  const plan = (
-    channel: SlackChannel,
-    kind: "channel" | "private channel" | "group DM",
-    name: string,
-  ) => {
-    if (name !== channel.name) {
-      report.push(
-        `renamed: ${kind} ${channel.id} "${channel.name}" is ${name}`,
-      );
-    }
-    roomNames.set(channel.id, name);
-    const members = known(channel.members ?? [], people, tally);
-    const created = (channel.created ?? 0) * 1000;
-    const owner = channel.creator
-      ? people.get(channel.creator)?.key
-      : undefined;
-    plans.push({
-      folder: channel.name,
-      members,
-      place: {
-        stream: nameKey(name),
-        slackId: channel.id,
-        room: name,
-        readers: new Set(members),
-      },
-      line: {
-        kind: "room",
-        key: nameKey(name),
-        name,
-        created_at: created,
-        private: kind !== "channel",
-        archived: channel.is_archived === true && channel !== general,
-        posting: "everyone",
-        owner: owner ?? null,
-      },
-      channel,
-    });
+  const lists = await readLists(files);
+  const made: Made = {
+    rows: {
+      messages: [],
+      origins: [],
+      reactions: [],
+      mentions: [],
+      follows: [],
+    },
+    streams: [],
+    reads: [],
+    tally: new Map(),
+    report: [],
   };
-  if (general) plan(general, "channel", GENERAL_ROOM);
-  for (const channel of channels) {
-    if (channel !== general) plan(channel, "channel", rooms.give(channel.name));
-  }
-  for (const group of groups) {
-    plan(group, "private channel", rooms.give(group.name));
-  }
-  for (const mpim of mpims) {
-    plan(mpim, "group DM", rooms.give(groupDmName(mpim, people)));
-  }
-  const names = {
-    user: (id: string) => people.get(id)?.name,
-    room: (id: string) => roomNames.get(id),
-  };
-  // Once every room has its name: a topic may name any.
-  for (const { line, channel } of plans) {
-    if (channel) line.topic = topicOf(channel, names, report);
-  }
-
-  const rows: Rows = {
-    messages: [],
-    origins: [],
-    reactions: [],
-    mentions: [],
-    follows: [],
-  };
-  const streams: Row[] = [];
-  const reads: Row[] = [];
-  const everyone = [...new Set([...people.values()].map((p) => p.key))];
-  if (!general) {
-    plans.unshift({
-      folder: "",
-      members: everyone,
-      place: {
-        stream: GENERAL_ROOM,
-        slackId: "",
-        room: GENERAL_ROOM,
-        readers: new Set(everyone),
-      },
-      line: {
-        kind: "room",
-        key: GENERAL_ROOM,
-        name: GENERAL_ROOM,
-        created_at: 0,
-        private: false,
-        archived: false,
-        posting: "everyone",
-      },
-    });
-  }
-  // Every account is a member of general, as the server has it.
-  const generalPlan = plans.find((p) => p.place.stream === GENERAL_ROOM)!;
-  generalPlan.members = everyone;
-  generalPlan.place.readers = new Set(everyone);
-  const context = { people, names, rows, tally };
-  let earliest = Infinity;
-  const seen = (ms: number) => {
-    if (ms > 0) earliest = Math.min(earliest, ms);
-  };
+  const people = readPeople(lists.users, made.report);
+  const { plans, names } = planRooms(lists, people, made);
+  const context = { people, names, rows: made.rows, tally: made.tally };
   for (const room of plans) {
-    seen(Number(room.line.created_at));
     const read = room.folder === "" ? [] : await readDays(files, room.folder);
     const last = convertConversation(room.place, read, context);
-    streams.push({ kind: "stream", key: room.place.stream, last_seq: last });
-    for (const key of room.members) {
-      reads.push({
-        kind: "read_position",
-        user_key: key,
-        stream: room.place.stream,
-        last_read_seq: last,
-      });
-    }
+    addStream(made, room.place, last);
   }
+  const byKey = new Map([...people.values()].map((p) => [p.key, p]));
   const conversations = new Set<string>();
-  for (const dm of dms) {
-    seen((dm.created ?? 0) * 1000);
-    const sides = known(dm.members, people, tally).map((key) =>
-      [...people.values()].find((p) => p.key === key)!
-    );
+  for (const dm of lists.dms) {
+    const sides = known(dm.members, people, made.tally)
+      .map((key) => byKey.get(key)!);
     if (sides.length === 0 || sides.length > 2) {
-      count(tally, "direct messages without one or two known members");
+      count(made.tally, "direct messages without one or two known members");
       continue;
     }
     const stream = conversationKey(sides[0].key, sides.at(-1)!.key);
@@ -252,30 +131,17 @@ export async function convertSlack(
       await readDays(files, dm.id),
       context,
     );
-    if (last === 0) continue;
-    streams.push({ kind: "stream", key: stream, last_seq: last });
-    for (const key of place.readers) {
-      reads.push({
-        kind: "read_position",
-        user_key: key,
-        stream,
-        last_read_seq: last,
-      });
-    }
+    // A conversation is made by its first message: none, none made.
+    if (last > 0) addStream(made, place, last);
   }
-  for (const row of rows.messages) seen(Number(row.ts));
-  // Each account exists from the export's first moment: a conversation's
-  // history shows only what was sent since its sides' accounts were made.
-  const createdAt = earliest === Infinity
-    ? (options.now ?? Date.now())
-    : earliest;
-  for (const row of rows.messages) row.sender = `${row.sender}${createdAt}`;
+  const createdAt = firstMoment(lists, made.rows, options.now);
+  for (const row of made.rows.messages) {
+    row.sender = `${row.sender}${createdAt}`;
+  }
   for (const { line } of plans) {
-    if (Number(line.created_at) === 0) line.created_at = createdAt;
+    if (line.created_at === 0) line.created_at = createdAt;
   }
-
-  const byKey = new Map([...people.values()].map((p) => [p.key, p]));
-  const accountRows: Row[] = [...byKey.values()].map((person) => ({
+  const accounts: Row[] = [...byKey.values()].map((person) => ({
     kind: "account",
     key: person.key,
     username: person.name,
@@ -284,20 +150,21 @@ export async function convertSlack(
     bot: person.bot,
   }));
   const memberships: Row[] = plans.flatMap((room) =>
-    room.members.map((key) => ({
+    [...room.place.readers].map((key) => ({
       kind: "membership",
       user_key: key,
       room_key: room.place.stream,
-      joined_at: Number(room.line.created_at),
+      joined_at: room.line.created_at,
     }))
   );
+  const { rows } = made;
   // In the order of the export's tables (format.ts TABLES).
   const sections: Row[][] = [
-    accountRows,
+    accounts,
     plans.map((plan) => plan.line),
-    streams,
+    made.streams,
     memberships,
-    reads,
+    made.reads,
     rows.follows,
     rows.messages,
     rows.reactions,
@@ -320,7 +187,7 @@ export async function convertSlack(
     secrets: false,
     files: false,
   };
-  report.push(summary(users, people, plans, rows, counts, tally));
+  made.report.push(summary(lists.users, people, plans, made, counts));
   return {
     // Made as they are read: the rows are in memory once, not twice.
     *lines() {
@@ -331,8 +198,172 @@ export async function convertSlack(
       yield JSON.stringify({ kind: "end", counts });
     },
     origin: (line) => rows.origins[line - firstMessage],
-    report,
+    report: made.report,
   };
+}
+
+/** users.json and channels.json, and the optional lists. */
+async function readLists(files: SlackFiles): Promise<Lists> {
+  const needed = async (name: string) => {
+    const found = await files.json(name);
+    if (found === undefined) {
+      throw new SlackExportError(
+        `${name} is not in ${files.describe}: not a Slack workspace export`,
+      );
+    }
+    return found;
+  };
+  const optional = async (name: string) => (await files.json(name)) ?? [];
+  return {
+    users: listOf(await needed("users.json"), slackUser, "users.json"),
+    channels: listOf(
+      await needed("channels.json"),
+      slackChannel,
+      "channels.json",
+    ),
+    groups: listOf(await optional("groups.json"), slackChannel, "groups.json"),
+    mpims: listOf(await optional("mpims.json"), slackChannel, "mpims.json"),
+    dms: listOf(await optional("dms.json"), slackDm, "dms.json"),
+  };
+}
+
+/** Each Slack user's account, by Slack id: every other file names them so. */
+function readPeople(
+  users: SlackUser[],
+  report: string[],
+): Map<string, Account> {
+  const book = new NameBook("user", { people: true });
+  const people = new Map<string, Account>();
+  for (const user of users) {
+    if (people.has(user.id)) {
+      throw new SlackExportError(`users.json: ${user.id} is there twice`);
+    }
+    const name = book.give(user.name || user.real_name || user.id, user.id);
+    if (name !== user.name) {
+      report.push(`renamed: user ${user.id} "${user.name}" is ${name}`);
+    }
+    const admin = user.is_primary_owner || user.is_owner || user.is_admin;
+    people.set(user.id, {
+      key: nameKey(name),
+      name,
+      bot: user.is_bot === true || user.id === "USLACKBOT",
+      role: admin ? "admin" : "user",
+    });
+  }
+  return people;
+}
+
+/**
+ * The rooms: the workspace's general channel as `general` (made empty when
+ * the export has none), every account its member as the server has it;
+ * the other channels public rooms, private channels and group DMs private
+ * ones. Each named under our rules; the topics once every name is known.
+ */
+function planRooms(
+  lists: Lists,
+  people: Map<string, Account>,
+  made: Made,
+): { plans: RoomPlan[]; names: SlackNames } {
+  const book = new NameBook("room", { people: false });
+  book.reserve(GENERAL_ROOM);
+  const roomNames = new Map<string, string>();
+  const names: SlackNames = {
+    user: (id) => people.get(id)?.name,
+    room: (id) => roomNames.get(id),
+  };
+  const everyone = [...people.values()].map((p) => p.key);
+  // An export of before `is_general` names it only.
+  const general = lists.channels.find((channel) => channel.is_general) ??
+    lists.channels.find((channel) => channel.name === GENERAL_ROOM);
+  const plans: RoomPlan[] = [];
+  const plan = (
+    channel: SlackChannel | undefined,
+    kind: "channel" | "private channel" | "group DM",
+    name: string,
+  ) => {
+    if (channel && name !== channel.name) {
+      made.report.push(
+        `renamed: ${kind} ${channel.id} "${channel.name}" is ${name}`,
+      );
+    }
+    if (channel) roomNames.set(channel.id, name);
+    const members = name === GENERAL_ROOM
+      ? everyone
+      : known(channel?.members ?? [], people, made.tally);
+    const owner = channel?.creator && people.get(channel.creator)?.key;
+    plans.push({
+      folder: channel?.name ?? "",
+      place: {
+        stream: nameKey(name),
+        slackId: channel?.id ?? "",
+        room: name,
+        readers: new Set(members),
+      },
+      line: {
+        kind: "room",
+        key: nameKey(name),
+        name,
+        // No time: the export's first moment (convertSlack).
+        created_at: (channel?.created ?? 0) * 1000,
+        private: kind !== "channel",
+        // The server's rule: general always takes messages.
+        archived: channel?.is_archived === true && name !== GENERAL_ROOM,
+        posting: "everyone",
+        owner: owner || null,
+      },
+      channel,
+    });
+  };
+  plan(general, "channel", GENERAL_ROOM);
+  for (const channel of lists.channels) {
+    if (channel !== general) plan(channel, "channel", book.give(channel.name));
+  }
+  for (const group of lists.groups) {
+    plan(group, "private channel", book.give(group.name));
+  }
+  for (const mpim of lists.mpims) {
+    plan(mpim, "group DM", book.give(groupDmName(mpim, people)));
+  }
+  for (const { line, channel } of plans) {
+    if (channel) line.topic = topicOf(channel, names, made.report);
+  }
+  return { plans, names };
+}
+
+/** A conversation's stream, and its readers' read positions at its end. */
+function addStream(made: Made, place: Place, last: number): void {
+  made.streams.push({ kind: "stream", key: place.stream, last_seq: last });
+  for (const key of place.readers) {
+    made.reads.push({
+      kind: "read_position",
+      user_key: key,
+      stream: place.stream,
+      last_read_seq: last,
+    });
+  }
+}
+
+/**
+ * When every account was made: the export's first moment (its first
+ * conversation or message), as a conversation's history shows only what
+ * was sent since its sides' accounts were made.
+ */
+function firstMoment(lists: Lists, rows: Rows, now?: number): number {
+  let earliest = Infinity;
+  for (
+    const { created } of [
+      ...lists.channels,
+      ...lists.groups,
+      ...lists.mpims,
+      ...lists.dms,
+    ]
+  ) {
+    if (created) earliest = Math.min(earliest, created * 1000);
+  }
+  for (const row of rows.messages) {
+    earliest = Math.min(earliest, Number(row.ts));
+  }
+  return earliest === Infinity ? (now ?? Date.now()) : earliest;
 }
 
 /** The Slack ids that are users of the export, as keys; others counted. */
@@ -397,13 +428,13 @@ function withoutNulls(row: Row): Row {
   ) as Row;
 }
 
+/** What became of the export, in a few lines. */
 function summary(
   users: SlackUser[],
   people: Map<string, Person>,
   plans: RoomPlan[],
-  rows: Rows,
+  { rows, tally }: Made,
   counts: Record<string, number>,
-  tally: Tally,
 ): string {
   const n = (value: number) => value.toLocaleString("en");
   const bots = [...people.values()].filter((p) => p.bot).length;
