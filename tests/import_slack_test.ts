@@ -237,6 +237,22 @@ async function task(
   }
 }
 
+/**
+ * The workspace's zip written in `dir` and imported by the task into the
+ * store `options` names: its PostgreSQL database, else `dir`/chat.db.
+ */
+async function importWorkspace(
+  dir: string,
+  options: { databaseUrl?: string },
+): Promise<Run> {
+  const zip = `${dir}/export.zip`;
+  await Deno.writeFile(zip, zipOf(workspace()));
+  const where = options.databaseUrl
+    ? ["--database-url", options.databaseUrl]
+    : ["--db", `${dir}/chat.db`];
+  return await task("import-slack", [zip, ...where]);
+}
+
 /** A temporary folder for one test, removed when it ends. */
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "chat-slack-" });
@@ -297,12 +313,7 @@ stores.database(
   "import-slack: a workspace's zip comes in with its people, rooms, threads, reactions, pins and conversations, read after a reset link",
   async (options) => {
     await withDir(async (dir) => {
-      const zip = `${dir}/export.zip`;
-      await Deno.writeFile(zip, zipOf(workspace()));
-      const where = options.databaseUrl
-        ? ["--database-url", options.databaseUrl]
-        : ["--db", `${dir}/chat.db`];
-      const run = await task("import-slack", [zip, ...where]);
+      const run = await importWorkspace(dir, options);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stderr, /renamed: user U3 "Carl Jones" is Carl_Jones/);
       assert.match(run.stderr, /renamed: user U5 "here" is here2/);
@@ -490,14 +501,9 @@ stores.database(
   "import-slack: a store that is not empty is refused, and what it held stays",
   async (options) => {
     await withDir(async (dir) => {
-      const zip = `${dir}/export.zip`;
-      await Deno.writeFile(zip, zipOf(workspace()));
-      const where = options.databaseUrl
-        ? ["--database-url", options.databaseUrl]
-        : ["--db", `${dir}/chat.db`];
-      const first = await task("import-slack", [zip, ...where]);
+      const first = await importWorkspace(dir, options);
       assert.equal(first.code, 0, first.stderr);
-      const again = await task("import-slack", [zip, ...where]);
+      const again = await importWorkspace(dir, options);
       assert.equal(again.code, 1, again.stderr);
       assert.match(again.stderr, /is not empty \(.*accounts?.*\)/);
       assert.match(again.stderr, /nothing was imported/);

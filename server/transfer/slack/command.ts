@@ -90,6 +90,12 @@ export async function importSlackCommand(args: string[]): Promise<number> {
     }
     [path] = positionals;
     jsonl = values.jsonl === true;
+    // Every message of the workspace: not for a terminal's scrollback.
+    if (jsonl && Deno.stdout.isTerminal()) {
+      return usage(
+        "--jsonl writes to stdout, not a terminal: chat-server import-slack export.zip --jsonl > chat.jsonl",
+      );
+    }
     place = storePlace(values);
   } catch (error) {
     if (error instanceof SettingError || error instanceof TypeError) {
