@@ -11,6 +11,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { strToU8, zipSync } from "fflate";
 import { createPasswordReset } from "../server/accounts/password_reset.ts";
+import { convertSlack } from "../server/transfer/slack/convert.ts";
+import { openSlackExport } from "../server/transfer/slack/export_files.ts";
 import { slackToMarkup } from "../server/transfer/slack/markup.ts";
 import { NameBook } from "../server/transfer/slack/names.ts";
 import { slackReaction } from "../server/transfer/slack/reactions.ts";
@@ -530,6 +532,23 @@ Deno.test("import-slack: --help says what is imported, and a command line withou
   const none = await task("import-slack", []);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /name one Slack export/);
+});
+
+Deno.test("import-slack: each message's line names the day file and ts it came from, for an error the import finds in it", async () => {
+  await withDir(async (dir) => {
+    await writeFolder(dir, workspace());
+    const converted = await convertSlack(await openSlackExport(dir));
+    const lines = [...converted.lines()];
+    const number = lines.findIndex((line) => line.includes('"text":"Friday"')) +
+      1;
+    assert.ok(number > 1);
+    assert.equal(
+      converted.origin(number),
+      `dev/2024-03-01.json, the message of ts ${ts(110)}`,
+    );
+    assert.equal(converted.origin(1), undefined, "the header is no message");
+    assert.equal(converted.origin(lines.length), undefined, "nor the end");
+  });
 });
 
 Deno.test("import-slack: Slack's markup reads as ours, code as written, words with underscores and stars untouched", () => {
