@@ -38,8 +38,15 @@ const ts = (seconds: number, micros = 0) =>
 function workspace(): Record<string, unknown> {
   return {
     "users.json": [
-      { id: "U1", name: "ann", is_admin: true, real_name: "Ann" },
-      { id: "U2", name: "bob" },
+      {
+        id: "U1",
+        name: "ann",
+        is_admin: true,
+        real_name: "Ann",
+        tz: "Europe/Paris",
+        profile: { title: " Head of release " },
+      },
+      { id: "U2", name: "bob", tz: "Mars/Olympus", profile: { title: "" } },
       { id: "U3", name: "Carl Jones" },
       { id: "U4", name: "gone", deleted: true },
       { id: "B1", name: "deploybot", is_bot: true },
@@ -343,6 +350,21 @@ stores.database(
         clients.push(ann);
         const bob = await afterReset(server, "bob", ann);
         clients.push(bob);
+
+        const card = await bob.ok("get_profile", { name: "ann" });
+        assert.deepEqual(card.profile, {
+          name: "ann",
+          role: "admin",
+          title: "Head of release",
+          timezone: "Europe/Paris",
+          created_at: "2024-03-01T08:00:00.000Z",
+        });
+        const own = await bob.ok("get_profile", { name: "bob" });
+        assert.equal((own.profile as { title?: string }).title, undefined);
+        assert.equal(
+          (own.profile as { timezone?: string }).timezone,
+          undefined,
+        );
 
         const general = await historyOf<Seen>(bob, "general");
         assert.deepEqual(general.map((m) => [m.user, m.text]), [

@@ -31,7 +31,8 @@ folder it was unzipped into) into an empty store, through the checks of
 chat-server import, in one transaction: a bad export stops with a message
 naming the file, and nothing is imported (exit code 1).
 
-  users             accounts without a password: each sets one with a
+  users             accounts without a password (with their title and time
+                    zone on their profile cards): each sets one with a
                     reset link an admin makes (admins: the operator's
                     chat-server reset-password NAME); bots and deleted
                     users are kept as the names of their messages

@@ -13,6 +13,7 @@ import { conversationKey } from "../../store/mod.ts";
 import { GENERAL_ROOM } from "../../protocol/types.ts";
 import { cleanTopic } from "../../protocol/topics.ts";
 import { nameKey } from "../../protocol/names.ts";
+import { isTimeZone, profileTitle } from "../../protocol/profiles.ts";
 import { VERSION } from "../../version.ts";
 import { FORMAT, FORMAT_VERSION, type Row } from "../format.ts";
 import {
@@ -67,8 +68,12 @@ interface Lists {
   dms: SlackDm[];
 }
 
-/** An account made of a Slack user, with its role. */
-type Account = Person & { role: string };
+/** An account made of a Slack user, with its role and profile card. */
+type Account = Person & {
+  role: string;
+  title: string | null;
+  timeZone: string | null;
+};
 
 /** What a conversation's rows are added to, and what it counts. */
 interface Made {
@@ -148,6 +153,8 @@ export async function convertSlack(
     role: person.role,
     created_at: createdAt,
     bot: person.bot,
+    profile_title: person.title,
+    profile_timezone: person.timeZone,
   }));
   const memberships: Row[] = plans.flatMap((room) =>
     [...room.place.readers].map((key) => ({
@@ -248,9 +255,32 @@ function readPeople(
       name,
       bot: user.is_bot === true || user.id === "USLACKBOT",
       role: admin ? "admin" : "user",
+      ...cardOf(user, report),
     });
   }
   return people;
+}
+
+/**
+ * A user's profile card as set_profile keeps one: Slack's title and time
+ * zone, each left out (and said) when set_profile would refuse it.
+ */
+function cardOf(
+  user: SlackUser,
+  report: string[],
+): { title: string | null; timeZone: string | null } {
+  const title = user.profile?.title?.normalize("NFC").trim() || null;
+  const fits = title === null || profileTitle.safeParse(title).data === title;
+  if (!fits) {
+    report.push(
+      `title left out: user ${user.id}'s is not one a profile may have`,
+    );
+  }
+  const zone = user.tz || null;
+  return {
+    title: fits ? title : null,
+    timeZone: zone !== null && isTimeZone(zone) ? zone : null,
+  };
 }
 
 /**

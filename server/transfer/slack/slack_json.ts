@@ -20,6 +20,8 @@ export const slackUser = z.object({
   is_owner: flag,
   is_primary_owner: flag,
   real_name: z.string().optional(),
+  tz: z.string().nullish(),
+  profile: z.object({ title: z.string().nullish() }).optional(),
 });
 /** One entry of users.json. */
 export type SlackUser = z.infer<typeof slackUser>;
