@@ -147,14 +147,11 @@ export function convertConversation(
       count(tally, "parts they were split into", parts.length);
     }
     const ts = slackMs(message.ts);
-    const root = message.thread_ts !== undefined &&
-        message.thread_ts !== message.ts
-      ? roots.get(message.thread_ts)
-      : undefined;
-    if (
-      !root && message.thread_ts !== undefined &&
-      message.thread_ts !== message.ts
-    ) {
+    // A root's own thread_ts is its ts; a reply's is its root's.
+    const inThread = message.thread_ts !== undefined &&
+      message.thread_ts !== message.ts;
+    const root = inThread ? roots.get(message.thread_ts!) : undefined;
+    if (inThread && !root) {
       count(
         tally,
         "thread replies whose root is not in the export (kept as messages)",
@@ -187,7 +184,7 @@ export function convertConversation(
       mentionsOf(row, place, rows);
       first ??= row;
     }
-    if (message.thread_ts === undefined || message.thread_ts === message.ts) {
+    if (!inThread) {
       roots.set(message.ts, { id: String(first!.id), row: first! });
     }
     if (root) {
