@@ -251,7 +251,7 @@ async function walk(
       ) {
         replies.set(f.id, f);
       }
-      return replies.size === ours.size || client.closeCode !== undefined;
+      return replies.size === ours.size;
     },
     `${sent.length} replies to ${who}`,
     { timeoutMs: 60_000 },
