@@ -13,9 +13,10 @@
  *   anything comes in, a pong included, or a ping went out, so a timer
  *   that stayed the same for the whole timeout is one whose ping never
  *   left (Deno would have closed it by then otherwise). It is cut by the
- *   second sweep that finds it so, not the first: the server's own event
- *   loop may have stood still past the timeout (a busy machine: 12 s seen
- *   running tests/action_walk_test.ts), and then no ping could go out; Deno's
+ *   second sweep that finds it so, not the first: the process's event loop
+ *   may have stood still past the timeout (a paused VM, a starved process;
+ *   12 s seen when tests/action_walk_test.ts's own wait held the loop its
+ *   server shares, docs/performance.md), and then no ping could go out; Deno's
  *   ping timer fires once the loop runs again, and its ping is out by the
  *   next sweep. Cutting at the first sweep cut every silent client after
  *   such a stall (code 0 at their end). It costs a stuck socket one more
