@@ -278,6 +278,43 @@ stores.clients(
 );
 
 stores.clients(
+  "messages one author scheduled for one time in a burst are sent in the order they were written",
+  async (pool) => {
+    const ann = await pool.register("ann");
+    // Written in one burst (pipelined, as a bot may), many in the same
+    // millisecond; the sweep sends those due at one time in id order.
+    const sendAt = ahead(3000);
+    const replies = await Promise.all(
+      Array.from(
+        { length: MAX_SCHEDULED },
+        (_, i) =>
+          ann.ok("schedule_message", {
+            room: "general",
+            text: `m${i}`,
+            send_at: sendAt,
+          }),
+      ),
+    );
+    const ids = replies.map((r) => (r.scheduled as Scheduled).id);
+    assert.deepEqual(ids.toSorted(), ids, "ids in the order written");
+    for (const id of ids) {
+      await ann.event("scheduled_sent", (d) => d.id === id, {
+        timeoutMs: PATIENT_WAIT_MS,
+      });
+    }
+    const { messages } = await ann.ok("history", {
+      room: "general",
+      limit: MAX_SCHEDULED,
+    });
+    assert.deepEqual(
+      (messages as Message[]).map((m) => m.text),
+      ids.map((_, i) => `m${i}`),
+    );
+  },
+  { ...SWEEP, rateLimits: NO_RATE_LIMITS },
+);
+
+stores.clients(
   "update_scheduled with send_now sends it at once, long before its time, and send_now with a send_at is refused",
   async (pool) => {
     const ann = await pool.register("ann");

@@ -7,7 +7,7 @@
  * changing and cancelling them, each told to the account's other
  * connections on every node.
  */
-import { ulid } from "ulid";
+import { monotonicFactory } from "ulid";
 import { findReadableRoom, readerOf } from "../access.ts";
 import {
   fail,
@@ -28,6 +28,14 @@ import type { ScheduledMessage } from "../protocol/types.ts";
 import { conversationKey, type ScheduledRow } from "../store/mod.ts";
 import { aheadProblem, type MemberContext, parseData } from "./context.ts";
 import { cleanText, messageContent, replyTarget } from "./messages.ts";
+
+/**
+ * Scheduled ids, monotonic within a millisecond: the sweep sends those due
+ * at one time in id order, so one author's messages written in one
+ * millisecond (a pipelined burst, a bot's) go in the order written; a
+ * plain ulid's random part sent them in any order.
+ */
+const scheduledIds = monotonicFactory();
 
 const GUESTS: Failure = fail(
   "forbidden",
@@ -64,7 +72,7 @@ export async function scheduleMessage(
   const replyTo = await replyTarget(ctx, data.reply_to, place.stream);
   if (isFailure(replyTo)) return replyTo;
   const row: ScheduledRow = {
-    id: ulid(now),
+    id: scheduledIds(now),
     userKey: member.userKey,
     ...place.row,
     text: content.text,
