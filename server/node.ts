@@ -384,9 +384,19 @@ export class ChatNode {
     audit?: NewAuditEntry,
   ): Promise<(() => void) | undefined> {
     const room = this.registry.roomName(roomKey) ?? roomKey;
-    if (!await this.store.deleteRoom(roomKey, audit)) return undefined;
+    const deleted = await this.store.deleteRoom(roomKey, audit);
+    if (!deleted) return undefined;
     return () => {
       this.control({ kind: "room_deleted", key: roomKey, name: room, by });
+      // The messages scheduled to it went with it: each author hears it
+      // refused now, as one whose room is gone is at its time, rather than
+      // keeping it in its list to wait for a send that never comes.
+      for (const { userKey, id } of deleted.unscheduled) {
+        this.publish({ kind: "user", key: userKey }, "scheduled_failed", {
+          id,
+          code: "room_not_found",
+        });
+      }
       // The room's files are no longer served; their bytes go now.
       void this.files.sweep();
     };

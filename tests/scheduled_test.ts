@@ -381,6 +381,49 @@ stores.clients(
 );
 
 stores.clients(
+  "a room deleted takes the messages scheduled to it, and every device of each author hears scheduled_failed room_not_found at once, a member's and a former member's",
+  async (pool) => {
+    // The first account: an admin, who deletes the room.
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    const ben = await pool.register("ben");
+    await ann.ok("create_room", { room: "plans" });
+    await ben.ok("join_room", { room: "plans" });
+    const anns = await schedule(ann, {
+      room: "plans",
+      text: "in an hour",
+      send_at: ahead(3600_000),
+    });
+    const bens = await schedule(ben, {
+      room: "plans",
+      text: "written before leaving",
+      send_at: ahead(3600_000),
+    });
+    const kept = await schedule(ann, {
+      room: "general",
+      text: "elsewhere",
+      send_at: ahead(3600_000),
+    });
+    await ben.ok("leave_room", { room: "plans" });
+    await root.ok("delete_room", { room: "plans" });
+    for (
+      const [device, id] of [[ann, anns.id], [phone, anns.id], [
+        ben,
+        bens.id,
+      ]] as const
+    ) {
+      const failed = await device.event("scheduled_failed", (d) => d.id === id);
+      assert.equal(failed.data.code, "room_not_found");
+    }
+    assert.deepEqual((await scheduledOf(ann)).map((s) => s.id), [kept.id]);
+    assert.deepEqual(await scheduledOf(ben), []);
+    await roundTrip(ann);
+    assert.equal(ann.events("scheduled_failed").length, 1);
+  },
+);
+
+stores.clients(
   "a private room renamed after a member's removal: the former member's scheduled message keeps the name it wrote (list_scheduled, GET /api/scheduled, scheduled_failed), a member's goes under the new name",
   async (pool, server) => {
     const root = await pool.register("root");

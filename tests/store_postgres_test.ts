@@ -922,7 +922,7 @@ function registerTests(pg: PostgresService): void {
       });
       // Every writer under way, however long that takes here.
       await eventually(() => assert.ok(stored.every((n) => n > 0)));
-      assert.equal(await a.deleteRoom("dev"), true);
+      assert.ok(await a.deleteRoom("dev"));
       await Promise.all(writers);
       const left = await inspect(
         url,
@@ -1442,7 +1442,7 @@ function registerTests(pg: PostgresService): void {
         await lockWaits(url, "chat_delete_room", 1);
         streamAsked.resolve();
         const [gone] = await Promise.all([deleting, done]);
-        assert.equal(gone, true);
+        assert.ok(gone);
       } finally {
         await other.end();
       }

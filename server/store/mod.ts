@@ -752,9 +752,10 @@ export interface RoomStore {
   ): Promise<StoredRoom | null>;
   /**
    * Deletes a room with its messages, room bans, memberships, read
-   * positions, mentions and invites; false when absent.
+   * positions, mentions, invites and the messages scheduled to it; false
+   * when absent, else the scheduled messages that went with it.
    */
-  deleteRoom(key: string, audit?: NewAuditEntry): Promise<boolean>;
+  deleteRoom(key: string, audit?: NewAuditEntry): Promise<DeletedRoom | false>;
   /**
    * Renames a room in one transaction: its key becomes `newKey` wherever
    * it is (stream, messages and their room name, memberships, read
@@ -2095,6 +2096,16 @@ export interface SavedRow {
    * not claimed: one being fired is as good as fired.
    */
   remindAt?: number;
+}
+
+/**
+ * What a room's deletion took along that someone must be told of: the
+ * messages scheduled to it, which would otherwise vanish unsent without a
+ * word to their authors (a member who left keeps one there until its time).
+ */
+export interface DeletedRoom {
+  /** The messages scheduled to the room: each author's, by id. */
+  unscheduled: { userKey: string; id: string }[];
 }
 
 /**

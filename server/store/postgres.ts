@@ -24,6 +24,7 @@ import {
   type AuditStore,
   conversationKey,
   DAY_MS,
+  type DeletedRoom,
   type DoNotDisturbStore,
   type DraftStore,
   type EmojiStore,
@@ -417,10 +418,15 @@ export class PostgresStore implements Store {
     );
   }
 
-  deleteRoom(key: string, audit?: NewAuditEntry): Promise<boolean> {
+  deleteRoom(
+    key: string,
+    audit?: NewAuditEntry,
+  ): Promise<DeletedRoom | false> {
     return this.#context.runRetryingConflicts(async (sql) => {
       // The function is volatile: run once, read twice.
-      const [{ gone }] = await sql<{ gone: boolean }[]>`
+      const [{ gone, unscheduled }] = await sql<
+        { gone: boolean; unscheduled: DeletedRoom["unscheduled"] }[]
+      >`
         WITH deleted AS (SELECT chat_delete_room(${key}) AS gone),
         -- Its members' drafts, as in sqlite.ts: the statement's snapshot
         -- still holds the memberships the room's deletion takes along.
@@ -444,10 +450,14 @@ export class PostgresStore implements Store {
         -- The messages scheduled to it, as in sqlite.ts.
         unscheduled AS (
           DELETE FROM scheduled_messages WHERE room_key = ${key}
+          RETURNING user_key, id
         )
         ${auditStep(sql, audit, sql`(SELECT gone FROM deleted)`)}
-        SELECT gone FROM deleted`;
-      return gone;
+        SELECT gone, (SELECT coalesce(json_agg(json_build_object(
+            'userKey', user_key, 'id', id)), '[]') FROM unscheduled)
+          AS unscheduled
+        FROM deleted`;
+      return gone && { unscheduled };
     });
   }
 

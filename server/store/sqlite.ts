@@ -32,6 +32,7 @@ import {
   type Ban,
   conversationKey,
   DAY_MS,
+  type DeletedRoom,
   type DoNotDisturbStore,
   type DraftStore,
   type EmojiStore,
@@ -731,7 +732,10 @@ export class SqliteStore implements Store {
     return this.#run(() => this.#insertRoom(key, name, Date.now(), options));
   }
 
-  deleteRoom(key: string, audit?: NewAuditEntry): Promise<boolean> {
+  deleteRoom(
+    key: string,
+    audit?: NewAuditEntry,
+  ): Promise<DeletedRoom | false> {
     return this.#run(() =>
       this.#transaction(() => {
         // Its members' drafts, found through the memberships' index before
@@ -751,7 +755,10 @@ export class SqliteStore implements Store {
         // sidebar_items_stream.
         this.#q("DELETE FROM sidebar_items WHERE stream = ?").run(key);
         // The messages scheduled to it: a range of scheduled_messages_room.
-        this.#q("DELETE FROM scheduled_messages WHERE room_key = ?").run(key);
+        const unscheduled = this.#q(
+          `DELETE FROM scheduled_messages WHERE room_key = ?
+           RETURNING user_key AS userKey, id`,
+        ).all(key) as DeletedRoom["unscheduled"];
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
         this.#q(
           `DELETE FROM messages_fts
@@ -763,7 +770,8 @@ export class SqliteStore implements Store {
         this.#q("DELETE FROM bans WHERE room_key = ?").run(key);
         this.#lastSeq.delete(key);
         this.#roomNames.delete(key);
-        return this.#audited(Number(gone.changes) > 0, audit);
+        return this.#audited(Number(gone.changes) > 0, audit) &&
+          { unscheduled: unscheduled.map((row) => ({ ...row })) };
       })
     );
   }

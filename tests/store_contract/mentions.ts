@@ -121,7 +121,7 @@ export function mentionLists(test: StoreTest): void {
       inDev.id,
       kept.id,
     ]);
-    assert.equal(await store.deleteRoom("dev"), true);
+    assert.ok(await store.deleteRoom("dev"));
     assert.deepEqual(await store.listMentions("bob", { limit: 10 }), [
       kept.id,
     ]);

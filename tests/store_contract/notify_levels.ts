@@ -131,7 +131,7 @@ export function notifyLevels(test: StoreTest): void {
     await store.setNotifyLevel("ben", level("den", "all"), 10);
     await store.setNotifyLevel("ann", level("general", "all"), 10);
     assert.equal(await store.removeMember("ben", "den"), true);
-    assert.equal(await store.deleteRoom("den"), true);
+    assert.ok(await store.deleteRoom("den"));
     assert.deepEqual(
       (await store.listNotifyLevels("ann")).map((l) => [l.stream, l.level]),
       [["general", "all"]],

@@ -148,7 +148,7 @@ export function scheduledMessages(test: StoreTest): void {
     ]);
   });
 
-  test("deleteAccount takes the account's scheduled messages, and deleteRoom those to the room", async (store) => {
+  test("deleteAccount takes the account's scheduled messages, and deleteRoom those to the room, answering which went (their authors are told)", async (store) => {
     await store.createAccount(account("ann"));
     await store.createRoom("plans", "plans");
     await store.addScheduled(row("a", "ann", 1_000), 10);
@@ -159,10 +159,14 @@ export function scheduledMessages(test: StoreTest): void {
     );
     assert.ok(await store.deleteAccount("ann", "keep"));
     assert.deepEqual(await store.listScheduled("ann"), []);
-    assert.equal(await store.deleteRoom("plans"), true);
+    assert.deepEqual(await store.deleteRoom("plans"), {
+      unscheduled: [{ userKey: "ben", id: "c" }],
+    });
     assert.deepEqual(
       (await store.listScheduled("ben")).map((r) => r.id),
       ["b"],
     );
+    await store.createRoom("empty", "empty");
+    assert.deepEqual(await store.deleteRoom("empty"), { unscheduled: [] });
   });
 }
