@@ -11,9 +11,17 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { MAX_SCHEDULED } from "../server/protocol/limits.ts";
 import { NO_RATE_LIMITS } from "../server/rate_limit.ts";
+import { DAY_MS } from "../server/store/mod.ts";
 import { call } from "./api_helpers.ts";
 import { bothStores } from "./both_stores.ts";
 import { dueSoon } from "./due_soon.ts";
+import {
+  fetchFile,
+  member,
+  PNG,
+  type Uploaded,
+  uploaded,
+} from "./file_helpers.ts";
 import { SCHEDULED_MIGRATION } from "./store_contract/support.ts";
 import { withUpgradedServer } from "./upgraded_server.ts";
 import {
@@ -420,6 +428,50 @@ stores.clients(
     assert.deepEqual(await scheduledOf(ben), []);
     await roundTrip(ann);
     assert.equal(ann.events("scheduled_failed").length, 1);
+  },
+);
+
+stores.clients(
+  "a file attached to a message scheduled days ahead outlives the day an upload nobody attached is kept, and goes with the message at its time",
+  async (_pool, server) => {
+    const ann = await member(server, "ann");
+    const file = await uploaded(
+      server,
+      ann.cookie,
+      new File([PNG], "plan.png", { type: "image/png" }),
+    );
+    const { id } = await schedule(ann.client, {
+      room: "general",
+      text: "the plan",
+      attachments: [file],
+      send_at: ahead(3 * DAY_MS),
+    });
+    // The files' sweep two days on: past the day an upload that no
+    // message carries is forgotten.
+    const now = Date.now;
+    Date.now = () => now() + 2 * DAY_MS;
+    try {
+      await server.node.files.sweep();
+    } finally {
+      Date.now = now;
+    }
+    await ann.client.ok("update_scheduled", { id, send_now: true });
+    // Sent, or refused (its file gone): either is its end.
+    const sent = await ann.client.waitFor(
+      (f) =>
+        (f.action === "scheduled_sent" || f.action === "scheduled_failed") &&
+        f.data.id === id,
+      "its send",
+      { timeoutMs: PATIENT_WAIT_MS },
+    );
+    assert.equal(sent.action, "scheduled_sent", JSON.stringify(sent.data));
+    const [attachment] = (sent.data.message as Message & {
+      attachments: Uploaded[];
+    }).attachments;
+    assert.equal(attachment.name, "plan.png");
+    const got = await fetchFile(server, attachment.url, ann.cookie);
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.bytes, PNG);
   },
 );
 

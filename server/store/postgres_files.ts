@@ -119,6 +119,13 @@ export class PostgresFiles implements FileStore {
             AND NOT EXISTS (SELECT 1 FROM avatars a WHERE a.upload_id = u.id)
             AND NOT EXISTS (SELECT 1 FROM custom_emoji e
               WHERE e.upload_id = u.id)
+            -- Those messages scheduled for later carry, as in sqlite_files.ts.
+            AND u.id NOT IN (
+              SELECT split_part(a->>'url', '/', 3)
+              FROM scheduled_messages s,
+                jsonb_array_elements(s.attachments) a
+              WHERE s.attachments IS NOT NULL
+                AND a->>'url' LIKE '/files/%/%')
           RETURNING u.id, u.hash
         ), refs AS (
           DELETE FROM file_refs f USING gone WHERE f.upload_id = gone.id

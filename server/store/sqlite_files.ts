@@ -12,6 +12,19 @@ import { toStoredUpload, type UploadRow } from "./rows.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
 /**
+ * The ids of the uploads messages scheduled for later carry (a scheduled
+ * message is sent up to a year on; its files, which no message carries
+ * yet, would otherwise be forgotten after a day and the send refused):
+ * one read of the scheduled messages with files a sweep, which SQLite
+ * keeps as a set for the sweep's test of each upload.
+ */
+const SCHEDULED_UPLOADS = `SELECT substr(url, 8, instr(substr(url, 8), '/') - 1)
+  FROM (SELECT json_extract(a.value, '$.url') AS url
+    FROM scheduled_messages s, json_each(s.attachments) a
+    WHERE s.attachments IS NOT NULL)
+  WHERE url GLOB '/files/*/*'`;
+
+/**
  * The SQLite store's shared files (FileStore): uploads, the messages that
  * carry them, and the server's secrets, over the store's connection.
  */
@@ -113,6 +126,7 @@ export class SqliteFiles implements FileStore {
              AND NOT EXISTS (SELECT 1 FROM avatars a WHERE a.upload_id = u.id)
              AND NOT EXISTS (SELECT 1 FROM custom_emoji e
                WHERE e.upload_id = u.id)
+             AND u.id NOT IN (${SCHEDULED_UPLOADS})
            RETURNING hash`,
         ).all(unattachedBefore) as { hash: string }[];
         if (gone.length === 0) return [];

@@ -3,7 +3,7 @@
  * account), listScheduled (the soonest first), updateScheduled and
  * cancelScheduled (not of one claimed), claimDueScheduled (each claimed
  * once per lease) and confirmScheduled; gone with the account and with
- * the room they go to.
+ * the room they go to; their files kept from the uploads' sweep.
  */
 import assert from "node:assert/strict";
 import type { ScheduledRow } from "../../server/store/mod.ts";
@@ -168,5 +168,36 @@ export function scheduledMessages(test: StoreTest): void {
     );
     await store.createRoom("empty", "empty");
     assert.deepEqual(await store.deleteRoom("empty"), { unscheduled: [] });
+  });
+
+  test("sweepUploads keeps an upload no message carries yet while a scheduled message does, and forgets it once that one is gone", async (store) => {
+    await store.createAccount(account("ann"));
+    const upload = (id: string, hash: string) => ({
+      id,
+      hash,
+      name: "x.png",
+      size: 3,
+      type: "image/png",
+      uploader: "ann",
+      createdAt: 1_000,
+    });
+    const kept = upload("a".repeat(32), "1".repeat(64));
+    const loose = upload("b".repeat(32), "2".repeat(64));
+    for (const u of [kept, loose]) await store.saveUpload(u);
+    const file = {
+      url: `/files/${kept.id}/x.png`,
+      name: "x.png",
+      size: 3,
+      type: "image/png",
+    };
+    await store.addScheduled(
+      row("s", "ann", 9_000_000_000_000, { attachments: [file] }),
+      10,
+    );
+    await store.addScheduled(row("t", "ann", 9_000_000_000_000), 10);
+    assert.deepEqual(await store.sweepUploads(Date.now()), [loose.hash]);
+    assert.deepEqual(await store.findUpload(kept.id), kept);
+    assert.ok(await store.cancelScheduled("ann", "s", Date.now()));
+    assert.deepEqual(await store.sweepUploads(Date.now()), [kept.hash]);
   });
 }
