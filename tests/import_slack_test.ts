@@ -556,6 +556,50 @@ Deno.test("import-slack: --help says what is imported, and a command line withou
   assert.match(none.stderr, /name one Slack export/);
 });
 
+Deno.test("import-slack: a channel or DM whose folder would lie outside the export (`..`, a slash) stops it, its day files unread, from a folder as from a zip", async () => {
+  await withDir(async (dir) => {
+    // Day files beside the export, where `../outside` points from it.
+    await writeFolder(`${dir}/export`, workspace());
+    await writeFolder(dir, {
+      "outside/2024-03-01.json": [
+        { type: "message", user: "U1", text: "not the export's", ts: ts(5) },
+      ],
+    });
+    const hostile = (name: string, id = "C9") => ({
+      ...workspace(),
+      "channels.json": [
+        ...(workspace()["channels.json"] as unknown[]),
+        { id, name, created: T, members: ["U1"] },
+      ],
+    });
+    for (const name of ["../outside", "a/../../outside", "..", "a\\b"]) {
+      await writeFolder(`${dir}/export`, {
+        "channels.json": hostile(name)["channels.json"],
+      });
+      await assert.rejects(
+        async () => convertSlack(await openSlackExport(`${dir}/export`)),
+        /a conversation's folder is ".*": not one name in the export/,
+        name,
+      );
+      await Deno.writeFile(`${dir}/export.zip`, zipOf(hostile(name)));
+      await assert.rejects(
+        async () => convertSlack(await openSlackExport(`${dir}/export.zip`)),
+        /a conversation's folder is ".*": not one name in the export/,
+        `${name} in a zip`,
+      );
+    }
+    await writeFolder(`${dir}/export`, {
+      "channels.json": workspace()["channels.json"],
+      "dms.json": [{ id: "../outside", members: ["U1", "U2"] }],
+    });
+    await assert.rejects(
+      async () => convertSlack(await openSlackExport(`${dir}/export`)),
+      /a conversation's folder is "\.\.\/outside"/,
+      "a DM's id",
+    );
+  });
+});
+
 Deno.test("import-slack: each message's line names the day file and ts it came from, for an error the import finds in it", async () => {
   await withDir(async (dir) => {
     await writeFolder(dir, workspace());

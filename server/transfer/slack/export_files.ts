@@ -20,6 +20,23 @@ export class SlackExportError extends Error {
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
 const DAY = /^\d{4}-\d{2}-\d{2}\.json$/;
 
+/**
+ * A conversation's folder, as channels.json (a name) or dms.json (an id)
+ * gives it: one name within the export. Slack's names and ids hold no
+ * `/`, `\\` nor dot-only names; one that does is a hostile export, whose
+ * `../elsewhere` would read another folder's day files as messages.
+ */
+function checkedFolder(folder: string): string {
+  if (/[/\\]/.test(folder) || /^\.*$/.test(folder)) {
+    throw new SlackExportError(
+      `a conversation's folder is ${
+        JSON.stringify(folder)
+      }: not one name in the export`,
+    );
+  }
+  return folder;
+}
+
 /** What the converter reads of an export, wherever it lies. */
 export interface SlackFiles {
   /** Where it was read from, for messages. */
@@ -80,7 +97,9 @@ class FolderFiles implements SlackFiles {
   async days(folder: string): Promise<string[]> {
     const found: string[] = [];
     try {
-      for await (const entry of Deno.readDir(join(this.#root, folder))) {
+      for await (
+        const entry of Deno.readDir(join(this.#root, checkedFolder(folder)))
+      ) {
         if (entry.isFile && DAY.test(entry.name)) {
           found.push(`${folder}/${entry.name}`);
         }
@@ -140,7 +159,7 @@ async function zipFiles(path: string): Promise<SlackFiles> {
       return Promise.resolve(full in unpacked ? read(full) : undefined);
     },
     days(folder) {
-      const start = `${prefix}${folder}/`;
+      const start = `${prefix}${checkedFolder(folder)}/`;
       return Promise.resolve(
         names.filter((name) =>
           name.startsWith(start) && DAY.test(name.slice(start.length))
