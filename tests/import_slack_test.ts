@@ -600,6 +600,32 @@ Deno.test("import-slack: a channel or DM whose folder would lie outside the expo
   });
 });
 
+Deno.test("import-slack: a zip whose JSON files unpack to more than 2 GiB together, each under one file's cap (a bomb of many files), is refused, not held in memory", async () => {
+  await withDir(async (dir) => {
+    const bomb: Record<string, unknown> = { ...workspace() };
+    for (let i = 0; i < 5; i++) bomb[`bomb/${i}.json`] = [];
+    const bytes = zipOf(bomb);
+    // Each bomb file's central directory entry says 450 MiB unpacked, as
+    // a deflated run of zeros would: fflate makes room for what it says.
+    const view = new DataView(bytes.buffer);
+    const names = new TextDecoder();
+    for (let at = 0; at + 46 <= bytes.length; at++) {
+      if (view.getUint32(at, true) !== 0x02014b50) continue;
+      const name = names.decode(
+        bytes.subarray(at + 46, at + 46 + view.getUint16(at + 28, true)),
+      );
+      if (name.startsWith("bomb/")) {
+        view.setUint32(at + 24, 450 * 1024 * 1024, true);
+      }
+    }
+    await Deno.writeFile(`${dir}/export.zip`, bytes);
+    await assert.rejects(
+      () => openSlackExport(`${dir}/export.zip`),
+      /export\.zip's JSON files unpack to more than 2147483648 bytes/,
+    );
+  });
+});
+
 Deno.test("import-slack: each message's line names the day file and ts it came from, for an error the import finds in it", async () => {
   await withDir(async (dir) => {
     await writeFolder(dir, workspace());

@@ -18,6 +18,13 @@ export class SlackExportError extends Error {
 
 /** The most one file of a zip may unpack to: past it, a zip bomb. */
 const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/**
+ * The most all of a zip's JSON files may unpack to, held at once: a
+ * bomb of many files each under the cap above would take any memory.
+ * A real export is far smaller (100,000 messages: 2.5 MB zipped, tens of
+ * MB unpacked), and its rows take many times its JSON anyway.
+ */
+const MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024;
 const DAY = /^\d{4}-\d{2}-\d{2}\.json$/;
 
 /**
@@ -123,6 +130,8 @@ async function zipFiles(path: string): Promise<SlackFiles> {
   // the zip's whole directory, so a walk per day file would cost the
   // square of their number (tens of thousands in a large export).
   let unpacked: Record<string, Uint8Array>;
+  // What the files kept so far unpack to: each is allocated at its size.
+  let total = 0;
   try {
     unpacked = unzipSync(bytes, {
       filter(file) {
@@ -130,6 +139,12 @@ async function zipFiles(path: string): Promise<SlackFiles> {
         if (file.originalSize > MAX_FILE_BYTES) {
           throw new SlackExportError(
             `${file.name} unpacks to more than ${MAX_FILE_BYTES} bytes`,
+          );
+        }
+        total += file.originalSize;
+        if (total > MAX_TOTAL_BYTES) {
+          throw new SlackExportError(
+            `${path}'s JSON files unpack to more than ${MAX_TOTAL_BYTES} bytes`,
           );
         }
         return true;
