@@ -675,6 +675,18 @@ Deno.test("import-slack: Slack's markup reads as ours, code as written, words wi
   }
 });
 
+Deno.test("import-slack: a mailto link labelled with other words keeps its address beside them, as a link keeps its URL", () => {
+  const names = { user: () => undefined, room: () => undefined };
+  assert.equal(
+    slackToMarkup("write <mailto:ann@a.org|Ann Smith> today", names),
+    "write Ann Smith (ann@a.org) today",
+  );
+  assert.equal(
+    slackToMarkup("<mailto:ann@a.org> or <mailto:bo@a.org|bo@a.org>", names),
+    "ann@a.org or bo@a.org",
+  );
+});
+
 Deno.test("import-slack: names are made valid and unique by look, and people never take room or here", () => {
   const book = new NameBook("user", { people: true });
   const given = [

@@ -2,12 +2,13 @@
  * Slack's message markup ("mrkdwn") in the light markdown this server's
  * clients show (client/markup.ts): `<@U123>` is `@name`, `<#C123|x>` is
  * `#room`, `<https://x|label>` is `label (https://x)` (our links are the
- * URLs themselves), `<!here>` is `@here` and `<!channel>`/`<!everyone>`
- * `@room`, `*bold*` is `**bold**`, `_it_` is `*it*`, a built-in emoji's
- * `:shortcode:` is the emoji (a team's own stays `:name:`); `~struck~`,
- * code spans and fences stay as they are; `&amp;`, `&lt;` and `&gt;` are
- * decoded. Slack escapes those three in the text it exports, so a `<`
- * that is no escape always opens one of its tokens.
+ * URLs themselves) and `<mailto:a@b|Ann>` `Ann (a@b)`, `<!here>` is
+ * `@here` and `<!channel>`/`<!everyone>` `@room`, `*bold*` is `**bold**`,
+ * `_it_` is `*it*`, a built-in emoji's `:shortcode:` is the emoji (a
+ * team's own stays `:name:`); `~struck~`, code spans and fences stay as
+ * they are; `&amp;`, `&lt;` and `&gt;` are decoded. Slack escapes those
+ * three in the text it exports, so a `<` that is no escape always opens
+ * one of its tokens.
  */
 import { slackReaction } from "./reactions.ts";
 
@@ -90,7 +91,14 @@ function token(inside: string, names: SlackNames): string {
   }
   if (target.startsWith("!")) return special(target.slice(1), label);
   const url = decoded(target);
-  if (url.startsWith("mailto:")) return label ?? url.slice("mailto:".length);
+  if (url.startsWith("mailto:")) {
+    // The address is what a reader writes to: a label of other words (a
+    // name) keeps it beside, as a link's URL is.
+    const address = url.slice("mailto:".length);
+    return label === undefined || label === address
+      ? address
+      : `${label} (${address})`;
+  }
   if (label === undefined || label === url || `http://${label}` === url) {
     return url;
   }
