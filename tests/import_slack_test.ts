@@ -17,6 +17,7 @@ import { slackToMarkup } from "../server/transfer/slack/markup.ts";
 import { NameBook } from "../server/transfer/slack/names.ts";
 import { slackReaction } from "../server/transfer/slack/reactions.ts";
 import { isFailure } from "../server/protocol/errors.ts";
+import { parseMarkup } from "../client/markup.ts";
 import { bothStores } from "./both_stores.ts";
 import {
   expectError,
@@ -684,6 +685,28 @@ Deno.test("import-slack: a mailto link labelled with other words keeps its addre
   assert.equal(
     slackToMarkup("<mailto:ann@a.org> or <mailto:bo@a.org|bo@a.org>", names),
     "ann@a.org or bo@a.org",
+  );
+});
+
+Deno.test("import-slack: Slack's >>> quotes the rest of the message, each line as ours quotes; one in code stays as written", () => {
+  const names = { user: () => undefined, room: () => undefined };
+  const cases: [string, string][] = [
+    ["&gt;&gt;&gt; all\nof *this*", "> all\n> of **this**"],
+    ["intro\n&gt;&gt;&gt;a\n\nb", "intro\n> a\n> \n> b"],
+    [
+      "&gt;&gt;&gt; see\n```\ncode\n```\nafter",
+      "> see\n```\ncode\n```\n> after",
+    ],
+    ["```\n&gt;&gt;&gt; in code\n```\nplain", "```\n>>> in code\n```\nplain"],
+    ["x &gt;&gt;&gt; mid-line", "x >>> mid-line"],
+  ];
+  for (const [slack, ours] of cases) {
+    assert.equal(slackToMarkup(slack, names), ours, slack);
+  }
+  // As the web client reads it: one quote of both lines.
+  assert.deepEqual(
+    parseMarkup(slackToMarkup("&gt;&gt;&gt; all\nof it", names)),
+    [{ kind: "quote", children: [{ kind: "text", text: "all\nof it" }] }],
   );
 });
 

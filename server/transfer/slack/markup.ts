@@ -33,8 +33,48 @@ const SHORTCODE =
 // characters of the Private Use Area, which no Slack text means as ours.
 const HOLD = /\uE000(\d+)\uE001/g;
 
+// Slack's `>>>` at a line's start quotes the rest of the message: ours
+// quotes line by line (`> `). Each code fence is one match, so a `>>>` in
+// one is never found.
+const QUOTE_REST = /```[\s\S]*?```|(^|\n)&gt;&gt;&gt;[ \t]?/g;
+const FENCE = /```[\s\S]*?```/g;
+
 /** The text of a Slack message in our markup. */
 export function slackToMarkup(text: string, names: SlackNames): string {
+  for (const found of text.matchAll(QUOTE_REST)) {
+    if (found[1] === undefined) continue;
+    const rest = found.index + found[0].length;
+    const before = text.slice(0, found.index);
+    return (before === "" ? "" : `${lineMarkup(before, names)}\n`) +
+      quotedLines(lineMarkup(text.slice(rest), names));
+  }
+  return lineMarkup(text, names);
+}
+
+/**
+ * Each line of a text quoted with `> `, but inside code fences (ours are
+ * found before quotes, so a quoted fence would hold the marks): a fence
+ * stands between the quote's lines, a line blank before one is left out.
+ */
+function quotedLines(text: string): string {
+  let out = "";
+  let last = 0;
+  const quote = (part: string, atStart: boolean, beforeFence: boolean) =>
+    part.split("\n").map((line, i, lines) =>
+      (i === 0 && !atStart) ||
+        (beforeFence && i === lines.length - 1 && line.trim() === "")
+        ? line
+        : `> ${line}`
+    ).join("\n");
+  for (const fence of text.matchAll(FENCE)) {
+    out += quote(text.slice(last, fence.index), last === 0, true) + fence[0];
+    last = fence.index + fence[0].length;
+  }
+  return out + quote(text.slice(last), last === 0, false);
+}
+
+/** A text without Slack's `>>>` in our markup. */
+function lineMarkup(text: string, names: SlackNames): string {
   let out = "";
   let last = 0;
   for (const code of text.matchAll(CODE)) {
