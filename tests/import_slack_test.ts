@@ -627,6 +627,38 @@ Deno.test("import-slack: a zip whose JSON files unpack to more than 2 GiB togeth
   });
 });
 
+Deno.test("import-slack: a thread whose last reply is split (over 4,000 characters) is followed as read to its last part", async () => {
+  await withDir(async (dir) => {
+    const files = workspace();
+    files["dev/2024-03-02.json"] = [
+      ...(files["dev/2024-03-02.json"] as unknown[]),
+      {
+        type: "message",
+        user: "U2",
+        text: "y ".repeat(2500),
+        ts: ts(86400 + 8),
+        thread_ts: ts(100),
+      },
+    ];
+    await writeFolder(dir, files);
+    const converted = await convertSlack(await openSlackExport(dir));
+    const rows = [...converted.lines()].map((line) => JSON.parse(line));
+    const root = rows.find((row) => row.text === "Release plan?");
+    const replies = rows.filter((row) => row.reply_to === root.id)
+      .map((row) => row.seq as number);
+    assert.equal(replies.length, 4, "Friday, Agreed, and two parts");
+    const follows = rows.filter((row) =>
+      row.kind === "thread_follow" && row.root_id === root.id
+    );
+    assert.deepEqual(follows.map((row) => row.user_key).sort(), ["ann", "bob"]);
+    for (const follow of follows) {
+      // The server's thread list: unread while the root's last reply's seq
+      // is past the follower's (handlers/thread_list.ts).
+      assert.equal(follow.last_read_seq, Math.max(...replies), follow.user_key);
+    }
+  });
+});
+
 Deno.test("import-slack: each message's line names the day file and ts it came from, for an error the import finds in it", async () => {
   await withDir(async (dir) => {
     await writeFolder(dir, workspace());

@@ -158,6 +158,7 @@ export function convertConversation(
       );
     }
     let first: Row | undefined;
+    let last: Row | undefined;
     for (const part of parts) {
       seq++;
       const row: Row = {
@@ -183,14 +184,16 @@ export function convertConversation(
       rows.origins.push(`${file}, the message of ts ${message.ts}`);
       mentionsOf(row, place, rows);
       first ??= row;
+      last = row;
     }
     if (!inThread) {
       roots.set(message.ts, { id: String(first!.id), row: first! });
     }
     if (root) {
+      // Its last part: a follower has read the thread to its end.
       const thread = threads.get(String(root.id)) ??
-        { last: first!, authors: new Set([String(root.row.user_key)]) };
-      thread.last = first!;
+        { last: last!, authors: new Set([String(root.row.user_key)]) };
+      thread.last = last!;
       thread.authors.add(author.key);
       threads.set(String(root.id), thread);
     }
