@@ -659,6 +659,30 @@ Deno.test("import-slack: a thread whose last reply is split (over 4,000 characte
   });
 });
 
+Deno.test("import-slack: JSON files that start with a byte order mark read from a folder as from its zip", async () => {
+  await withDir(async (dir) => {
+    const files = workspace();
+    await writeFolder(`${dir}/export`, files);
+    for (const name of ["users.json", "dev/2024-03-01.json"]) {
+      await Deno.writeTextFile(
+        `${dir}/export/${name}`,
+        `\uFEFF${JSON.stringify(files[name])}`,
+      );
+    }
+    const now = { now: T * 1000 };
+    const folder = await convertSlack(
+      await openSlackExport(`${dir}/export`),
+      now,
+    );
+    await Deno.writeFile(`${dir}/export.zip`, zipOf(workspace()));
+    const zip = await convertSlack(
+      await openSlackExport(`${dir}/export.zip`),
+      now,
+    );
+    assert.deepEqual([...folder.lines()], [...zip.lines()]);
+  });
+});
+
 Deno.test("import-slack: each message's line names the day file and ts it came from, for an error the import finds in it", async () => {
   await withDir(async (dir) => {
     await writeFolder(dir, workspace());

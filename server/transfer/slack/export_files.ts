@@ -71,7 +71,9 @@ export async function openSlackExport(path: string): Promise<SlackFiles> {
 
 function parsed(text: string, where: string): unknown {
   try {
-    return JSON.parse(text);
+    // A byte order mark (a file saved again by a Windows editor): the
+    // zip's TextDecoder drops it, Deno.readTextFile keeps it.
+    return JSON.parse(text.startsWith("\uFEFF") ? text.slice(1) : text);
   } catch (error) {
     throw new SlackExportError(
       `${where} is not JSON (${(error as Error).message})`,
