@@ -12,7 +12,10 @@ import { existsSync } from "node:fs";
 import { strToU8, zipSync } from "fflate";
 import { createPasswordReset } from "../server/accounts/password_reset.ts";
 import { convertSlack } from "../server/transfer/slack/convert.ts";
-import { openSlackExport } from "../server/transfer/slack/export_files.ts";
+import {
+  openSlackExport,
+  SlackExportError,
+} from "../server/transfer/slack/export_files.ts";
 import { slackToMarkup } from "../server/transfer/slack/markup.ts";
 import { NameBook } from "../server/transfer/slack/names.ts";
 import { slackReaction } from "../server/transfer/slack/reactions.ts";
@@ -680,6 +683,35 @@ Deno.test("import-slack: JSON files that start with a byte order mark read from 
       now,
     );
     assert.deepEqual([...folder.lines()], [...zip.lines()]);
+  });
+});
+
+Deno.test("import-slack: from a folder, a file past the one file's cap stops it with the file named, and a channel whose folder is a file has no messages, as from a zip", async () => {
+  await withDir(async (dir) => {
+    const files = workspace();
+    files["channels.json"] = [
+      ...(files["channels.json"] as unknown[]),
+      { id: "C9", name: "users.json", created: T, members: ["U1"] },
+    ];
+    await writeFolder(`${dir}/export`, files);
+    const now = { now: T * 1000 };
+    const folder = await convertSlack(
+      await openSlackExport(`${dir}/export`),
+      now,
+    );
+    await Deno.writeFile(`${dir}/export.zip`, zipOf(files));
+    const zip = await convertSlack(
+      await openSlackExport(`${dir}/export.zip`),
+      now,
+    );
+    assert.deepEqual([...folder.lines()], [...zip.lines()]);
+    // 513 MiB, sparse: no disk written, and the cap read before the bytes.
+    await Deno.truncate(`${dir}/export/dev/2024-03-01.json`, 513 * 1024 ** 2);
+    await assert.rejects(
+      async () => convertSlack(await openSlackExport(`${dir}/export`)),
+      SlackExportError,
+      "dev/2024-03-01.json is more than 536870912 bytes",
+    );
   });
 });
 

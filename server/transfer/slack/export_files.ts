@@ -91,16 +91,31 @@ class FolderFiles implements SlackFiles {
   }
 
   async json(name: string): Promise<unknown | undefined> {
-    let text: string;
+    const text = await this.#text(name);
+    return text === undefined ? undefined : parsed(text, name);
+  }
+
+  /**
+   * A file's text, undefined when absent. Held to the zip's cap on one
+   * file: past V8's longest string (2^29 - 24 units) a read would throw
+   * a RangeError, not say which file.
+   */
+  async #text(name: string): Promise<string | undefined> {
+    const path = join(this.#root, name);
     try {
-      text = await Deno.readTextFile(join(this.#root, name));
+      if ((await Deno.stat(path)).size > MAX_FILE_BYTES) {
+        throw new SlackExportError(
+          `${name} is more than ${MAX_FILE_BYTES} bytes`,
+        );
+      }
+      return await Deno.readTextFile(path);
     } catch (error) {
+      if (error instanceof SlackExportError) throw error;
       if (error instanceof Deno.errors.NotFound) return undefined;
       throw new SlackExportError(
         `Cannot read ${name}: ${(error as Error).message}`,
       );
     }
-    return parsed(text, name);
   }
 
   async days(folder: string): Promise<string[]> {
@@ -114,15 +129,23 @@ class FolderFiles implements SlackFiles {
         }
       }
     } catch (error) {
-      // A conversation without a message has no folder.
-      if (error instanceof Deno.errors.NotFound) return [];
-      throw error;
+      // A conversation without a message has no folder; a file of its
+      // name is none either, as in a zip.
+      if (
+        error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotADirectory
+      ) return [];
+      throw new SlackExportError(
+        `Cannot read the folder ${folder}: ${(error as Error).message}`,
+      );
     }
     return found.sort();
   }
 
   async day(path: string): Promise<unknown> {
-    return parsed(await Deno.readTextFile(join(this.#root, path)), path);
+    const text = await this.#text(path);
+    if (text === undefined) throw new SlackExportError(`${path} went away`);
+    return parsed(text, path);
   }
 }
 
