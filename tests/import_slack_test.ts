@@ -710,7 +710,30 @@ Deno.test("import-slack: from a folder, a file past the one file's cap stops it 
     await assert.rejects(
       async () => convertSlack(await openSlackExport(`${dir}/export`)),
       SlackExportError,
-      "dev/2024-03-01.json is more than 536870912 bytes",
+      "dev/2024-03-01.json is more than 536870888 bytes",
+    );
+  });
+});
+
+Deno.test("import-slack: a zip's file that unpacks to more than V8's longest string (2^29 - 24) is refused by name before it is unpacked", async () => {
+  await withDir(async (dir) => {
+    const bytes = zipOf(workspace());
+    // users.json's central directory entry says 512 MiB less 4 bytes: its
+    // text would fail TextDecoder ("buffer exceeds maximum length").
+    const view = new DataView(bytes.buffer);
+    const names = new TextDecoder();
+    for (let at = 0; at + 46 <= bytes.length; at++) {
+      if (view.getUint32(at, true) !== 0x02014b50) continue;
+      const name = names.decode(
+        bytes.subarray(at + 46, at + 46 + view.getUint16(at + 28, true)),
+      );
+      if (name === "users.json") view.setUint32(at + 24, 2 ** 29 - 4, true);
+    }
+    await Deno.writeFile(`${dir}/export.zip`, bytes);
+    await assert.rejects(
+      () => openSlackExport(`${dir}/export.zip`),
+      SlackExportError,
+      "users.json unpacks to more than 536870888 bytes",
     );
   });
 });

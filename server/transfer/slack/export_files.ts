@@ -16,8 +16,12 @@ export class SlackExportError extends Error {
   }
 }
 
-/** The most one file of a zip may unpack to: past it, a zip bomb. */
-const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/**
+ * The most one file of a zip may unpack to: past it, a zip bomb. V8's
+ * longest string (2^29 - 24 units, 24 bytes short of 512 MiB): a longer
+ * file's text fails TextDecoder with a TypeError that names no file.
+ */
+const MAX_FILE_BYTES = 2 ** 29 - 24;
 /**
  * The most all of a zip's JSON files may unpack to, held at once: a
  * bomb of many files each under the cap above would take any memory.
@@ -97,8 +101,8 @@ class FolderFiles implements SlackFiles {
 
   /**
    * A file's text, undefined when absent. Held to the zip's cap on one
-   * file: past V8's longest string (2^29 - 24 units) a read would throw
-   * a RangeError, not say which file.
+   * file, V8's longest string: past it Deno.readTextFile throws a
+   * TypeError that names no file.
    */
   async #text(name: string): Promise<string | undefined> {
     const path = join(this.#root, name);
