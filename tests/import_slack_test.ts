@@ -738,6 +738,37 @@ Deno.test("import-slack: a zip's file that unpacks to more than V8's longest str
   });
 });
 
+Deno.test("import-slack: a mention of someone the export does not list, labelled with an account's name, mentions nobody here rather than that account", async () => {
+  await withDir(async (dir) => {
+    const files = workspace();
+    files["general/2024-03-01.json"] = [
+      ...(files["general/2024-03-01.json"] as unknown[]),
+      {
+        type: "message",
+        user: "U1",
+        text: "ask <@U9|bob> or <@U8|@Stranger>",
+        ts: ts(45),
+      },
+    ];
+    await writeFolder(dir, files);
+    const converted = await convertSlack(await openSlackExport(dir));
+    const rows = [...converted.lines()].map((line) => JSON.parse(line));
+    const asked = rows.find((row) =>
+      row.kind === "message" && String(row.text).startsWith("ask")
+    );
+    // bob (U2) is an account: U9's label would mention him.
+    assert.equal(asked.text, "ask @U9 or @Stranger");
+    assert.deepEqual(
+      rows.filter((row) =>
+        row.kind === "mention" && row.stream === "general" &&
+        row.seq === asked.seq
+      ).map((row) => row.user_key),
+      [],
+      "not bob",
+    );
+  });
+});
+
 Deno.test("import-slack: each message's line names the day file and ts it came from, for an error the import finds in it", async () => {
   await withDir(async (dir) => {
     await writeFolder(dir, workspace());

@@ -13,6 +13,7 @@ import { conversationKey } from "../../store/mod.ts";
 import { GENERAL_ROOM } from "../../protocol/types.ts";
 import { cleanTopic } from "../../protocol/topics.ts";
 import { nameKey } from "../../protocol/names.ts";
+import { mentionKeys } from "../../mentions.ts";
 import { isTimeZone, profileTitle } from "../../protocol/profiles.ts";
 import { VERSION } from "../../version.ts";
 import { FORMAT, FORMAT_VERSION, type Row } from "../format.ts";
@@ -297,11 +298,13 @@ function planRooms(
   const book = new NameBook("room", { people: false });
   book.reserve(GENERAL_ROOM);
   const roomNames = new Map<string, string>();
+  const everyone = [...people.values()].map((p) => p.key);
+  const accounts = new Set(everyone);
   const names: SlackNames = {
     user: (id) => people.get(id)?.name,
     room: (id) => roomNames.get(id),
+    mentions: (text) => mentionKeys(text, "").some((key) => accounts.has(key)),
   };
-  const everyone = [...people.values()].map((p) => p.key);
   // An export of before `is_general` names it only.
   const general = lists.channels.find((channel) => channel.is_general) ??
     lists.channels.find((channel) => channel.name === GENERAL_ROOM);

@@ -18,6 +18,8 @@ export interface SlackNames {
   user(id: string): string | undefined;
   /** Our name of a Slack channel id, if it has one. */
   room(id: string): string | undefined;
+  /** Whether a text mentions one of the accounts (none known: none). */
+  mentions?(text: string): boolean;
 }
 
 // Code fences first, then code spans: their insides stay as written.
@@ -122,8 +124,15 @@ function token(inside: string, names: SlackNames): string {
   const target = bar === -1 ? inside : inside.slice(0, bar);
   const label = bar === -1 ? undefined : decoded(inside.slice(bar + 1));
   if (target.startsWith("@")) {
-    const name = names.user(target.slice(1)) ?? label?.replace(/^@/, "");
-    return `@${name ?? target.slice(1)}`;
+    const id = target.slice(1);
+    const name = names.user(id);
+    if (name !== undefined) return `@${name}`;
+    // Someone the export does not list: its label names them, unless
+    // `@label` reads as a mention of an account, someone else.
+    const shown = label === undefined
+      ? undefined
+      : `@${label.replace(/^@/, "")}`;
+    return shown !== undefined && !names.mentions?.(shown) ? shown : `@${id}`;
   }
   if (target.startsWith("#")) {
     const name = names.room(target.slice(1)) ?? label;
