@@ -738,7 +738,7 @@ Deno.test("import-slack: a zip's file that unpacks to more than V8's longest str
   });
 });
 
-Deno.test("import-slack: a mention of someone the export does not list, labelled with an account's name, mentions nobody here rather than that account", async () => {
+Deno.test("import-slack: a mention of someone the export does not list, or of a user group, labelled with an account's name, mentions nobody here rather than that account", async () => {
   await withDir(async (dir) => {
     const files = workspace();
     files["general/2024-03-01.json"] = [
@@ -746,7 +746,7 @@ Deno.test("import-slack: a mention of someone the export does not list, labelled
       {
         type: "message",
         user: "U1",
-        text: "ask <@U9|bob> or <@U8|@Stranger>",
+        text: "ask <@U9|bob> or <@U8|@Stranger>, <!subteam^S1|@bob> too",
         ts: ts(45),
       },
     ];
@@ -757,7 +757,7 @@ Deno.test("import-slack: a mention of someone the export does not list, labelled
       row.kind === "message" && String(row.text).startsWith("ask")
     );
     // bob (U2) is an account: U9's label would mention him.
-    assert.equal(asked.text, "ask @U9 or @Stranger");
+    assert.equal(asked.text, "ask @U9 or @Stranger, bob too");
     assert.deepEqual(
       rows.filter((row) =>
         row.kind === "mention" && row.stream === "general" &&

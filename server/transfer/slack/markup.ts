@@ -138,7 +138,7 @@ function token(inside: string, names: SlackNames): string {
     const name = names.room(target.slice(1)) ?? label;
     return `#${name ?? target.slice(1)}`;
   }
-  if (target.startsWith("!")) return special(target.slice(1), label);
+  if (target.startsWith("!")) return special(target.slice(1), label, names);
   const url = decoded(target);
   if (url.startsWith("mailto:")) {
     // The address is what a reader writes to: a label of other words (a
@@ -156,8 +156,17 @@ function token(inside: string, names: SlackNames): string {
 }
 
 /** `<!here>`, `<!channel>`, `<!subteam^S1|@team>`, `<!date^…|fallback>`. */
-function special(word: string, label: string | undefined): string {
+function special(
+  word: string,
+  label: string | undefined,
+  names: SlackNames,
+): string {
   if (word === "here") return "@here";
   if (word === "channel" || word === "everyone") return "@room";
+  // A user group's `@design` is no person: when it reads as a mention of
+  // an account, its name alone, which mentions nobody.
+  if (label !== undefined && names.mentions?.(label)) {
+    return label.replace(/^@/, "");
+  }
   return label ?? word.split("^")[0];
 }
