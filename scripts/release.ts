@@ -193,6 +193,7 @@ async function dist(output: string): Promise<void> {
 const WORKERS = [
   "server/store/store_worker.ts",
   "server/store/checkpoint_worker.ts",
+  "server/store/search_index_worker.ts",
 ];
 
 async function compile(output: string): Promise<void> {

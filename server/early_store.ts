@@ -72,7 +72,8 @@ export function sqliteOptions(
     permanentRooms: PERMANENT_ROOMS,
     ...(checkpointThread
       ? { backgroundCheckpoints: BACKGROUND_CHECKPOINTS }
-      : {}),
+      // The one-file build starts no thread: the index is written here.
+      : { searchIndex: { mode: "in_place" } }),
   };
 }
 

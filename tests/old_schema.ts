@@ -28,7 +28,7 @@
  * the accounts' profile cards; the index of forwards by their original,
  * with PostgreSQL's trigger that blanks them; the sidebar sections' tables,
  * with PostgreSQL's chat_rename_room, which is CREATE OR REPLACE and runs
- * again).
+ * again; SQLite's search_changes, with its triggers).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -76,6 +76,7 @@ import {
   ROOM_MARKERS_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   SCHEDULED_MIGRATION,
+  SEARCH_FILE_MIGRATION,
   SECTIONS_MIGRATION,
   STARS_MIGRATION,
   STATUS_MIGRATION,
@@ -340,6 +341,11 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, SEARCH_FILE_MIGRATION)) {
+    db.exec("DROP TRIGGER search_changes_text");
+    db.exec("DROP TRIGGER search_changes_gone");
+    db.exec("DROP TABLE search_changes");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, SECTIONS_MIGRATION)) {
     // Their indexes go with them.
     db.exec("DROP TABLE sidebar_items");

@@ -65,10 +65,15 @@ export interface StoreFixture {
   holdAppends?: HoldAppends;
 }
 
-/** Registers the store contract tests for one implementation. */
+/**
+ * Registers the store contract tests for one implementation; with
+ * `only: "threads"`, only the threads' and search's (a second path of one
+ * implementation: SQLite's search index in its own database).
+ */
 export function storeContract(
   name: string,
   makeStore: () => Promise<StoreFixture>,
+  options: { only?: "threads" } = {},
 ): void {
   function test(
     title: string,
@@ -94,6 +99,10 @@ export function storeContract(
     });
   }
 
+  if (options.only === "threads") {
+    threads(test);
+    return;
+  }
   roomsAndMessages(test);
   roomDeletion(test);
   messageRecords(test);

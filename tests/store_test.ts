@@ -4,10 +4,7 @@ import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import { BACKGROUND_CHECKPOINTS } from "../server/store/checkpoints.ts";
-import {
-  SqliteStore,
-  type SqliteStoreOptions,
-} from "../server/store/sqlite.ts";
+import { SqliteStore } from "../server/store/sqlite.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { storeContract } from "./store_contract.ts";
 import {
@@ -62,6 +59,22 @@ storeContract("SqliteStore", async () => {
     dispose: () => Deno.remove(dir, { recursive: true }),
   };
 });
+
+// The search index in the store's own database, as a `:memory:` store and
+// the one-file build keep it (search_index.ts, InPlaceIndexer): the
+// contract's search cases on that path too.
+storeContract("SqliteStore, search index in place", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+  const path = `${dir}/chat.db`;
+  return {
+    open: () =>
+      SqliteStore.open(path, {
+        ...OPTIONS,
+        searchIndex: { mode: "in_place" },
+      }),
+    dispose: () => Deno.remove(dir, { recursive: true }),
+  };
+}, { only: "threads" });
 
 Deno.test("SqliteStore: a file that is not a database fails with StoreUnavailableError naming it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
@@ -678,174 +691,6 @@ Deno.test("SqliteStore: a search finds a message acknowledged a moment ago, as e
     assert.deepEqual(await searchGeneral(store, "brunch"), ["brunch at noon"]);
   } finally {
     await store.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-// A store, and a connection of its own that reads the file beside it.
-async function withStoreAndReader(
-  test: (store: SqliteStore, reader: DatabaseSync) => Promise<void>,
-  options: Partial<SqliteStoreOptions> = {},
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-  const path = `${dir}/chat.db`;
-  const store = await SqliteStore.open(path, { ...OPTIONS, ...options });
-  const reader = new DatabaseSync(path, { readOnly: true });
-  try {
-    await test(store, reader);
-  } finally {
-    reader.close();
-    await store.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const countOf = (reader: DatabaseSync, sql: string) =>
-  (reader.prepare(sql).get() as { n: number }).n;
-
-Deno.test("SqliteStore: stored messages are indexed for search in the background, without a search asking", () =>
-  withStoreAndReader(async (store, reader) => {
-    for (let i = 0; i < 5; i++) {
-      await store.appendMessage(inGeneral(`background ${i}`));
-    }
-    const pending = () =>
-      countOf(reader, "SELECT count(*) AS n FROM search_pending");
-    // The pass runs within a tenth of a second; the margin is for a busy
-    // machine.
-    const deadline = Date.now() + 30_000;
-    while (pending() > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.equal(pending(), 0);
-    assert.equal(
-      countOf(
-        reader,
-        "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'background'",
-      ),
-      5,
-    );
-  }));
-
-Deno.test("SqliteStore: under a steady stream of appends the words are indexed as they come, not once the stream stops", () =>
-  withStoreAndReader(async (store, reader) => {
-    // Eight senders, each sending its next message once the last is
-    // stored: a commit every turn, so a pass armed for a full batch must
-    // get its turn among them (one put off at every commit never did).
-    await Promise.all(Array.from({ length: 8 }, async (_, sender) => {
-      for (let i = 0; i < 125; i++) {
-        await store.appendMessage(inGeneral(`stream ${sender} ${i}`));
-      }
-    }));
-    const n = countOf(reader, "SELECT count(*) AS n FROM search_pending");
-    assert.ok(n < 500, `${n} of 1,000 still waiting when the stream stopped`);
-  }));
-
-Deno.test("SqliteStore: a commit that brings a pass's worth of unindexed messages indexes them all itself, those waiting before it too", () =>
-  withStoreAndReader(async (store, reader) => {
-    // Five commits of one: each waits for a pass, put off here for a
-    // minute so that a slow machine's turns cannot let it run first.
-    for (let i = 0; i < 5; i++) {
-      await store.appendMessage(inGeneral(`earlier ${i}`));
-    }
-    assert.equal(
-      countOf(reader, "SELECT count(*) AS n FROM search_pending"),
-      5,
-    );
-    // Sixty appends in one turn share one commit: 65 unindexed with it.
-    await Promise.all(Array.from(
-      { length: 60 },
-      (_, i) => store.appendMessage(inGeneral(`batched ${i}`)),
-    ));
-    // Read as the appends are acknowledged, before any timer's pass.
-    assert.equal(
-      countOf(reader, "SELECT count(*) AS n FROM search_pending"),
-      0,
-    );
-    assert.equal(
-      countOf(
-        reader,
-        "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH 'earlier OR batched'",
-      ),
-      65,
-    );
-  }, { indexDelayMs: 60_000 }));
-
-Deno.test("SqliteStore: a search index that refuses words leaves the batch stored and its messages pending, found once it takes them", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-  const path = `${dir}/chat.db`;
-  const store = await SqliteStore.open(path, OPTIONS);
-  const other = new DatabaseSync(path);
-  const logged: string[] = [];
-  const error = console.error;
-  console.error = (...args: unknown[]) => logged.push(args.join(" "));
-  try {
-    other.exec(`CREATE TRIGGER refuse_words BEFORE INSERT ON search_words
-      BEGIN SELECT RAISE(ABORT, 'no words today'); END`);
-    const appended = await Promise.all(Array.from(
-      { length: 70 },
-      (_, i) => store.appendMessage(inGeneral(`refused ${i}`)),
-    ));
-    assert.deepEqual(
-      appended.map((a) => a.message.seq),
-      appended.map((_, i) => i + 1),
-    );
-    assert.equal(
-      countOf(other, "SELECT count(*) AS n FROM search_pending"),
-      70,
-    );
-    assert.equal(
-      countOf(
-        other,
-        "SELECT count(*) AS n FROM messages WHERE text LIKE 'refused %'",
-      ),
-      70,
-    );
-    assert.ok(
-      logged.some((line) => line.includes("no words today")),
-      logged.join("\n"),
-    );
-    other.exec("DROP TRIGGER refuse_words");
-    assert.equal((await searchGeneral(store, "refused")).length, 10);
-    assert.equal(countOf(other, "SELECT count(*) AS n FROM search_pending"), 0);
-  } finally {
-    console.error = error;
-    other.close();
-    await store.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("SqliteStore: messages a crash left unindexed are indexed when it opens again", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-  const path = `${dir}/chat.db`;
-  const crashed = `${dir}/crashed.db`;
-  const store = await SqliteStore.open(path, OPTIONS);
-  try {
-    // One commit, then the copy in the same turn: no timer runs between.
-    await Promise.all([
-      store.appendMessage(inGeneral("before the crash")),
-      store.appendMessage(inGeneral("right before the crash")),
-    ]);
-    // The file as a crash would leave it: the appends committed, their
-    // words not yet indexed (the pass waits a tenth of a second).
-    Deno.copyFileSync(path, crashed);
-    Deno.copyFileSync(`${path}-wal`, `${crashed}-wal`);
-  } finally {
-    await store.close();
-  }
-  const raw = new DatabaseSync(crashed);
-  const left = (raw.prepare("SELECT count(*) AS n FROM search_pending")
-    .get() as { n: number }).n;
-  raw.close();
-  assert.equal(left, 2, "the copy was taken before the pass");
-  const reopened = await SqliteStore.open(crashed, OPTIONS);
-  try {
-    assert.deepEqual((await searchGeneral(reopened, "crash")).sort(), [
-      "before the crash",
-      "right before the crash",
-    ]);
-  } finally {
-    await reopened.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

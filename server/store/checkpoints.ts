@@ -16,6 +16,7 @@
  * writer's thread never fsyncs; a few appends wait one short pass.
  */
 import type { FromCheckpointer, ToCheckpointer } from "./checkpoint_worker.ts";
+import { type PortThread, startThreadWithPort } from "./thread_port.ts";
 
 const WORKER_URL = new URL("./checkpoint_worker.ts", import.meta.url);
 
@@ -162,32 +163,12 @@ export class BackgroundCheckpoints {
 
 /**
  * Starts a checkpointing thread from the main thread for a store that
- * runs on another thread; that store's {@link BackgroundCheckpoints} gets
- * `port` (transfer it) and waits for the thread as usual. `failed`
- * resolves with why the thread could not start (its module did not load:
- * out of file descriptors, or it failed before it took the port), which
- * that store never hears of; a later crash is printed.
+ * runs on another thread (thread_port.ts); that store's
+ * {@link BackgroundCheckpoints} gets `port` (transfer it) and waits for the
+ * thread as usual.
  */
 export function startCheckpointThread(
   workerUrl: string | URL = WORKER_URL,
-): { worker: Worker; port: MessagePort; failed: Promise<Error> } {
-  const worker = new Worker(workerUrl, { type: "module" });
-  const { port1, port2 } = new MessageChannel();
-  const failed = Promise.withResolvers<Error>();
-  worker.onerror = (event) => {
-    event.preventDefault();
-    failed.resolve(new Error(event.message));
-    console.error(`Background checkpoint thread failed: ${event.message}`);
-  };
-  // Only a thread that failed before it took its port says anything here.
-  worker.onmessage = (event: MessageEvent<FromCheckpointer>) => {
-    if (event.data.type === "failed") {
-      failed.resolve(new Error(event.data.message));
-    }
-  };
-  worker.postMessage(
-    { type: "port", port: port1 } satisfies ToCheckpointer,
-    [port1],
-  );
-  return { worker, port: port2, failed: failed.promise };
+): PortThread {
+  return startThreadWithPort(workerUrl, "Background checkpoint");
 }

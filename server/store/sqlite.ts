@@ -90,7 +90,14 @@ import {
   toRoom,
   uploadIdsOf,
 } from "./rows.ts";
-import { searchWords } from "./search_text.ts";
+import {
+  InPlaceIndexer,
+  NoIndexer,
+  SEARCH_INDEX_INTERVAL_MS,
+  type SearchIndexer,
+  ThreadIndexer,
+} from "./search_index.ts";
+import { dropSearchIndex, searchIndexPath } from "./search_index_file.ts";
 import { writeAuditEntry } from "./sqlite_audit.ts";
 import { SqliteSearch } from "./sqlite_search.ts";
 import {
@@ -144,11 +151,25 @@ export interface SqliteStoreOptions {
    */
   commitWaitMs?: number;
   /**
-   * How long stored messages wait for their search pass when fewer than a
-   * pass's worth wait (100 ms). A test that needs messages still pending
-   * a moment later sets it long rather than racing the machine's speed.
+   * Who writes the search index (search_index.ts). `mode`: "thread" (the
+   * default for a file) writes `<db>-search` from a thread of its own;
+   * "in_place" keeps the index in the database and indexes on this thread
+   * when a search asks or a page's worth waits (`:memory:` always, and the
+   * one-file build, which cannot start threads); "off" writes none (a
+   * store opened only to bring the file's schema up to date: it is never
+   * searched). `intervalMs`: time between the thread's passes when no
+   * search asks and less than a page waits (SEARCH_INDEX_INTERVAL_MS); a
+   * test that needs messages still unindexed a moment later sets it long
+   * rather than racing the machine's speed.
    */
-  indexDelayMs?: number;
+  searchIndex?: {
+    mode?: "thread" | "in_place" | "off";
+    intervalMs?: number;
+    /** The thread's module (default: search_index_worker.ts); for tests. */
+    workerUrl?: string;
+    /** A thread the main thread started ({@link startSearchIndexThread}). */
+    port?: MessagePort;
+  };
   /**
    * Checkpoint the WAL on a thread of its own instead of inside commits
    * (store/checkpoints.ts), as the server's store does
@@ -206,18 +227,6 @@ type Refused =
   | { gone: true }
   | { roomGone: string }
   | { roomArchived: string };
-
-// Words are indexed for search a moment after their message is stored, many
-// messages in one transaction: FTS5 writes a segment per commit, and with
-// chat's one message a commit that was a third of an append's CPU
-// (docs/performance.md, "Search words indexed a moment later"). A search
-// indexes what is pending first, so it finds every acknowledged message.
-// At most this many wait, for at most this long: a pass costs about 20 µs a
-// message, so one of 64 holds the thread that runs it for 1 to 2 ms. A
-// commit that brings this many indexes them in its own transaction instead
-// (#indexWithBatch), saving the pass its commit.
-const INDEX_BATCH = 64;
-const INDEX_DELAY_MS = 100;
 
 // With a commit wait (--db-commit-wait), a batch of this many appends is
 // committed without waiting: it already shares its commit.
@@ -282,8 +291,23 @@ export class SqliteStore implements Store {
     transaction: (body) => this.#transaction(body),
     run: (step) => this.#run(step),
   };
-  // Search pages, read through this connection's statements.
-  #search = new SqliteSearch(this.#context);
+  // Search pages: the messages through this connection's statements, the
+  // index through #indexContext's (this connection's too, in place).
+  #search: SqliteSearch;
+  #indexer: SearchIndexer;
+  // Settles once the index can be read (the thread started).
+  #indexStarted: Promise<void> = Promise.resolve();
+  #indexDb?: DatabaseSync;
+  #indexSql: Record<string, StatementSync> = {};
+  // Messages whose text changed and whose change the index may not have
+  // applied yet, by id, with the change's number: a search checks their
+  // text as it is now (SqliteSearch.page). Forgotten as the thread's
+  // change mark passes them.
+  #changedTexts = new Map<string, number>();
+  // Applied changes up to here are trimmed from search_changes by the
+  // next append commit (no commit of their own), and were up to here.
+  #changesApplied = 0;
+  #changesTrimmed = 0;
   #files = new SqliteFiles(this.#context);
   #outbound = new SqliteOutbound(this.#context);
   #integrations = new SqliteIntegrations(this.#context);
@@ -312,13 +336,8 @@ export class SqliteStore implements Store {
     banOf: (who, roomKey) => this.#banOf(who, roomKey),
     sumReactions: (id) => this.#sumReactions(id),
   });
-  // Rowids of messages stored and not yet indexed (search_pending's rows),
-  // and the messages the batch being committed added.
-  #unindexed = new Set<number>();
-  #batchRows: { rowid: number; text: string }[] = [];
-  #indexTimer?: ReturnType<typeof setTimeout>;
-  // The timer armed is the one for a full batch (no delay).
-  #indexFull = false;
+  // The highest rowid the batch being committed gave.
+  #batchTop = 0;
   #checkpoints?: BackgroundCheckpoints;
   #resetFrames = Infinity;
   // Appends wait (queued) while a pass empties the WAL, for so long.
@@ -326,7 +345,6 @@ export class SqliteStore implements Store {
   #holdTimer?: ReturnType<typeof setTimeout>;
   #holdMs = HOLD_FOR_RESET_MS;
   #commitWaitMs: number;
-  #indexDelayMs: number;
   // When the last commit of appends began (performance.now()).
   #lastCommitAt = -Infinity;
   #commitTimer?: ReturnType<typeof setTimeout>;
@@ -404,16 +422,23 @@ export class SqliteStore implements Store {
     options: SqliteStoreOptions,
   ): Promise<SqliteStore> {
     const store = new SqliteStore(path, options);
-    try {
-      await store.#checkpoints?.started();
-    } catch (error) {
-      await store.close();
-      throw new StoreUnavailableError(
-        `Cannot start the checkpoint thread of '${path}': ${
-          (error as Error).message
-        }`,
-        { cause: error },
-      );
+    for (
+      const [thread, started] of [
+        ["checkpoint", store.#checkpoints?.started()],
+        ["search index", store.#indexStarted],
+      ] as const
+    ) {
+      try {
+        await started;
+      } catch (error) {
+        await store.close();
+        throw new StoreUnavailableError(
+          `Cannot start the ${thread} thread of '${path}': ${
+            (error as Error).message
+          }`,
+          { cause: error },
+        );
+      }
     }
     return store;
   }
@@ -421,7 +446,6 @@ export class SqliteStore implements Store {
   constructor(path: string, options: SqliteStoreOptions) {
     this.#path = path;
     this.#commitWaitMs = options.commitWaitMs ?? 0;
-    this.#indexDelayMs = options.indexDelayMs ?? INDEX_DELAY_MS;
     let opened: DatabaseSync | undefined;
     try {
       this.#db = opened = new DatabaseSync(path);
@@ -439,14 +463,8 @@ export class SqliteStore implements Store {
       this.#db.exec("PRAGMA foreign_keys = ON");
       this.#migrate();
       this.#fillSkeletons();
-      this.#indexOlderMessages();
-      for (
-        const [rowid] of this.#arrays("SELECT message FROM search_pending")
-          .all() as unknown as [number][]
-      ) {
-        this.#unindexed.add(rowid);
-      }
-      this.#indexPending();
+      this.#indexer = this.#startIndexer(path, options);
+      this.#search = new SqliteSearch(this.#context, this.#indexContext);
       const now = Date.now();
       for (const room of options.permanentRooms ?? []) {
         this.#insertRoom(room.key, room.name, now, {});
@@ -575,66 +593,94 @@ export class SqliteStore implements Store {
     }
   }
 
-  // Messages stored before search existed get their
-  // words indexed once, in one transaction: a crash midway starts over.
-  #indexOlderMessages(): void {
-    const marker = this.#db.prepare("SELECT upto FROM search_backfill").get() as
-      | { upto: number }
-      | undefined;
-    if (!marker) return;
-    this.#transaction(() => {
-      const page = this.#db.prepare(
-        `SELECT rowid, text FROM messages
-         WHERE rowid > ? AND rowid <= ? AND deleted = 0 ORDER BY rowid LIMIT 5000`,
-      );
-      let after = 0;
-      for (;;) {
-        const rows = page.all(after, marker.upto) as {
-          rowid: number;
-          text: string;
-        }[];
-        if (rows.length === 0) break;
-        this.#indexAll(rows);
-        after = rows[rows.length - 1].rowid;
-      }
-      this.#db.exec("DELETE FROM search_backfill");
-    });
-  }
-
-  // Puts a message's words in the search index (in the caller's
-  // transaction), unless it waits for #indexPending, which reads the text
-  // the message has then.
-  #index(rowid: number | bigint, text: string): void {
-    if (this.#unindexed.has(Number(rowid))) return;
-    this.#indexAll([{ rowid, text }]);
-  }
-
-  // Each message's words in FTS5, then the words of them all in
-  // search_words in one statement: a batch's messages share most of their
-  // words, and a json_each insert a message cost 5 µs of its 65 in the
-  // history bench (docs/performance.md, "CPU per stored message, profiled").
-  #indexAll(rows: Iterable<{ rowid: number | bigint; text: string }>): void {
-    const insert = this.#q(
-      "INSERT INTO messages_fts (rowid, words) VALUES (?, ?)",
-    );
-    const seen = new Set<string>();
-    for (const { rowid, text } of rows) {
-      const words = searchWords(text);
-      if (words.length === 0) continue;
-      insert.run(rowid, words.join(" "));
-      for (const word of words) seen.add(word);
+  // The search index's writer: a thread over `<db>-search`, or the pass
+  // in this connection for a `:memory:` store (search_index.ts). The
+  // thread's file is read here on a read-only connection once it runs.
+  #startIndexer(path: string, options: SqliteStoreOptions): SearchIndexer {
+    const onError = (message: string) =>
+      console.error(`Indexing messages for search failed: ${message}`);
+    const onMarks = (marks: { change: number }) =>
+      this.#indexedUpTo(marks.change);
+    const mode = path === ":memory:"
+      ? "in_place"
+      : options.searchIndex?.mode ?? "thread";
+    if (mode === "off") return new NoIndexer();
+    if (mode === "in_place") {
+      // Its writes count as appends': no page of history reads otherwise.
+      return new InPlaceIndexer(this.#db, (body) => {
+        const before = this.#totalChanges();
+        this.#transaction(body);
+        this.#appendChanges += this.#totalChanges() - before;
+      }, { onMarks, onError });
     }
-    if (seen.size === 0) return;
-    this.#q(
-      "INSERT OR IGNORE INTO search_words (word) SELECT value FROM json_each(?)",
-    ).run(JSON.stringify([...seen]));
+    // An index a one-file build kept here (in_place) is the thread's
+    // file's now: its tables go.
+    if (
+      this.#q(
+        "SELECT 1 FROM sqlite_schema WHERE name = 'search_marks'",
+      ).get()
+    ) {
+      this.#transaction(() => dropSearchIndex(this.#db));
+    }
+    const indexer = new ThreadIndexer(path, {
+      workerUrl: options.searchIndex?.workerUrl,
+      port: options.searchIndex?.port,
+      intervalMs: options.searchIndex?.intervalMs ?? SEARCH_INDEX_INTERVAL_MS,
+      busyTimeoutMs: options.busyTimeoutMs,
+      onMarks,
+      onError,
+    });
+    this.#indexStarted = indexer.started().then(() => {
+      if (this.#closed) return;
+      this.#indexDb = new DatabaseSync(searchIndexPath(path), {
+        readOnly: true,
+      });
+      this.#indexDb.exec(
+        `PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`,
+      );
+    });
+    // Whoever opens the store awaits it (open); a search only waits.
+    this.#indexStarted.catch(() => {});
+    return indexer;
   }
 
-  // Takes a message's words out of the search index; one still pending
-  // has none there, and #indexPending skips it once deleted.
-  #unindex(rowid: number | bigint): void {
-    if (this.#unindexed.has(Number(rowid))) return;
-    this.#q("DELETE FROM messages_fts WHERE rowid = ?").run(rowid);
+  // The thread applied the changes up to `change`: the next append commit
+  // trims them, and a search need not check those messages' text.
+  #indexedUpTo(change: number): void {
+    this.#changesApplied = Math.max(this.#changesApplied, change);
+    for (const [id, seq] of this.#changedTexts) {
+      if (seq <= change) this.#changedTexts.delete(id);
+    }
+  }
+
+  // The number of the last change written to search_changes.
+  #lastChange(): number {
+    const row = this.#arrays(
+      "SELECT seq FROM sqlite_sequence WHERE name = 'search_changes'",
+    ).get() as unknown as [number] | undefined;
+    return row?.[0] ?? 0;
+  }
+
+  // The index's statements: the index file's connection, or this one.
+  #indexContext = {
+    q: (sql: string) => this.#indexStatement(sql, false),
+    arrays: (sql: string) => this.#indexStatement(sql, true),
+  };
+
+  #indexStatement(sql: string, arrays: boolean): StatementSync {
+    const db = this.#indexDb;
+    if (!db) return arrays ? this.#arrays(sql) : this.#q(sql);
+    const key = `${arrays ? "arrays:" : ""}${sql}`;
+    let statement = this.#indexSql[key];
+    if (!statement) {
+      statement = db.prepare(sql);
+      if (arrays) {
+        (statement as StatementSync & { setReturnArrays(on: boolean): void })
+          .setReturnArrays(true);
+      }
+      this.#indexSql[key] = statement;
+    }
+    return statement;
   }
 
   // Statements are prepared on first use and kept.
@@ -760,11 +806,8 @@ export class SqliteStore implements Store {
            RETURNING user_key AS userKey, id`,
         ).all(key) as DeletedRoom["unscheduled"];
         const gone = this.#q("DELETE FROM rooms WHERE key = ?").run(key);
-        this.#q(
-          `DELETE FROM messages_fts
-           WHERE rowid IN (SELECT rowid FROM messages WHERE stream = ?)`,
-        ).run(key);
-        // Their reactions go with them (ON DELETE CASCADE).
+        // Their reactions go with them (ON DELETE CASCADE), their words
+        // from the index by search_changes (its trigger).
         this.#q("DELETE FROM messages WHERE stream = ?").run(key);
         this.#q("DELETE FROM streams WHERE key = ?").run(key);
         this.#q("DELETE FROM bans WHERE room_key = ?").run(key);
@@ -1142,7 +1185,7 @@ export class SqliteStore implements Store {
   // back with it) and read again next time.
   #appendAll(jobs: QueuedAppend[]): (Appended<MessageBase> | Refused)[] {
     const before = this.#totalChanges();
-    let indexed = false;
+    const trimTo = this.#changesApplied;
     try {
       const results = this.#transaction(() => {
         const results = jobs.map((job) => job.run());
@@ -1150,20 +1193,17 @@ export class SqliteStore implements Store {
         for (const stream of this.#touched) {
           write.run(this.#lastSeq.get(stream)!, stream);
         }
-        indexed = this.#indexWithBatch();
+        // The changes the index applied go in this commit, not one of
+        // their own (with its fsync).
+        if (trimTo > this.#changesTrimmed) {
+          this.#q("DELETE FROM search_changes WHERE seq <= ?").run(trimTo);
+        }
         return results;
       });
       // Only now: a COMMIT that fails (a full disk) must forget them too.
       this.#touched.clear();
-      if (indexed) {
-        // Armed for those now indexed: the next to wait arms it anew.
-        this.#disarmPass();
-        this.#unindexed.clear();
-      } else {
-        for (const { rowid } of this.#batchRows) this.#unindexed.add(rowid);
-      }
-      this.#batchRows = [];
-      this.#indexSoon();
+      this.#changesTrimmed = Math.max(this.#changesTrimmed, trimTo);
+      this.#indexer.appended(this.#batchTop);
       // A failed batch's changes are not taken off: they count as writes.
       this.#appendChanges += this.#totalChanges() - before;
       this.#appendCommits++;
@@ -1172,112 +1212,9 @@ export class SqliteStore implements Store {
     } catch (error) {
       for (const stream of this.#touched) this.#lastSeq.delete(stream);
       this.#touched.clear();
-      this.#batchRows = [];
       if (storageProblem(error)) this.#storageError = error as Error;
       throw error;
     }
-  }
-
-  // Inside the batch's transaction. Once a pass's worth waits, counting the
-  // batch's own messages, the batch indexes them all itself: their words
-  // share its commit and fsync instead of a pass's (a busy store's commits
-  // are what a message costs most), and its own messages skip
-  // search_pending. Otherwise the batch's messages wait there for a pass.
-  // True when indexed; a failure indexing (undone to the savepoint) leaves
-  // them all pending and the appends stand.
-  #indexWithBatch(): boolean {
-    if (this.#unindexed.size + this.#batchRows.length >= INDEX_BATCH) {
-      this.#q("SAVEPOINT index_batch").run();
-      try {
-        this.#indexStored(this.#unindexed, this.#batchRows);
-        this.#q("RELEASE index_batch").run();
-        return true;
-      } catch (error) {
-        this.#q("ROLLBACK TO index_batch").run();
-        this.#q("RELEASE index_batch").run();
-        console.error(`Indexing messages for search failed: ${error}`);
-      }
-    }
-    const wait = this.#q(
-      "INSERT OR IGNORE INTO search_pending (message) VALUES (?)",
-    );
-    for (const { rowid } of this.#batchRows) wait.run(rowid);
-    return false;
-  }
-
-  // Indexes messages stored earlier with the text each has now (an edit or
-  // a delete since is no matter), and takes them out of search_pending;
-  // with them, `fresh` (a batch's own, text at hand, never pending).
-  #indexStored(
-    rowids: Iterable<number>,
-    fresh: { rowid: number; text: string }[] = [],
-  ): void {
-    const read = this.#arrays(
-      "SELECT text FROM messages WHERE rowid = ? AND deleted = 0",
-    );
-    const done = this.#q("DELETE FROM search_pending WHERE message = ?");
-    const rows = [];
-    for (const rowid of rowids) {
-      const row = read.get(rowid) as unknown as [string] | undefined;
-      if (row) rows.push({ rowid, text: row[0] });
-      done.run(rowid);
-    }
-    this.#indexAll(rows.concat(fresh));
-  }
-
-  // Arms the pass once: re-arming it at every commit would put it off for
-  // as long as appends keep coming.
-  #indexSoon(): void {
-    if (this.#unindexed.size === 0 || this.#indexFull) return;
-    if (this.#unindexed.size >= INDEX_BATCH) {
-      clearTimeout(this.#indexTimer);
-      this.#indexFull = true;
-      this.#indexTimer = setTimeout(() => this.#indexLater(), 0);
-    } else if (this.#indexTimer === undefined) {
-      this.#indexTimer = setTimeout(
-        () => this.#indexLater(),
-        this.#indexDelayMs,
-      );
-    }
-  }
-
-  #disarmPass(): void {
-    clearTimeout(this.#indexTimer);
-    this.#indexTimer = undefined;
-    this.#indexFull = false;
-  }
-
-  #indexLater(): void {
-    this.#indexTimer = undefined;
-    this.#indexFull = false;
-    if (this.#closed) return;
-    // While a pass empties the WAL, no commit: the release's appends
-    // bring the next pass.
-    if (this.#held) return;
-    this.#tryIndexPending();
-  }
-
-  // A pass that fails (a full disk) leaves them pending, in search_pending
-  // too: the next append or search tries again.
-  #tryIndexPending(): void {
-    try {
-      this.#indexPending();
-    } catch (error) {
-      console.error(`Indexing messages for search failed: ${error}`);
-    }
-  }
-
-  // Indexes the messages stored since the last pass, in one transaction,
-  // with the text each has now (an edit or a delete since is no matter).
-  // Its changes count as appends': no page of history reads otherwise.
-  #indexPending(): void {
-    this.#disarmPass();
-    if (this.#unindexed.size === 0) return;
-    const rowids = [...this.#unindexed];
-    const before = this.#totalChanges();
-    this.#transaction(() => this.#indexStored(rowids));
-    this.#appendChanges += this.#totalChanges() - before;
-    this.#unindexed.clear();
   }
 
   #nextSeq(stream: string): number {
@@ -1379,10 +1316,7 @@ export class SqliteStore implements Store {
     for (const upload of uploadIdsOf(m.attachments)) {
       refer.run(upload, id, stream);
     }
-    this.#batchRows.push({
-      rowid: Number(inserted.lastInsertRowid),
-      text: m.text,
-    });
+    this.#batchTop = Number(inserted.lastInsertRowid);
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
     const mentioned = mentionKeys(
@@ -1567,11 +1501,10 @@ export class SqliteStore implements Store {
         const mentions = this.#q(
           "DELETE FROM mentions WHERE stream = ? AND seq = ?",
         );
+        // Their words leave the index by search_changes (its trigger).
         for (const row of doomed) {
           message.run(row.id);
           mentions.run(row.stream, row.seq);
-          // Its words too: a later message may be given the same rowid.
-          this.#unindex(row.id);
         }
         // A conversation whose newest message went has none left to show:
         // it leaves both sides' lists, as its history is empty.
@@ -1614,7 +1547,7 @@ export class SqliteStore implements Store {
             | undefined;
         if (!row) return undefined;
         this.#audited(true, audit);
-        this.#unindex(row.rowid);
+        // Its words change in the index by search_changes (its trigger).
         if ("deleted" in change) {
           this.#q("DELETE FROM reactions WHERE message_id = ?").run(id);
           // Its forwards' copies lose its text in this commit (reads blank
@@ -1629,7 +1562,7 @@ export class SqliteStore implements Store {
           // an edit hid keeps none of it.
           this.#q("DELETE FROM message_edits WHERE message_id = ?").run(id);
         } else {
-          this.#index(row.rowid, change.text);
+          this.#changedTexts.set(id, this.#lastChange());
           // An edit may add or drop mentions: they follow the new text.
           this.#q("DELETE FROM mentions WHERE stream = ? AND seq = ?")
             .run(row.stream, row.seq);
@@ -1940,14 +1873,22 @@ export class SqliteStore implements Store {
     );
   }
 
-  search(query: SearchQuery): Promise<SearchPage> {
-    return this.#run(() => {
-      // Every acknowledged message is found: the pending ones are indexed
-      // first. Should that fail (a full disk), the search still answers,
-      // without them.
-      this.#tryIndexPending();
-      return this.#search.page(query);
-    });
+  async search(query: SearchQuery): Promise<SearchPage> {
+    if (this.#closed) throw new StoreUnavailableError("The store is closed.");
+    // Every acknowledged message is found: the index is brought up to
+    // every commit so far first (the thread's pass at once, a few ms).
+    // Should that fail (a full disk), the search still answers, without
+    // the messages it missed.
+    await this.#indexStarted.catch(() => {});
+    await this.#indexer.catchUp();
+    return this.#run(() =>
+      this.#search.page(
+        query,
+        this.#changedTexts.size === 0
+          ? undefined
+          : (id) => this.#changedTexts.has(id),
+      )
+    );
   }
 
   history(roomKey: string, query: HistoryQuery): Promise<ChatMessage[]> {
@@ -2114,18 +2055,17 @@ export class SqliteStore implements Store {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      // Appends already accepted are committed before the file closes,
-      // and indexed (or left in search_pending for the next open).
+      // Appends already accepted are committed before the file closes;
+      // the index thread's next start reads them from its marks.
       this.#release();
       this.#commitQueued();
-      try {
-        this.#indexPending();
-      } catch {
-        // Indexed at the next open.
-      }
       this.#closed = true;
-      // The checkpointer's connection first: the writer's close is then
-      // the last one, which checkpoints what is left and removes the WAL.
+      // The threads' connections first: the writer's close is then the
+      // last one, which checkpoints what is left and removes the WAL.
+      await this.#indexer.stop();
+      await this.#indexStarted.catch(() => {});
+      this.#indexDb?.close();
+      this.#indexDb = undefined;
       await this.#checkpoints?.stop();
       this.#db.close();
     })();

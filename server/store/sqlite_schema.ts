@@ -1132,4 +1132,33 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   -- docs/performance.md, "A search by its filters alone").
   CREATE INDEX IF NOT EXISTS messages_author ON messages (user_key);
   `,
+  `
+  -- The search index moves to a file of its own beside this one
+  -- (<db>-search), written by a thread (search_index_worker.ts): its
+  -- tables go from here, and a store opening this file builds it there
+  -- from 0 (about 6 s of the second core at a million messages, searches
+  -- waiting meanwhile). What changes a message's words once stored (an
+  -- edit, a delete, expiry, a room's deletion, an account's) is written
+  -- to search_changes by the triggers below, which that thread applies in
+  -- order (search_index_file.ts) and the store trims as it hears of its
+  -- marks; AUTOINCREMENT, so that a change's number is never given again
+  -- (an index's mark past the last one says it belongs to a newer file).
+  -- Cost: a row a changed message; nothing a stored one.
+  DROP TABLE IF EXISTS messages_fts;
+  DROP TABLE IF EXISTS search_words;
+  DROP TABLE IF EXISTS search_pending;
+  DROP TABLE IF EXISTS search_backfill;
+  CREATE TABLE search_changes (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    message INTEGER NOT NULL
+  ) STRICT;
+  CREATE TRIGGER search_changes_text AFTER UPDATE OF text ON messages
+  BEGIN
+    INSERT INTO search_changes (message) VALUES (old.rowid);
+  END;
+  CREATE TRIGGER search_changes_gone AFTER DELETE ON messages
+  BEGIN
+    INSERT INTO search_changes (message) VALUES (old.rowid);
+  END;
+  `,
 ];

@@ -17,8 +17,11 @@ import {
 
 // Reading SqliteStore's search index (FTS5 over messages_fts, with the
 // words' list in search_words) a page at a time, its work bounded by a
-// budget of list entries; the store writes the index (sqlite.ts) and
-// hands this its prepared statements.
+// budget of list entries; the index is written by search_index.ts. It is
+// read on a connection of its own (the index file, search_index_file.ts),
+// the messages on the store's: the server runs without --allow-all, and
+// Deno's node:sqlite then allows no ATTACH, so no query joins the two;
+// rowids read from the index are looked up in the messages by the chunk.
 
 // Which of a search's terms (by position) FTS5 intersects and which are
 // checked on its candidates, and how many candidates are expected.
@@ -59,6 +62,8 @@ const MAX_WINDOWS = 8;
 const FETCHED = 64;
 const FETCH_COST = 32;
 const NO_RESULTS: SearchPage = { records: [] };
+// A window whose candidates are all read and none checked (#fetch).
+const ALL_WALKED: SearchOrder = { walked: [], checked: [], expected: 0 };
 // One word's list of index entries between two rowids (bound as BigInts:
 // FTS5 seeks to an integer bound and walks the whole list past a float).
 const LIST_IN_WINDOW = `SELECT rowid FROM messages_fts
@@ -156,24 +161,60 @@ export interface SqliteStatements {
   arrays(sql: string): StatementSync;
 }
 
-/** Search pages over one SQLite connection (SqliteStore's). */
+/** Search pages over the store's connection and the index's. */
 export class SqliteSearch {
   #q: (sql: string) => StatementSync;
   #arrays: (sql: string) => StatementSync;
+  #index: SqliteStatements;
   // Terms' shares of the messages, for many-word searches (#share).
   #shares = new Map<string, number>();
   #sharesSince = 0;
 
-  constructor(statements: SqliteStatements) {
+  /** `index` reads the index (the store's connection too, in place). */
+  constructor(statements: SqliteStatements, index: SqliteStatements) {
     this.#q = (sql) => statements.q(sql);
     this.#arrays = (sql) => statements.arrays(sql);
+    this.#index = index;
+  }
+
+  // The newest of the rowids (newest first) whose messages pass `kept`,
+  // at most `count`, read by the chunk (#searchWindow with every candidate
+  // read and no word checked).
+  #fetch(
+    candidates: number[],
+    kept: string,
+    params: (string | number)[],
+    count: number,
+  ): SearchRow[] {
+    return this.#searchWindow([], [], ALL_WALKED, kept, {
+      candidates,
+      lo: 0,
+      hi: 0,
+      count,
+      reads: Infinity,
+      params,
+    }).rows;
   }
 
   /**
    * A page of `query`'s matches, newest first, its work bounded by the
-   * query's budget (SearchQuery). The caller indexes pending messages first.
+   * query's budget (SearchQuery). The caller brings the index up to the
+   * messages first; a message whose text changed since (`changed`, by
+   * id: the index may still hold its old words) is kept only if its text
+   * as it is now holds the words.
    */
-  page(query: SearchQuery): SearchPage {
+  page(query: SearchQuery, changed?: (id: string) => boolean): SearchPage {
+    const page = this.#page(query);
+    if (!changed || query.words.length === 0) return page;
+    const all = query.words.map((_, i) => i);
+    const records = page.records.filter((record) =>
+      !changed(record.message.id) ||
+      holdsWords(record.message.text, query.words, all)
+    );
+    return records.length === page.records.length ? page : { ...page, records };
+  }
+
+  #page(query: SearchQuery): SearchPage {
     const { scope } = query;
     const where: string[] = [];
     const params: (string | number)[] = [];
@@ -267,45 +308,44 @@ export class SqliteSearch {
     // FTS5's own AND, newest first from `hi` (down to the index rowid
     // `lo` if given), stopping when `count` are found: as fast as search
     // gets (reading a list in a window costs 0.2 ms or so in seeks alone).
+    // The index's rowids first, then their messages by the chunk: only
+    // ever where the walked lists are short (below), so reading them all
+    // costs little more than FTS5 stopping at the page's end did.
     const read = (hi: number, lo?: number, count = limit) =>
-      this.#q(
-        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-         FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid
-           LEFT JOIN messages r ON r.id = m.reply_to
-         WHERE messages_fts MATCH ? AND messages_fts.rowid <= ?
-           ${lo === undefined ? "" : "AND messages_fts.rowid >= ?"}
-           AND ${kept}
-         ORDER BY messages_fts.rowid DESC LIMIT ?`,
-      ).all(
-        terms.join(" AND "),
-        BigInt(hi),
-        ...(lo === undefined ? [] : [BigInt(lo)]),
-        ...params,
+      this.#fetch(
+        (this.#index.arrays(
+          `SELECT rowid FROM messages_fts
+           WHERE messages_fts MATCH ? AND rowid <= ?
+             ${lo === undefined ? "" : "AND rowid >= ?"}
+           ORDER BY rowid DESC`,
+        ).all(
+          terms.join(" AND "),
+          BigInt(hi),
+          ...(lo === undefined ? [] : [BigInt(lo)]),
+        ) as unknown as [number][]).map(([rowid]) => rowid),
+        kept,
+        params,
         count,
-      ) as unknown as SearchRow[];
+      );
     const reads = Math.max(1, Math.floor(budget / FETCH_COST));
     // One word, however common: the page reads the newest `reads`
     // entries of its list at most, each a message read should the scope
     // refuse them all (a common word in a quiet room: 160 to 250 ms at
-    // 500,000 messages when it walked the whole list), in one query
-    // that stops when the page fills: as fast as an unbounded read.
+    // 500,000 messages when it walked the whole list); their messages
+    // read by the chunk until the page fills.
     if (terms.length === 1) {
-      const rows = this.#q(
-        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-         FROM (SELECT rowid AS entry FROM messages_fts
-               WHERE messages_fts MATCH ? AND rowid <= ?
-               ORDER BY rowid DESC LIMIT ?) f
-           JOIN messages m ON m.rowid = f.entry
-           LEFT JOIN messages r ON r.id = m.reply_to
-         WHERE ${kept}
-         ORDER BY f.entry DESC LIMIT ?`,
-      ).all(
-        terms[0],
-        BigInt(top),
-        reads,
-        ...params,
+      const rows = this.#fetch(
+        (this.#index.arrays(
+          `SELECT rowid FROM messages_fts
+           WHERE messages_fts MATCH ? AND rowid <= ?
+           ORDER BY rowid DESC LIMIT ?`,
+        ).all(terms[0], BigInt(top), reads) as unknown as [number][]).map((
+          [rowid],
+        ) => rowid),
+        kept,
+        params,
         limit,
-      ) as unknown as SearchRow[];
+      );
       if (rows.length >= limit) return recordsOf(rows);
       // A short page: counted only now, the list either ended within
       // the budget or the page ends where the budget did, and the rest
@@ -368,7 +408,7 @@ export class SqliteSearch {
       // window ends at the highest floor (and the start of its
       // millisecond), and FTS5 intersects the lists there.
       const lists = order.walked.map((i) =>
-        (this.#arrays(
+        (this.#index.arrays(
           `${LIST_IN_WINDOW} ORDER BY rowid DESC LIMIT ?`,
         ).all(terms[i], BigInt(lo), BigInt(hi), cap) as unknown as [
           number,
@@ -483,7 +523,11 @@ export class SqliteSearch {
     cap: number,
     list = LIST_IN_WINDOW,
   ): { count: number; floor?: number } {
-    const [count, floor] = this.#arrays(
+    // An author's list is the messages' index; a word's, the index file's.
+    const arrays = list === LIST_IN_WINDOW
+      ? (sql: string) => this.#index.arrays(sql)
+      : this.#arrays;
+    const [count, floor] = arrays(
       `SELECT count(*), min(rowid) FROM (${list}
        ORDER BY rowid DESC LIMIT ?)`,
     ).get(term, BigInt(lo), BigInt(hi), cap) as unknown as [number, number];
@@ -533,7 +577,7 @@ export class SqliteSearch {
     fetched: number;
     cut?: { lo: number; next: string };
   } {
-    const candidates = given ?? (this.#arrays(
+    const candidates = given ?? (this.#index.arrays(
       `${
         order.walked.map(() => LIST_IN_WINDOW).join(" INTERSECT ")
       } ORDER BY 1 DESC`,
@@ -593,7 +637,7 @@ export class SqliteSearch {
     // their own index.
     if ([...prefix].length === 1) return [...whole, quote(prefix)];
     if ([...prefix].length <= 3) return [...whole, `${quote(prefix)}*`];
-    const expanded = (this.#q(
+    const expanded = (this.#index.q(
       `SELECT word FROM search_words WHERE word >= ? AND word < ?
        ORDER BY word LIMIT ${MAX_PREFIX_WORDS + 1}`,
     ).all(prefix, `${prefix}\u{10ffff}`) as { word: string }[])
@@ -651,7 +695,7 @@ export class SqliteSearch {
     }
     let share = this.#shares.get(term);
     if (share === undefined) {
-      const [count, oldest] = this.#arrays(
+      const [count, oldest] = this.#index.arrays(
         `SELECT count(*), min(rowid) FROM (SELECT rowid FROM messages_fts
          WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ${SAMPLE_ROWS})`,
       ).get(term) as unknown as [number, number];

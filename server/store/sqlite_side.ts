@@ -113,7 +113,8 @@ export async function bringUpToDate(
     );
   }
   if (version < SQLITE_MIGRATIONS.length) {
-    await new SqliteStore(path, options).close();
+    await new SqliteStore(path, { ...options, searchIndex: { mode: "off" } })
+      .close();
   }
 }
 

@@ -22,6 +22,7 @@
 import { setImmediate } from "node:timers";
 import { StoreUnavailableError } from "../protocol/errors.ts";
 import { startCheckpointThread } from "./checkpoints.ts";
+import { startSearchIndexThread } from "./search_index.ts";
 import {
   type HistoryQuery,
   type MessageDraft,
@@ -47,6 +48,10 @@ const CHECKPOINT_WORKER_URL = new URL(
   "./checkpoint_worker.ts",
   import.meta.url,
 );
+const SEARCH_INDEX_WORKER_URL = new URL(
+  "./search_index_worker.ts",
+  import.meta.url,
+);
 
 /**
  * Whether the store's thread modules can be loaded: they can from a
@@ -54,13 +59,15 @@ const CHECKPOINT_WORKER_URL = new URL(
  * one-file `dist/chat-server`, whose bundle has no files beside it.
  */
 export function storeThreadsAvailable(): boolean {
-  return [WORKER_URL, CHECKPOINT_WORKER_URL].every((url) => {
-    try {
-      return Deno.statSync(url).isFile;
-    } catch {
-      return false;
-    }
-  });
+  return [WORKER_URL, CHECKPOINT_WORKER_URL, SEARCH_INDEX_WORKER_URL].every(
+    (url) => {
+      try {
+        return Deno.statSync(url).isFile;
+      } catch {
+        return false;
+      }
+    },
+  );
 }
 
 /** Options of {@link openWorkerStore}. */
@@ -114,15 +121,27 @@ export async function openWorkerStore(
   const checkpointer = background && spec.path !== ":memory:"
     ? startCheckpointThread(background.workerUrl)
     : undefined;
+  // The search index's thread too, for the same reason.
+  const mode = spec.options.searchIndex?.mode ?? "thread";
+  const indexer = spec.path !== ":memory:" && mode === "thread"
+    ? startSearchIndexThread(spec.options.searchIndex?.workerUrl)
+    : undefined;
   const opened = Promise.withResolvers<FromWorker & { type: "opened" }>();
-  checkpointer?.failed.then((error) =>
-    opened.reject(
-      new StoreUnavailableError(
-        `Cannot start the checkpoint thread of '${spec.path}': ${error.message}`,
-        { cause: error },
-      ),
-    )
-  );
+  for (
+    const [name, thread] of [
+      ["checkpoint", checkpointer],
+      ["search index", indexer],
+    ] as const
+  ) {
+    thread?.failed.then((error) =>
+      opened.reject(
+        new StoreUnavailableError(
+          `Cannot start the ${name} thread of '${spec.path}': ${error.message}`,
+          { cause: error },
+        ),
+      )
+    );
+  }
   worker.onmessage = (event: MessageEvent<FromWorker>) => {
     const message = event.data;
     if (message.type === "opened") opened.resolve(message);
@@ -136,33 +155,47 @@ export async function openWorkerStore(
       new StoreUnavailableError(`The store worker failed: ${event.message}`),
     );
   };
+  const storeOptions = { ...spec.options };
   if (checkpointer && background) {
-    const options = {
-      ...spec.options,
-      backgroundCheckpoints: { ...background, port: checkpointer.port },
+    storeOptions.backgroundCheckpoints = {
+      ...background,
+      port: checkpointer.port,
     };
-    worker.postMessage(
-      { type: "open", spec: { ...spec, options } } satisfies ToWorker,
-      [checkpointer.port],
-    );
-  } else worker.postMessage({ type: "open", spec } satisfies ToWorker);
+  }
+  if (indexer) {
+    storeOptions.searchIndex = {
+      ...storeOptions.searchIndex,
+      port: indexer.port,
+    };
+  }
+  worker.postMessage(
+    {
+      type: "open",
+      spec: { ...spec, options: storeOptions },
+    } satisfies ToWorker,
+    [checkpointer?.port, indexer?.port].filter((port) => port !== undefined),
+  );
+  const threads = [checkpointer?.worker, indexer?.worker].filter((thread) =>
+    thread !== undefined
+  );
   let ready;
   try {
     ready = await opened.promise;
   } catch (error) {
     worker.terminate();
-    checkpointer?.worker.terminate();
+    for (const thread of threads) thread.terminate();
     throw error;
   }
-  const store = new WorkerStore(worker, ready.state, checkpointer?.worker);
+  const store = new WorkerStore(worker, ready.state, threads);
   return store.forward(ready.methods);
 }
 
 /** The server's side of the worker; see the module comment. */
 class WorkerStore {
   #worker: Worker;
-  // The store's checkpointing thread, ended with the store's.
-  #checkpointer?: Worker;
+  // The store's checkpointing and search index threads, ended with the
+  // store's.
+  #threads: Worker[];
   #state: Record<string, unknown>;
   #recent?: RecentPages;
   #waiting = new Map<number, Waiting>();
@@ -177,10 +210,10 @@ class WorkerStore {
   constructor(
     worker: Worker,
     state: Record<string, unknown>,
-    checkpointer?: Worker,
+    threads: Worker[] = [],
   ) {
     this.#worker = worker;
-    this.#checkpointer = checkpointer;
+    this.#threads = threads;
     this.#state = state;
     // Only a store that reports its writes (SQLite) can keep pages exact.
     if ("writes" in state) this.#recent = new RecentPages();
@@ -328,7 +361,7 @@ class WorkerStore {
     this.#queue = [];
     this.#closed.resolve();
     this.#worker.terminate();
-    this.#checkpointer?.terminate();
+    for (const thread of this.#threads) thread.terminate();
   }
 
   /**
@@ -345,7 +378,7 @@ class WorkerStore {
         await this.#closed.promise;
       }
       this.#worker.terminate();
-      this.#checkpointer?.terminate();
+      for (const thread of this.#threads) thread.terminate();
       for (const waiting of this.#waiting.values()) {
         waiting.reject(this.#refusal);
       }

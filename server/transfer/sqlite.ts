@@ -9,6 +9,7 @@ import {
   MAX_REACTIONS_PER_MESSAGE,
 } from "../protocol/limits.ts";
 import type { Reaction } from "../protocol/types.ts";
+import { searchIndexPath } from "../store/search_index_file.ts";
 import { SqliteStore, summarizeReactions } from "../store/sqlite.ts";
 import { bringUpToDate } from "../store/sqlite_side.ts";
 import { type Row, rowFrom, type TableSpec } from "./format.ts";
@@ -41,8 +42,11 @@ async function openFile(
   if (exists) {
     await bringUpToDate(path, { busyTimeoutMs: options.busyTimeoutMs });
   } else {
-    await new SqliteStore(path, { busyTimeoutMs: options.busyTimeoutMs })
-      .close();
+    await new SqliteStore(path, {
+      busyTimeoutMs: options.busyTimeoutMs,
+      // Only its schema: the server builds the index when it opens it.
+      searchIndex: { mode: "off" },
+    }).close();
   }
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
@@ -136,10 +140,12 @@ export class SqliteSource implements ExportSource {
 /** Writes into a SQLite file for an import; creates it when missing. */
 export class SqliteTarget implements ImportTarget {
   #db: DatabaseSync;
+  #path: string;
   readonly describe: string;
 
   private constructor(db: DatabaseSync, path: string) {
     this.#db = db;
+    this.#path = path;
     this.describe = describe(path);
   }
 
@@ -160,17 +166,19 @@ export class SqliteTarget implements ImportTarget {
     try {
       await work(this.#writer());
       inIdOrder(this.#db);
-      // The search index is the store's own: the server indexes the
-      // imported messages when it next opens the file.
-      this.#db.exec(
-        `DELETE FROM search_backfill;
-         INSERT INTO search_backfill (upto)
-           SELECT max(rowid) FROM messages HAVING max(rowid) IS NOT NULL`,
-      );
       this.#db.exec("COMMIT");
     } catch (error) {
       this.#db.exec("ROLLBACK");
       throw error;
+    }
+    // The search index is the server's own, and derived (its file beside
+    // this one: search_index_file.ts): it goes, and the server builds it
+    // again from the messages when it next opens the file (the messages
+    // took new rowids above, inIdOrder).
+    for (const suffix of ["", "-wal", "-shm"]) {
+      await Deno.remove(`${searchIndexPath(this.#path)}${suffix}`).catch(
+        () => {},
+      );
     }
   }
 

@@ -373,6 +373,9 @@ export const EDITS_MIGRATION = "Edit history (message_edits)";
 export const FORWARDED_MIGRATION = "Forwarded messages (forward_message)";
 /** Text of the migration that keeps each account's sidebar sections. */
 export const SECTIONS_MIGRATION = "Sidebar sections (set_sections)";
+/** Text of the migration that moves the search index to its own file. */
+export const SEARCH_FILE_MIGRATION =
+  "The search index moves to a file of its own";
 /** Text of the migration that keeps each account's profile card. */
 export const PROFILE_MIGRATION = "A profile card (set_profile)";
 

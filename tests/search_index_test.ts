@@ -1,0 +1,295 @@
+/**
+ * SqliteStore's search index on a thread of its own, in `<db>-search`
+ * (server/store/search_index*.ts): indexed without a search asking, a
+ * page's worth at once, a pass that fails answered, a crash between a
+ * commit and the thread's pass, and a missing, unreadable or newer index
+ * built again from the messages.
+ */
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import { DEFAULT_CONFIG } from "../server/config.ts";
+import { searchIndexPath } from "../server/store/search_index_file.ts";
+import {
+  SqliteStore,
+  type SqliteStoreOptions,
+} from "../server/store/sqlite.ts";
+import { eventually, PATIENT_WAIT_MS } from "./harness.ts";
+
+const OPTIONS: SqliteStoreOptions = {
+  permanentRooms: [{ name: "general", key: "general" }],
+  busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
+};
+// The thread's passes put off past any test: only a search, or a page's
+// worth waiting, brings one.
+const NO_TIMED_PASS = { searchIndex: { intervalMs: 600_000 } };
+
+const inGeneral = (text: string) => ({
+  roomKey: "general",
+  userKey: "alice",
+  user: "alice",
+  text,
+});
+
+async function searchGeneral(store: SqliteStore, word: string) {
+  return (await store.search({
+    words: [word],
+    scope: { roomKeys: ["general"] },
+    limit: 10,
+  })).records.map((r) => r.message.text);
+}
+
+async function withDir(test: (path: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-search-index-" });
+  try {
+    await test(`${dir}/chat.db`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+// The marks and a word's count in the index file, read on a connection
+// closed before it returns.
+function readIndex(path: string, word: string) {
+  const db = new DatabaseSync(searchIndexPath(path), { readOnly: true });
+  try {
+    const marks = db.prepare("SELECT rowid, change FROM search_marks")
+      .get() as { rowid: number; change: number };
+    const { n } = db.prepare(
+      "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?",
+    ).get(word) as { n: number };
+    return { ...marks, count: n };
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("search index: stored messages are indexed in the index file by its thread, without a search asking, and the main file holds no index", () =>
+  withDir(async (path) => {
+    const store = await SqliteStore.open(path, OPTIONS);
+    try {
+      for (let i = 0; i < 5; i++) {
+        await store.appendMessage(inGeneral(`background ${i}`));
+      }
+      // A pass every 100 ms; the margin is for a busy machine.
+      await eventually(
+        () => assert.equal(readIndex(path, "background").count, 5),
+        { timeoutMs: PATIENT_WAIT_MS },
+      );
+      const main = new DatabaseSync(path, { readOnly: true });
+      try {
+        assert.deepEqual(
+          main.prepare(
+            `SELECT name FROM sqlite_schema WHERE name IN
+             ('messages_fts', 'search_words', 'search_pending',
+              'search_backfill', 'search_marks')`,
+          ).all(),
+          [],
+        );
+      } finally {
+        main.close();
+      }
+    } finally {
+      await store.close();
+    }
+  }));
+
+Deno.test("search index: a page's worth of messages waiting brings the thread's pass at once, not at its interval", () =>
+  withDir(async (path) => {
+    const store = await SqliteStore.open(path, {
+      ...OPTIONS,
+      ...NO_TIMED_PASS,
+    });
+    try {
+      // Commits of 100 until 2,100 are stored: past 2,048 the store asks.
+      for (let batch = 0; batch < 21; batch++) {
+        await Promise.all(Array.from(
+          { length: 100 },
+          (_, i) => store.appendMessage(inGeneral(`paged ${batch} ${i}`)),
+        ));
+      }
+      await eventually(
+        () => assert.ok(readIndex(path, "paged").rowid >= 2048),
+        { timeoutMs: PATIENT_WAIT_MS },
+      );
+    } finally {
+      await store.close();
+    }
+  }));
+
+Deno.test("search index: a search finds what was stored and changed before it, the thread's pass asked for at once", () =>
+  withDir(async (path) => {
+    const store = await SqliteStore.open(path, {
+      ...OPTIONS,
+      ...NO_TIMED_PASS,
+    });
+    try {
+      const kept = await store.appendMessage(inGeneral("lunch at noon"));
+      await searchGeneral(store, "lunch");
+      const edited = await store.appendMessage(inGeneral("lunch at one"));
+      await store.updateMessage(kept.message.id, { text: "brunch at noon" });
+      await store.updateMessage(edited.message.id, { deleted: true });
+      // Neither the edit nor the delete is indexed yet: no pass ran.
+      assert.equal(readIndex(path, "brunch").count, 0);
+      assert.deepEqual(await searchGeneral(store, "lunch"), []);
+      assert.deepEqual(await searchGeneral(store, "brunch"), [
+        "brunch at noon",
+      ]);
+    } finally {
+      await store.close();
+    }
+  }));
+
+Deno.test("search index: a pass that fails (the index refuses words) leaves the messages stored, the search answered, and finds them once the index takes them", () =>
+  withDir(async (path) => {
+    const store = await SqliteStore.open(path, {
+      ...OPTIONS,
+      ...NO_TIMED_PASS,
+    });
+    const logged: string[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => logged.push(args.join(" "));
+    const other = new DatabaseSync(searchIndexPath(path));
+    try {
+      other.exec(`CREATE TRIGGER refuse_words BEFORE INSERT ON search_words
+        BEGIN SELECT RAISE(ABORT, 'no words today'); END`);
+      const appended = await Promise.all(Array.from(
+        { length: 70 },
+        (_, i) => store.appendMessage(inGeneral(`refused ${i}`)),
+      ));
+      assert.deepEqual(
+        appended.map((a) => a.message.seq),
+        appended.map((_, i) => i + 1),
+      );
+      assert.deepEqual(await searchGeneral(store, "refused"), []);
+      assert.ok(
+        logged.some((line) => line.includes("no words today")),
+        logged.join("\n"),
+      );
+      other.exec("DROP TRIGGER refuse_words");
+      assert.equal((await searchGeneral(store, "refused")).length, 10);
+    } finally {
+      console.error = error;
+      other.close();
+      await store.close();
+    }
+  }));
+
+Deno.test("search index: messages committed and killed (SIGKILL) before the thread's pass are found after a restart", () =>
+  withDir(async (path) => {
+    // A process of its own, killed as a crash would: its store's thread
+    // has had its first pass (the search), then two appends are
+    // committed and acknowledged, and no pass comes for ten minutes.
+    const store = new URL("../server/store/sqlite.ts", import.meta.url);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `import { SqliteStore } from ${JSON.stringify(store.href)};
+         const store = await SqliteStore.open(${JSON.stringify(path)}, ${
+          JSON.stringify({ ...OPTIONS, ...NO_TIMED_PASS })
+        });
+         await store.search({ words: ["x"], scope: { roomKeys: ["general"] }, limit: 1 });
+         await Promise.all([
+           store.appendMessage(${
+          JSON.stringify(inGeneral("before the crash"))
+        }),
+           store.appendMessage(${
+          JSON.stringify(inGeneral("right before the crash"))
+        }),
+         ]);
+         console.log("stored");
+         await new Promise(() => {});`,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let out = "";
+    try {
+      while (!out.includes("stored")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      assert.match(out, /stored/);
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel();
+    }
+    assert.equal(
+      readIndex(path, "crash").rowid,
+      0,
+      "the thread had indexed them before the kill",
+    );
+    const reopened = await SqliteStore.open(path, OPTIONS);
+    try {
+      assert.deepEqual((await searchGeneral(reopened, "crash")).sort(), [
+        "before the crash",
+        "right before the crash",
+      ]);
+    } finally {
+      await reopened.close();
+    }
+  }));
+
+Deno.test("search index: a missing, unreadable or newer index file is built again from the messages before a search answers", () =>
+  withDir(async (path) => {
+    const first = await SqliteStore.open(path, OPTIONS);
+    let alpha;
+    try {
+      alpha = await first.appendMessage(inGeneral("alpha words"));
+      await first.appendMessage(inGeneral("beta words"));
+      assert.equal((await searchGeneral(first, "words")).length, 2);
+    } finally {
+      await first.close();
+    }
+    // The main file as a backup holds it: without the index.
+    const backup = `${path}.backup`;
+    await Deno.copyFile(path, backup);
+    const newer = await SqliteStore.open(path, OPTIONS);
+    try {
+      await newer.updateMessage(alpha.message.id, { text: "gamma words" });
+      await newer.appendMessage(inGeneral("delta words"));
+      assert.equal((await searchGeneral(newer, "words")).length, 3);
+    } finally {
+      await newer.close();
+    }
+    const index = searchIndexPath(path);
+    await Deno.remove(index);
+    for (const reopen of ["missing", "unreadable", "newer"]) {
+      if (reopen === "unreadable") {
+        await Deno.writeTextFile(index, "not a database ".repeat(500));
+      }
+      if (reopen === "newer") {
+        // The older main file restored beside the newer index, whose
+        // words of the first message are those of its edit since.
+        await Deno.copyFile(backup, path);
+      }
+      const store = await SqliteStore.open(path, OPTIONS);
+      try {
+        assert.deepEqual(
+          (await searchGeneral(store, "words")).sort(),
+          reopen === "newer"
+            ? ["alpha words", "beta words"]
+            : ["beta words", "delta words", "gamma words"],
+          reopen,
+        );
+        assert.deepEqual(
+          await searchGeneral(store, reopen === "newer" ? "alpha" : "gamma"),
+          [reopen === "newer" ? "alpha words" : "gamma words"],
+          reopen,
+        );
+      } finally {
+        await store.close();
+      }
+    }
+  }));
+
+Deno.test("search index: a store stopped while its thread starts leaves no thread or file open", async () => {
+  await withDir(async (path) => {
+    // Not awaited: closed at once.
+    const store = new SqliteStore(path, OPTIONS);
+    await store.close();
+  });
+});
