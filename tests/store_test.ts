@@ -4,7 +4,10 @@ import { DatabaseSync } from "node:sqlite";
 import { DEFAULT_CONFIG } from "../server/config.ts";
 import { StoreUnavailableError } from "../server/protocol/errors.ts";
 import { BACKGROUND_CHECKPOINTS } from "../server/store/checkpoints.ts";
-import { SqliteStore } from "../server/store/sqlite.ts";
+import {
+  SqliteStore,
+  type SqliteStoreOptions,
+} from "../server/store/sqlite.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import { storeContract } from "./store_contract.ts";
 import {
@@ -46,35 +49,33 @@ const OPTIONS = {
   busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
 };
 
-// As backends.ts opens it with --db-thread off: checkpoints in the background.
-storeContract("SqliteStore", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-  const path = `${dir}/chat.db`;
-  return {
-    open: () =>
-      SqliteStore.open(path, {
-        ...OPTIONS,
-        backgroundCheckpoints: BACKGROUND_CHECKPOINTS,
-      }),
-    dispose: () => Deno.remove(dir, { recursive: true }),
+// A store on a temporary file, opened with these options.
+function onFile(options: Partial<SqliteStoreOptions>) {
+  return async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
+    const path = `${dir}/chat.db`;
+    return {
+      open: () => SqliteStore.open(path, { ...OPTIONS, ...options }),
+      dispose: () => Deno.remove(dir, { recursive: true }),
+    };
   };
-});
+}
+
+// As backends.ts opens it with --db-thread off: checkpoints in the
+// background, the search index written by its thread.
+storeContract(
+  "SqliteStore",
+  onFile({ backgroundCheckpoints: BACKGROUND_CHECKPOINTS }),
+);
 
 // The search index in the store's own database, as a `:memory:` store and
 // the one-file build keep it (search_index.ts, InPlaceIndexer): the
 // contract's search cases on that path too.
-storeContract("SqliteStore, search index in place", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat-store-" });
-  const path = `${dir}/chat.db`;
-  return {
-    open: () =>
-      SqliteStore.open(path, {
-        ...OPTIONS,
-        searchIndex: { mode: "in_place" },
-      }),
-    dispose: () => Deno.remove(dir, { recursive: true }),
-  };
-}, { only: "threads" });
+storeContract(
+  "SqliteStore, search index in place",
+  onFile({ searchIndex: { mode: "in_place" } }),
+  { only: "threads" },
+);
 
 Deno.test("SqliteStore: a file that is not a database fails with StoreUnavailableError naming it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-store-" });

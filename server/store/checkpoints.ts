@@ -16,7 +16,13 @@
  * writer's thread never fsyncs; a few appends wait one short pass.
  */
 import type { FromCheckpointer, ToCheckpointer } from "./checkpoint_worker.ts";
-import { type PortThread, startThreadWithPort } from "./thread_port.ts";
+import {
+  endStoreThread,
+  openStoreThread,
+  type PortThread,
+  startThreadWithPort,
+  type StoreThread,
+} from "./thread_port.ts";
 
 const WORKER_URL = new URL("./checkpoint_worker.ts", import.meta.url);
 
@@ -57,8 +63,8 @@ export interface BackgroundCheckpointOptions {
 
 /** A checkpointing thread for one database file; see the module comment. */
 export class BackgroundCheckpoints {
-  // The thread, when this object started it; else the port to it.
-  #worker?: Worker;
+  // The thread, or the port to it (thread_port.ts).
+  #own: StoreThread;
   #thread: Worker | MessagePort;
   #stopped = Promise.withResolvers<void>();
   #stopping?: Promise<void>;
@@ -67,20 +73,12 @@ export class BackgroundCheckpoints {
   #running = false;
 
   constructor(path: string, options: BackgroundCheckpointOptions) {
-    if (options.port) {
-      this.#thread = options.port;
-    } else {
-      this.#worker = new Worker(options.workerUrl ?? WORKER_URL, {
-        type: "module",
-      });
-      this.#thread = this.#worker;
-      this.#worker.onerror = (event) => {
-        event.preventDefault();
-        if (this.#running) options.onError(event.message);
-        else this.#failedToStart(event.message);
-        this.#stopped.resolve();
-      };
-    }
+    this.#own = openStoreThread(options, WORKER_URL, (message) => {
+      if (this.#running) options.onError(message);
+      else this.#failedToStart(message);
+      this.#stopped.resolve();
+    });
+    this.#thread = this.#own.thread;
     // Whoever opens the store awaits started(); one that does not must not
     // turn a failed start into an unhandled rejection.
     this.#started.promise.catch(() => {});
@@ -156,8 +154,7 @@ export class BackgroundCheckpoints {
 
   // A thread started elsewhere is ended there (its port only closes here).
   #end(): void {
-    if (this.#worker) this.#worker.terminate();
-    else (this.#thread as MessagePort).close();
+    endStoreThread(this.#own);
   }
 }
 

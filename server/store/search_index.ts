@@ -19,7 +19,13 @@ import {
   searchPass,
 } from "./search_index_file.ts";
 import type { FromIndexer, ToIndexer } from "./search_index_worker.ts";
-import { type PortThread, startThreadWithPort } from "./thread_port.ts";
+import {
+  endStoreThread,
+  openStoreThread,
+  type PortThread,
+  startThreadWithPort,
+  type StoreThread,
+} from "./thread_port.ts";
 
 const WORKER_URL = new URL("./search_index_worker.ts", import.meta.url);
 
@@ -58,7 +64,8 @@ export interface ThreadIndexerOptions {
 
 /** A thread that writes the index file; see the module comment. */
 export class ThreadIndexer implements SearchIndexer {
-  #worker?: Worker;
+  // The thread, or the port to it (thread_port.ts).
+  #own: StoreThread;
   #thread: Worker | MessagePort;
   #started = Promise.withResolvers<void>();
   #stopped = Promise.withResolvers<void>();
@@ -71,18 +78,12 @@ export class ThreadIndexer implements SearchIndexer {
   #nudgedAt = 0;
 
   constructor(path: string, options: ThreadIndexerOptions) {
-    if (options.port) {
-      this.#thread = options.port;
-    } else {
-      this.#worker = new Worker(options.workerUrl ?? WORKER_URL, {
-        type: "module",
-      });
-      this.#thread = this.#worker;
-      this.#worker.onerror = (event) => {
-        event.preventDefault();
-        this.#died(event.message, options);
-      };
-    }
+    this.#own = openStoreThread(
+      options,
+      WORKER_URL,
+      (message) => this.#died(message, options),
+    );
+    this.#thread = this.#own.thread;
     this.#started.promise.catch(() => {});
     this.#thread.onmessage = (event: MessageEvent<FromIndexer>) => {
       const message = event.data;
@@ -119,7 +120,11 @@ export class ThreadIndexer implements SearchIndexer {
   }
 
   #post(message: ToIndexer): void {
-    this.#thread.postMessage(message);
+    try {
+      this.#thread.postMessage(message);
+    } catch {
+      // A thread that died: #died settled whoever waits for it.
+    }
   }
 
   started(): Promise<void> {
@@ -148,13 +153,14 @@ export class ThreadIndexer implements SearchIndexer {
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      if (this.#running) {
-        this.#post({ type: "stop" });
-        // A pass in progress finishes first; give up on a stuck thread.
-        const timer = setTimeout(() => this.#stopped.resolve(), 10_000);
-        await this.#stopped.promise;
-        clearTimeout(timer);
-      }
+      // Asked even before it said it started: a thread still opening its
+      // files would make them after the store is gone (a folder removed
+      // after close was found not empty). It answers in order, after its
+      // start; a pass in progress finishes first; a stuck thread is let be.
+      this.#post({ type: "stop" });
+      const timer = setTimeout(() => this.#stopped.resolve(), 10_000);
+      await this.#stopped.promise;
+      clearTimeout(timer);
       this.#running = false;
       // Never started: whoever waits for it stops waiting.
       this.#started.reject(new Error("The search index was stopped."));
@@ -165,8 +171,7 @@ export class ThreadIndexer implements SearchIndexer {
   }
 
   #end(): void {
-    if (this.#worker) this.#worker.terminate();
-    else (this.#thread as MessagePort).close();
+    endStoreThread(this.#own);
   }
 }
 

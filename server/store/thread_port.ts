@@ -46,3 +46,37 @@ export function startThreadWithPort(
   worker.postMessage({ type: "port", port: port1 }, [port1]);
   return { worker, port: port2, failed: failed.promise };
 }
+
+/**
+ * One of the store's threads as its store holds it: started here (`worker`,
+ * ended with the store), or reached through a port the main thread gave
+ * ({@link startThreadWithPort}; only the port is closed here).
+ */
+export interface StoreThread {
+  worker?: Worker;
+  thread: Worker | MessagePort;
+}
+
+/**
+ * The thread `options.port` reaches, or a new one of `options.workerUrl`
+ * (default `url`) whose crash is given to `onError`.
+ */
+export function openStoreThread(
+  options: { port?: MessagePort; workerUrl?: string | URL },
+  url: URL,
+  onError: (message: string) => void,
+): StoreThread {
+  if (options.port) return { thread: options.port };
+  const worker = new Worker(options.workerUrl ?? url, { type: "module" });
+  worker.onerror = (event) => {
+    event.preventDefault();
+    onError(event.message);
+  };
+  return { worker, thread: worker };
+}
+
+/** Ends a thread started here; closes the port of one started elsewhere. */
+export function endStoreThread(thread: StoreThread): void {
+  if (thread.worker) thread.worker.terminate();
+  else (thread.thread as MessagePort).close();
+}
