@@ -100,6 +100,8 @@ Deno.test("search index: a page's worth of messages waiting brings the thread's 
       ...NO_TIMED_PASS,
     });
     try {
+      // The thread's first pass, which it runs as it starts, is over.
+      assert.deepEqual(await searchGeneral(store, "paged"), []);
       // Commits of 100 until 2,100 are stored: past 2,048 the store asks.
       for (let batch = 0; batch < 21; batch++) {
         await Promise.all(Array.from(
