@@ -115,20 +115,20 @@ try {
       console.log(`    ${row.detail}`);
     }
   }
+  // The word's list is read from the index file (search_index_file.ts);
+  // its rowids' messages from this one, by the chunk.
   console.log(
-    "  plan of a page of one word and an author (no author's index):",
+    "  plan of a chunk of one word's messages with an author (no author's index):",
   );
   for (
     const row of db.prepare(
-      `EXPLAIN QUERY PLAN SELECT m.id FROM (SELECT rowid AS entry
-         FROM messages_fts WHERE messages_fts MATCH 'cegre' AND rowid <= 100000
-         ORDER BY rowid DESC LIMIT 512) f
-         JOIN messages m ON m.rowid = f.entry
+      `EXPLAIN QUERY PLAN SELECT m.id FROM messages m
          LEFT JOIN messages r ON r.id = m.reply_to
-       WHERE m.deleted = 0
+       WHERE m.rowid IN (SELECT value FROM json_each('[3, 2, 1]'))
+         AND m.deleted = 0
          AND m.stream IN (SELECT value FROM json_each('["general"]'))
          AND +m.user_key = 'user7' AND m.ts >= 0
-       ORDER BY f.entry DESC LIMIT 21`,
+       ORDER BY m.rowid DESC`,
     ).all() as { detail: string }[]
   ) console.log(`    ${row.detail}`);
   for (
