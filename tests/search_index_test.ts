@@ -298,3 +298,37 @@ Deno.test("search index: a store closed while its thread starts leaves no thread
     });
   }
 });
+
+Deno.test("search index in place (the one-file build): a file the thread indexed is indexed in the database at open, and appended messages a moment later without a search asking", () =>
+  withDir(async (path) => {
+    const threaded = await SqliteStore.open(path, OPTIONS);
+    try {
+      await threaded.appendMessage(inGeneral("indexed by the thread"));
+    } finally {
+      await threaded.close();
+    }
+    const inPlace = await SqliteStore.open(path, {
+      ...OPTIONS,
+      searchIndex: { mode: "in_place" },
+    });
+    const count = (word: string) => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        return (db.prepare(
+          "SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?",
+        ).get(word) as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      assert.equal(count("thread"), 1);
+      await inPlace.appendMessage(inGeneral("indexed in place"));
+      // A pass 100 ms later; the margin is for a busy machine.
+      await eventually(() => assert.equal(count("place"), 1), {
+        timeoutMs: PATIENT_WAIT_MS,
+      });
+    } finally {
+      await inPlace.close();
+    }
+  }));

@@ -154,8 +154,9 @@ export interface SqliteStoreOptions {
    * Who writes the search index (search_index.ts). `mode`: "thread" (the
    * default for a file) writes `<db>-search` from a thread of its own;
    * "in_place" keeps the index in the database and indexes on this thread
-   * when a search asks or a page's worth waits (`:memory:` always, and the
-   * one-file build, which cannot start threads); "off" writes none (a
+   * (at open, `intervalMs` after appends, at once past a page and when a
+   * search asks: `:memory:` always, and the one-file build, which cannot
+   * start threads); "off" writes none (a
    * store opened only to bring the file's schema up to date: it is never
    * searched). `intervalMs`: time between the thread's passes when no
    * search asks and less than a page waits (SEARCH_INDEX_INTERVAL_MS); a
@@ -601,6 +602,8 @@ export class SqliteStore implements Store {
       console.error(`Indexing messages for search failed: ${message}`);
     const onMarks = (marks: { change: number }) =>
       this.#indexedUpTo(marks.change);
+    const intervalMs = options.searchIndex?.intervalMs ??
+      SEARCH_INDEX_INTERVAL_MS;
     const mode = path === ":memory:"
       ? "in_place"
       : options.searchIndex?.mode ?? "thread";
@@ -611,7 +614,7 @@ export class SqliteStore implements Store {
         const before = this.#totalChanges();
         this.#transaction(body);
         this.#appendChanges += this.#totalChanges() - before;
-      }, { onMarks, onError });
+      }, { onMarks, onError, intervalMs });
     }
     // An index a one-file build kept here (in_place) is the thread's
     // file's now: its tables go.
@@ -625,7 +628,7 @@ export class SqliteStore implements Store {
     const indexer = new ThreadIndexer(path, {
       workerUrl: options.searchIndex?.workerUrl,
       port: options.searchIndex?.port,
-      intervalMs: options.searchIndex?.intervalMs ?? SEARCH_INDEX_INTERVAL_MS,
+      intervalMs,
       busyTimeoutMs: options.busyTimeoutMs,
       onMarks,
       onError,
