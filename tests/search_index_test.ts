@@ -332,3 +332,28 @@ Deno.test("search index in place (the one-file build): a file the thread indexed
       await inPlace.close();
     }
   }));
+
+Deno.test("search index: a message given the rowid of the newest ones deleted after the thread indexed them, and after it applied their deletion, is found by its own words", () =>
+  withDir(async (path) => {
+    const store = await SqliteStore.open(path, {
+      ...OPTIONS,
+      ...NO_TIMED_PASS,
+    });
+    try {
+      await store.appendMessage(inGeneral("older words"));
+      await store.appendMessage(inGeneral("newest words"));
+      // Indexed: the thread's mark is at the second rowid.
+      assert.equal((await searchGeneral(store, "words")).length, 2);
+      await store.createRoom("side", "side");
+      await store.deleteRoom("general");
+      await store.createRoom("general", "general");
+      // The deletions applied: the main file has no message left.
+      assert.deepEqual(await searchGeneral(store, "words"), []);
+      // SQLite gives rowid 1 again, below where the thread's mark was.
+      await store.appendMessage(inGeneral("fresh start"));
+      assert.deepEqual(await searchGeneral(store, "fresh"), ["fresh start"]);
+      assert.deepEqual(await searchGeneral(store, "older"), []);
+    } finally {
+      await store.close();
+    }
+  }));
