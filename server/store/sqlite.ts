@@ -300,10 +300,10 @@ export class SqliteStore implements Store {
   #indexStarted: Promise<void> = Promise.resolve();
   #indexDb?: DatabaseSync;
   #indexSql: Record<string, StatementSync> = {};
-  // Messages whose text changed and whose change the index may not have
-  // applied yet, by id, with the change's number: a search checks their
-  // text as it is now (SqliteSearch.page). Forgotten as the thread's
-  // change mark passes them.
+  // Messages whose text changed (or that took a rowid given again) and
+  // whose change the index may not have applied yet, by id, with the
+  // change's number: a search checks their text as it is now
+  // (SqliteSearch.page). Forgotten as the thread's change mark passes them.
   #changedTexts = new Map<string, number>();
   // Applied changes up to here are trimmed from search_changes by the
   // next append commit (no commit of their own), and were up to here.
@@ -337,8 +337,14 @@ export class SqliteStore implements Store {
     banOf: (who, roomKey) => this.#banOf(who, roomKey),
     sumReactions: (id) => this.#sumReactions(id),
   });
-  // The highest rowid the batch being committed gave.
+  // The highest rowid the batch being committed gave, the highest this
+  // store gave (or found at open), and the batch's messages given a rowid
+  // at or below that one: SQLite gives the newest deleted rowids again,
+  // and until the index thread applies their deletion it may hold the
+  // deleted messages' words under them (#changedTexts).
   #batchTop = 0;
+  #highestRowid = 0;
+  #rowidsAgain: string[] = [];
   #checkpoints?: BackgroundCheckpoints;
   #resetFrames = Infinity;
   // Appends wait (queued) while a pass empties the WAL, for so long.
@@ -464,6 +470,9 @@ export class SqliteStore implements Store {
       this.#db.exec("PRAGMA foreign_keys = ON");
       this.#migrate();
       this.#fillSkeletons();
+      [this.#highestRowid] = this.#arrays(
+        "SELECT coalesce(max(rowid), 0) FROM messages",
+      ).get() as unknown as [number];
       this.#indexer = this.#startIndexer(path, options);
       this.#search = new SqliteSearch(this.#context, this.#indexContext);
       const now = Date.now();
@@ -1207,6 +1216,12 @@ export class SqliteStore implements Store {
       this.#touched.clear();
       this.#changesTrimmed = Math.max(this.#changesTrimmed, trimTo);
       this.#indexer.appended(this.#batchTop);
+      this.#highestRowid = Math.max(this.#highestRowid, this.#batchTop);
+      if (this.#rowidsAgain.length > 0) {
+        const change = this.#lastChange();
+        for (const id of this.#rowidsAgain) this.#changedTexts.set(id, change);
+        this.#rowidsAgain = [];
+      }
       // A failed batch's changes are not taken off: they count as writes.
       this.#appendChanges += this.#totalChanges() - before;
       this.#appendCommits++;
@@ -1215,6 +1230,7 @@ export class SqliteStore implements Store {
     } catch (error) {
       for (const stream of this.#touched) this.#lastSeq.delete(stream);
       this.#touched.clear();
+      this.#rowidsAgain = [];
       if (storageProblem(error)) this.#storageError = error as Error;
       throw error;
     }
@@ -1320,6 +1336,7 @@ export class SqliteStore implements Store {
       refer.run(upload, id, stream);
     }
     this.#batchTop = Number(inserted.lastInsertRowid);
+    if (this.#batchTop <= this.#highestRowid) this.#rowidsAgain.push(id);
     this.#lastSeq.set(stream, seq);
     this.#touched.add(stream);
     const mentioned = mentionKeys(
