@@ -310,7 +310,11 @@ async function exportLines(
 }
 
 async function messageCount(path: string): Promise<number> {
-  const store = new SqliteStore(path, OPTIONS);
+  // Only read: no search index made beside the file.
+  const store = new SqliteStore(path, {
+    ...OPTIONS,
+    searchIndex: { mode: "off" },
+  });
   try {
     return (await store.history("general", { limit: 200 })).length;
   } finally {
