@@ -68,6 +68,13 @@ async function chat(wsUrl: string, text: string): Promise<void> {
     );
     assert.deepEqual(history.map((m) => [m.seq, m.text]), [[1, text]]);
     assert.equal((sent.message as Frame["data"]).text, text);
+    // Search too: the one file starts no thread, its index is kept in the
+    // database (search_index.ts, in place).
+    const found = await alice.ok("search", { query: text.split(" ")[0] });
+    assert.deepEqual(
+      (found.results as { text: string }[]).map((r) => r.text),
+      [text],
+    );
   } finally {
     await alice.close();
   }
