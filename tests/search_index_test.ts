@@ -38,6 +38,21 @@ async function searchGeneral(store: SqliteStore, word: string) {
   })).records.map((r) => r.message.text);
 }
 
+// A store on a temporary file with these options, closed after `test`.
+function withStore(
+  options: Partial<SqliteStoreOptions>,
+  test: (store: SqliteStore, path: string) => Promise<void>,
+): Promise<void> {
+  return withDir(async (path) => {
+    const store = await SqliteStore.open(path, { ...OPTIONS, ...options });
+    try {
+      await test(store, path);
+    } finally {
+      await store.close();
+    }
+  });
+}
+
 async function withDir(test: (path: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "chat-search-index-" });
   try {
@@ -94,51 +109,35 @@ Deno.test("search index: stored messages are indexed in the index file by its th
   }));
 
 Deno.test("search index: a page's worth of messages waiting brings the thread's pass at once, not at its interval", () =>
-  withDir(async (path) => {
-    const store = await SqliteStore.open(path, {
-      ...OPTIONS,
-      ...NO_TIMED_PASS,
-    });
-    try {
-      // The thread's first pass, which it runs as it starts, is over.
-      assert.deepEqual(await searchGeneral(store, "paged"), []);
-      // Commits of 100 until 2,100 are stored: past 2,048 the store asks.
-      for (let batch = 0; batch < 21; batch++) {
-        await Promise.all(Array.from(
-          { length: 100 },
-          (_, i) => store.appendMessage(inGeneral(`paged ${batch} ${i}`)),
-        ));
-      }
-      await eventually(
-        () => assert.ok(readIndex(path, "paged").rowid >= 2048),
-        { timeoutMs: PATIENT_WAIT_MS },
-      );
-    } finally {
-      await store.close();
+  withStore(NO_TIMED_PASS, async (store, path) => {
+    // The thread's first pass, which it runs as it starts, is over.
+    assert.deepEqual(await searchGeneral(store, "paged"), []);
+    // Commits of 100 until 2,100 are stored: past 2,048 the store asks.
+    for (let batch = 0; batch < 21; batch++) {
+      await Promise.all(Array.from(
+        { length: 100 },
+        (_, i) => store.appendMessage(inGeneral(`paged ${batch} ${i}`)),
+      ));
     }
+    await eventually(
+      () => assert.ok(readIndex(path, "paged").rowid >= 2048),
+      { timeoutMs: PATIENT_WAIT_MS },
+    );
   }));
 
 Deno.test("search index: a search finds what was stored and changed before it, the thread's pass asked for at once", () =>
-  withDir(async (path) => {
-    const store = await SqliteStore.open(path, {
-      ...OPTIONS,
-      ...NO_TIMED_PASS,
-    });
-    try {
-      const kept = await store.appendMessage(inGeneral("lunch at noon"));
-      await searchGeneral(store, "lunch");
-      const edited = await store.appendMessage(inGeneral("lunch at one"));
-      await store.updateMessage(kept.message.id, { text: "brunch at noon" });
-      await store.updateMessage(edited.message.id, { deleted: true });
-      // Neither the edit nor the delete is indexed yet: no pass ran.
-      assert.equal(readIndex(path, "brunch").count, 0);
-      assert.deepEqual(await searchGeneral(store, "lunch"), []);
-      assert.deepEqual(await searchGeneral(store, "brunch"), [
-        "brunch at noon",
-      ]);
-    } finally {
-      await store.close();
-    }
+  withStore(NO_TIMED_PASS, async (store, path) => {
+    const kept = await store.appendMessage(inGeneral("lunch at noon"));
+    await searchGeneral(store, "lunch");
+    const edited = await store.appendMessage(inGeneral("lunch at one"));
+    await store.updateMessage(kept.message.id, { text: "brunch at noon" });
+    await store.updateMessage(edited.message.id, { deleted: true });
+    // Neither the edit nor the delete is indexed yet: no pass ran.
+    assert.equal(readIndex(path, "brunch").count, 0);
+    assert.deepEqual(await searchGeneral(store, "lunch"), []);
+    assert.deepEqual(await searchGeneral(store, "brunch"), [
+      "brunch at noon",
+    ]);
   }));
 
 Deno.test("search index: a pass that fails (the index refuses words) leaves the messages stored, the search answered, and finds them once the index takes them", () =>
@@ -334,26 +333,18 @@ Deno.test("search index in place (the one-file build): a file the thread indexed
   }));
 
 Deno.test("search index: a message given the rowid of the newest ones deleted after the thread indexed them, and after it applied their deletion, is found by its own words", () =>
-  withDir(async (path) => {
-    const store = await SqliteStore.open(path, {
-      ...OPTIONS,
-      ...NO_TIMED_PASS,
-    });
-    try {
-      await store.appendMessage(inGeneral("older words"));
-      await store.appendMessage(inGeneral("newest words"));
-      // Indexed: the thread's mark is at the second rowid.
-      assert.equal((await searchGeneral(store, "words")).length, 2);
-      await store.createRoom("side", "side");
-      await store.deleteRoom("general");
-      await store.createRoom("general", "general");
-      // The deletions applied: the main file has no message left.
-      assert.deepEqual(await searchGeneral(store, "words"), []);
-      // SQLite gives rowid 1 again, below where the thread's mark was.
-      await store.appendMessage(inGeneral("fresh start"));
-      assert.deepEqual(await searchGeneral(store, "fresh"), ["fresh start"]);
-      assert.deepEqual(await searchGeneral(store, "older"), []);
-    } finally {
-      await store.close();
-    }
+  withStore(NO_TIMED_PASS, async (store) => {
+    await store.appendMessage(inGeneral("older words"));
+    await store.appendMessage(inGeneral("newest words"));
+    // Indexed: the thread's mark is at the second rowid.
+    assert.equal((await searchGeneral(store, "words")).length, 2);
+    await store.createRoom("side", "side");
+    await store.deleteRoom("general");
+    await store.createRoom("general", "general");
+    // The deletions applied: the main file has no message left.
+    assert.deepEqual(await searchGeneral(store, "words"), []);
+    // SQLite gives rowid 1 again, below where the thread's mark was.
+    await store.appendMessage(inGeneral("fresh start"));
+    assert.deepEqual(await searchGeneral(store, "fresh"), ["fresh start"]);
+    assert.deepEqual(await searchGeneral(store, "older"), []);
   }));
