@@ -348,3 +348,21 @@ Deno.test("search index: a message given the rowid of the newest ones deleted af
     assert.deepEqual(await searchGeneral(store, "fresh"), ["fresh start"]);
     assert.deepEqual(await searchGeneral(store, "older"), []);
   }));
+
+Deno.test("search index: a closed store leaves its database and its index file, no WAL of either", () =>
+  withDir(async (path) => {
+    const store = await SqliteStore.open(path, OPTIONS);
+    try {
+      await store.appendMessage(inGeneral("closing words"));
+      assert.deepEqual(await searchGeneral(store, "closing"), [
+        "closing words",
+      ]);
+    } finally {
+      await store.close();
+    }
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((entry) => entry.name).sort(),
+      ["chat.db", "chat.db-search"],
+    );
+  }));

@@ -2080,12 +2080,13 @@ export class SqliteStore implements Store {
       this.#release();
       this.#commitQueued();
       this.#closed = true;
-      // The threads' connections first: the writer's close is then the
-      // last one, which checkpoints what is left and removes the WAL.
-      await this.#indexer.stop();
-      await this.#indexStarted.catch(() => {});
+      // The readers first, then the writers: each file's last close
+      // checkpoints what is left and removes its WAL (a read-only one
+      // cannot). The index's reader is opened no more once closed.
       this.#indexDb?.close();
       this.#indexDb = undefined;
+      await this.#indexer.stop();
+      await this.#indexStarted.catch(() => {});
       await this.#checkpoints?.stop();
       this.#db.close();
     })();
