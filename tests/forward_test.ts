@@ -8,13 +8,17 @@ import type {
   ForwardedMessage,
 } from "../server/protocol/types.ts";
 import {
-  type ClientPool,
+  ClientPool,
   clusterSkipReason,
   expectError,
+  TEST_PASSWORD,
   type TestClient,
   withCluster,
 } from "./harness.ts";
+import type { OldDatabase } from "./old_schema.ts";
 import { bothStores } from "./both_stores.ts";
+import { ANONYMISED_NAMES_MIGRATION } from "./store_contract/support.ts";
+import { withUpgradedServer } from "./upgraded_server.ts";
 
 interface Message {
   id: string;
@@ -492,6 +496,143 @@ stores.clients(
         .with,
       "bob",
     );
+  },
+);
+
+stores.clients(
+  "an account deleted with its messages anonymised: the other side's messages to it name it no more as their to, so a forward of one made after the deletion does not name it either; a conversation with an account still there keeps its name",
+  async (pool) => {
+    const root = await pool.register("root");
+    await pool.register("alice");
+    const bob = await pool.register("bob");
+    await pool.register("dave");
+    const toAlice = (await bob.ok("private_message", {
+      to: "alice",
+      text: "said to alice",
+    })).message as Message;
+    const toDave = (await bob.ok("private_message", {
+      to: "dave",
+      text: "said to dave",
+    })).message as Message;
+    await root.ok("delete_account", { user: "alice", messages: "anonymise" });
+    const after = await forward(bob, { id: toAlice.id, room: "general" });
+    assert.equal((after.forwarded as ForwardedMessage).with, "deleted user");
+    const kept = await forward(bob, { id: toDave.id, room: "general" });
+    assert.equal((kept.forwarded as ForwardedMessage).with, "dave");
+    // Bob still reads his conversation under the name he knew it by.
+    const his = (await bob.ok("history", { with: "alice" }))
+      .messages as Message[];
+    assert.deepEqual(his.map((m) => [m.id, m.to]), [
+      [toAlice.id, "deleted user"],
+    ]);
+    const withDave = (await bob.ok("history", { with: "dave" }))
+      .messages as Message[];
+    assert.equal(withDave[0].to, "dave");
+  },
+);
+
+// What a server of before left after alice's anonymised deletion: her name
+// in her conversation's copies' `with` and in bob's message's `to`; it
+// renamed only the copies' `user`.
+const ANONYMISED_BEFORE: OldDatabase = {
+  marker: ANONYMISED_NAMES_MIGRATION,
+  postgres: async (sql) => {
+    await sql`UPDATE messages SET to_user = 'alice'
+      WHERE to_user = 'deleted user'`;
+    await sql`UPDATE messages
+      SET forwarded = jsonb_set(forwarded, '{with}', '"alice"')
+      WHERE forwarded ->> 'with' = 'deleted user'`;
+  },
+  sqlite: (db) => {
+    db.exec(`UPDATE messages SET to_user = 'alice'
+      WHERE to_user = 'deleted user'`);
+    db.exec(`UPDATE messages
+      SET forwarded = json_set(forwarded, '$.with', 'alice')
+      WHERE forwarded ->> '$.with' = 'deleted user'`);
+  },
+};
+
+stores.database(
+  "upgrading: the copies and messages that still name an account anonymised by a server of before name deleted user; those naming an account still there, or deleted with its messages kept, keep their name",
+  (options) => {
+    const ids: Record<string, string> = {};
+    return withUpgradedServer({
+      options,
+      async setUp(pool) {
+        const root = await pool.register("root");
+        const alice = await pool.register("alice");
+        const bob = await pool.register("bob");
+        await pool.register("dave");
+        await pool.register("erin");
+        const said = (await alice.ok("private_message", {
+          to: "bob",
+          text: "said to bob",
+        })).message as Message;
+        const answer = (await bob.ok("private_message", {
+          to: "alice",
+          text: "said to alice",
+        })).message as Message;
+        const toDave = (await bob.ok("private_message", {
+          to: "dave",
+          text: "said to dave",
+        })).message as Message;
+        const toErin = (await bob.ok("private_message", {
+          to: "erin",
+          text: "said to erin",
+        })).message as Message;
+        ids.answer = answer.id;
+        ids.toDave = toDave.id;
+        ids.toErin = toErin.id;
+        ids.hers = (await forward(bob, { id: said.id, room: "general" })).id;
+        ids.his = (await forward(bob, { id: answer.id, room: "general" })).id;
+        ids.dave = (await forward(bob, { id: toDave.id, room: "general" })).id;
+        ids.erin = (await forward(bob, { id: toErin.id, room: "general" })).id;
+        // Alice's own forward names bob, who stays.
+        ids.own = (await forward(alice, { id: said.id, room: "general" })).id;
+        await root.ok("delete_account", {
+          user: "alice",
+          messages: "anonymise",
+        });
+        await root.ok("delete_account", { user: "erin", messages: "keep" });
+        // A forward made after the deletion by a server of before.
+        ids.later = (await forward(bob, { id: answer.id, room: "general" }))
+          .id;
+      },
+      old: ANONYMISED_BEFORE,
+    }, async (server) => {
+      const pool = new ClientPool(server.wsUrl);
+      try {
+        const bob = await pool.login({
+          username: "bob",
+          password: TEST_PASSWORD,
+        });
+        const page = (await bob.ok("history", { room: "general" }))
+          .messages as Message[];
+        const withOf = (id: string) =>
+          (page.find((m) => m.id === id)?.forwarded as ForwardedMessage).with;
+        assert.deepEqual(
+          ["hers", "his", "later", "own", "dave", "erin"].map((k) =>
+            withOf(ids[k])
+          ),
+          [
+            "deleted user",
+            "deleted user",
+            "deleted user",
+            "bob",
+            "dave",
+            "erin",
+          ],
+        );
+        const toOf = async (name: string) =>
+          ((await bob.ok("history", { with: name })).messages as Message[])
+            .filter((m) => m.user === "bob").map((m) => m.to);
+        assert.deepEqual(await toOf("alice"), ["deleted user"]);
+        assert.deepEqual(await toOf("dave"), ["dave"]);
+        assert.deepEqual(await toOf("erin"), ["erin"]);
+      } finally {
+        await pool.closeAll();
+      }
+    });
   },
 );
 

@@ -3512,4 +3512,117 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- delete_account's anonymise renames it as the \`to\` of the other
+  -- side's messages to it too, as SQLite's (sqlite_accounts.ts says why).
+  CREATE OR REPLACE FUNCTION chat_delete_account(
+    target text, anon_name text, max_users integer
+  ) RETURNS boolean
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    reacted text;
+    born bigint;
+  BEGIN
+    PERFORM pg_advisory_xact_lock(1667785076, hashtext(target));
+    DELETE FROM accounts a WHERE a.key = target RETURNING a.created_at
+      INTO born;
+    IF NOT FOUND THEN
+      RETURN false;
+    END IF;
+    DELETE FROM memberships m WHERE m.user_key = target;
+    DELETE FROM read_positions r WHERE r.user_key = target;
+    DELETE FROM mentions n WHERE n.user_key = target;
+    DELETE FROM messages m WHERE m.pending_to = target;
+    IF anon_name IS NOT NULL THEN
+      -- Its messages' forwarded copies name it no more, as the messages
+      -- do (a blank copy names nobody); first, while its messages still
+      -- have its key. Cost: the forwards (along messages_forwards) and a
+      -- look-up of each one's original by id. Locks: those copies before
+      -- its messages, the reverse of a delete_message of one of them (the
+      -- original, then its copies): the two at once may deadlock, and the
+      -- loser runs again (runRetryingConflicts).
+      UPDATE messages f
+      SET forwarded = jsonb_set(f.forwarded, '{user}', to_jsonb(anon_name))
+      WHERE f.forwarded IS NOT NULL AND f.forwarded ? 'user'
+        AND EXISTS (SELECT 1 FROM messages o
+          WHERE o.id = f.forwarded ->> 'id' AND o.user_key = target);
+      -- A copy of its conversations' messages made by the other side
+      -- names it as \`with\`: its author renamed above, or the forwarder's
+      -- own message to it. The original's stream tells ('@a:b'; no key
+      -- holds '@' or ':'), the forwarder's key that it is not its own.
+      -- Cost: as above, a second walk over the forwards.
+      UPDATE messages f
+      SET forwarded = jsonb_set(f.forwarded, '{with}', to_jsonb(anon_name))
+      WHERE f.forwarded IS NOT NULL AND f.forwarded ? 'with'
+        AND f.user_key <> target
+        AND EXISTS (SELECT 1 FROM messages o
+          WHERE o.id = f.forwarded ->> 'id'
+            AND (starts_with(o.stream, '@' || target || ':')
+              OR (starts_with(o.stream, '@')
+                AND right(o.stream, length(target) + 1) = ':' || target)));
+      -- The other sides' messages to it, written since it was made, name
+      -- it no more as their \`to\`: found through its own list of
+      -- conversations (the caller deletes those rows after this function
+      -- has run: the statement reads it first). Before its own messages
+      -- lose their key (those name the other side). Cost: one pass over
+      -- each of its conversations' messages, along their stream.
+      UPDATE messages m SET to_user = anon_name
+      FROM conversations c
+      WHERE c.user_key = target
+        AND m.stream IN ('@' || target || ':' || c.with_key,
+                         '@' || c.with_key || ':' || target)
+        AND m.to_user IS NOT NULL AND m.ts >= born
+        AND (m.user_key <> target OR c.with_key = target);
+      UPDATE messages m SET user_name = anon_name, user_key = '',
+        client_id = NULL
+      WHERE m.user_key = target;
+      FOR reacted IN
+        WITH changed AS (
+          UPDATE reactions x SET user_name = anon_name,
+            user_key = ' deleted ' || md5(random()::text || x.ord::text)
+          WHERE x.user_key = target RETURNING x.message_id
+        ) SELECT DISTINCT c.message_id FROM changed c
+      LOOP
+        PERFORM chat_sum_reactions(reacted, max_users);
+      END LOOP;
+    END IF;
+    RETURN true;
+  END
+  $$;
+  -- Names left by accounts anonymised before delete_account renamed them
+  -- there too, as SQLite's migration of the same text says (the audit
+  -- log's entries tell whom anonymise took among recipients).
+  WITH deletions AS MATERIALIZED (
+    -- The store has written details as a JSON string (a text turned
+    -- into jsonb as a scalar): read either.
+    SELECT id, at, target, CASE jsonb_typeof(details)
+      WHEN 'string' THEN (details #>> '{}')::jsonb ->> 'messages'
+      ELSE details ->> 'messages' END AS how
+    FROM audit_log WHERE action = 'delete_account'
+  )
+  UPDATE messages f
+  SET forwarded = jsonb_set(f.forwarded, '{with}', '"deleted user"')
+  WHERE f.forwarded IS NOT NULL AND f.forwarded ? 'with'
+    AND f.forwarded ->> 'with' <> 'deleted user'
+    AND EXISTS (SELECT 1 FROM messages o
+      WHERE o.id = f.forwarded ->> 'id' AND o.to_user IS NOT NULL
+        AND CASE WHEN f.forwarded ->> 'with' = o.to_user
+          THEN (SELECT d.how FROM deletions d
+            WHERE d.target = o.to_user AND d.at >= o.ts
+            ORDER BY d.at, d.id LIMIT 1) = 'anonymise'
+          ELSE o.user_key = '' END);
+  WITH deletions AS MATERIALIZED (
+    -- The store has written details as a JSON string (a text turned
+    -- into jsonb as a scalar): read either.
+    SELECT id, at, target, CASE jsonb_typeof(details)
+      WHEN 'string' THEN (details #>> '{}')::jsonb ->> 'messages'
+      ELSE details ->> 'messages' END AS how
+    FROM audit_log WHERE action = 'delete_account'
+  )
+  UPDATE messages m SET to_user = 'deleted user'
+  WHERE m.to_user IN (SELECT target FROM deletions WHERE how = 'anonymise')
+    AND (SELECT d.how FROM deletions d
+      WHERE d.target = m.to_user AND d.at >= m.ts
+      ORDER BY d.at, d.id LIMIT 1) = 'anonymise';
+  `,
 ];

@@ -9,6 +9,7 @@ import {
   ANONYMOUS_NAME,
   type Ban,
   type BanOptions,
+  conversationKey,
   DELETED_OWNER,
   type DeletedAccount,
   type DeletedMessages,
@@ -342,8 +343,10 @@ export class SqliteAccounts implements AccountStore {
   ): Promise<DeletedAccount | false> {
     return this.#run(() =>
       this.#transaction(() => {
-        const gone = this.#q("DELETE FROM accounts WHERE key = ?").run(key);
-        if (Number(gone.changes) === 0) return false;
+        const gone = this.#q(
+          "DELETE FROM accounts WHERE key = ? RETURNING created_at",
+        ).get(key) as { created_at: number } | undefined;
+        if (gone === undefined) return false;
         this.#audited(true, audit);
         this.#q("DELETE FROM memberships WHERE user_key = ?").run(key);
         this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
@@ -366,6 +369,12 @@ export class SqliteAccounts implements AccountStore {
            WHERE with_key = ? AND user_key <> ? AND user_key IN
              (SELECT with_key FROM conversations WHERE user_key = ?)`,
         ).run(Date.now(), key, key, key);
+        // Whom it wrote with, for the anonymised renaming below (its rows
+        // go now).
+        const partners = messages === "anonymise"
+          ? (this.#q("SELECT with_key FROM conversations WHERE user_key = ?")
+            .all(key) as { with_key: string }[]).map((r) => r.with_key)
+          : [];
         this.#q("DELETE FROM conversations WHERE user_key = ?").run(key);
         this.#q("DELETE FROM messages WHERE pending_to = ?").run(key);
         this.#q("UPDATE rooms SET owner = ? WHERE owner = ?").run(
@@ -400,6 +409,27 @@ export class SqliteAccounts implements AccountStore {
                      OR (substr(o.stream, 1, 1) = '@'
                        AND substr(o.stream, -length(?) - 1) = ':' || ?)))`,
           ).run(ANONYMOUS_NAME, key, key, key, key, key);
+          // The other sides' messages to it, written since it was made,
+          // name it no more as their `to` (a forward of one made later
+          // takes it as `with`): its side of each conversation reads
+          // `deleted user`, whoever wrote, and nothing names it to whoever
+          // holds the name next, who reads the same stream. Before its
+          // own lose their key (those name the other side). Cost: one pass
+          // over each of its conversations' messages, along their stream.
+          for (const partner of partners) {
+            this.#q(
+              `UPDATE messages SET to_user = ?
+               WHERE stream = ? AND to_user IS NOT NULL AND ts >= ?
+                 AND (user_key <> ? OR ? = ?)`,
+            ).run(
+              ANONYMOUS_NAME,
+              conversationKey(key, partner),
+              gone.created_at,
+              key,
+              partner,
+              key,
+            );
+          }
           // The key goes too, so nobody who takes the name later owns them.
           this.#q(
             `UPDATE messages SET user = ?, user_key = '', client_id = NULL

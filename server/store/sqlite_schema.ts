@@ -1161,4 +1161,44 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     INSERT INTO search_changes (message) VALUES (old.rowid);
   END;
   `,
+  `
+  -- Names left by accounts anonymised before delete_account renamed them
+  -- there too: the \`with\` of the copies of their conversations' messages
+  -- that the other side forwarded, and the \`to\` of the other side's
+  -- messages to them (a forward made since took it as \`with\`). A copy's
+  -- \`with\` is its original's \`to\` when the author forwarded it, else its
+  -- author's name. Whom anonymise took: an author, by its message's empty
+  -- key; a recipient, who may have written nothing, by the audit log, whose
+  -- delete_account entry (written in the deletion's commit ever since
+  -- anonymise was) names the account as \`to\` does: the first one of the
+  -- name after the message is the deletion of the account it was sent to,
+  -- and says how. A copy naming an account still there, or deleted with its
+  -- messages kept, stays. Copies first, while the originals' \`to\` tells
+  -- whom they name. Cost: one pass over the forwards (messages_forwards),
+  -- an id probe each, and one over the messages, the names anonymised held
+  -- in memory (the deletions are few); updates only, so it may run again.
+  WITH deletions AS MATERIALIZED (
+    SELECT id, at, target, details ->> '$.messages' AS how
+    FROM audit_log WHERE action = 'delete_account'
+  )
+  UPDATE messages SET forwarded = json_set(forwarded, '$.with', 'deleted user')
+  WHERE forwarded IS NOT NULL AND forwarded ->> '$.with' IS NOT NULL
+    AND forwarded ->> '$.with' <> 'deleted user'
+    AND EXISTS (SELECT 1 FROM messages o
+      WHERE o.id = messages.forwarded ->> '$.id' AND o.to_user IS NOT NULL
+        AND CASE WHEN messages.forwarded ->> '$.with' = o.to_user
+          THEN (SELECT d.how FROM deletions d
+            WHERE d.target = o.to_user AND d.at >= o.ts
+            ORDER BY d.at, d.id LIMIT 1) = 'anonymise'
+          ELSE o.user_key = '' END);
+  WITH deletions AS MATERIALIZED (
+    SELECT id, at, target, details ->> '$.messages' AS how
+    FROM audit_log WHERE action = 'delete_account'
+  )
+  UPDATE messages SET to_user = 'deleted user'
+  WHERE to_user IN (SELECT target FROM deletions WHERE how = 'anonymise')
+    AND (SELECT d.how FROM deletions d
+      WHERE d.target = messages.to_user AND d.at >= messages.ts
+      ORDER BY d.at, d.id LIMIT 1) = 'anonymise';
+  `,
 ];

@@ -867,7 +867,9 @@ export const TABLES: readonly TableSpec[] = [
       text("user_key"),
       text("user", { postgres: "user_name", rule: author }),
       text("room", { nullable: true, rule: roomOf }),
-      text("to_user", { nullable: true, rule: storedName }),
+      // `deleted user` once its recipient was deleted with its messages
+      // anonymised (server/store/*_accounts.ts).
+      text("to_user", { nullable: true, rule: shownName }),
       // As sends and edits have always bounded it: a longer one made every
       // history page that held it that much longer.
       text("text", { max: MAX_MESSAGE_LENGTH }),

@@ -545,3 +545,10 @@ export async function checkVersionsFromZero(store: Store): Promise<void> {
     [["m1", 2], ["m2", 1]],
   );
 }
+
+/**
+ * Text of the migration that renames what accounts anonymised before
+ * left naming them: their conversations' copies' `with`, the other
+ * side's `to`.
+ */
+export const ANONYMISED_NAMES_MIGRATION = "Names left by accounts anonymised";
