@@ -34,9 +34,11 @@
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
  * `LEFT_DRAFTS_MIGRATION`; the drafts and notification levels of rooms
  * no longer there, with PostgreSQL's chat_rename_room it replaces:
- * `GONE_ROOMS_PLACES_MIGRATION`) or only insert what is missing (the rows in
- * general of accounts that never logged in: `GENERAL_ROWS_MIGRATION`) run
- * again as they are. The
+ * `GONE_ROOMS_PLACES_MIGRATION`), only insert what is missing (the rows in
+ * general of accounts that never logged in: `GENERAL_ROWS_MIGRATION`) or
+ * only rename (the names accounts anonymised left, with PostgreSQL's
+ * chat_delete_account it replaces: `ANONYMISED_NAMES_MIGRATION`) run again
+ * as they are. The
  * start-up after it then runs that migration and every later one, as an
  * upgrade does.
  */
