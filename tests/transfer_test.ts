@@ -108,6 +108,8 @@ async function populated(): Promise<Before> {
     const dave = await member(server, "dave");
     await dave.client.ok("send_message", { text: "a word from dave" });
     await dave.client.ok("react", { id: replyId, emoji: "👍" });
+    // Bob's message to him names "deleted user" as its `to` once he is.
+    await bob.client.ok("private_message", { to: "dave", text: "hi dave" });
     await dave.client.close();
     await a.ok("delete_account", { user: "dave", messages: "anonymise" });
     await a.ok("pin", { id: typo });
