@@ -427,6 +427,48 @@ export function privateMessages(test: StoreTest): void {
     assert.deepEqual(await list("carol"), [["bob", false], ["ann", true]]);
   });
 
+  test("deleteAccount with its messages anonymised: the other sides' messages to it since it was made name 'deleted user' as their to, and so does its note to itself; one to a former holder of the name, and its own to others, keep theirs; with its messages kept, every to stays", async (store) => {
+    for (const key of ["bob", "carol", "dan"]) {
+      await store.createAccount({
+        key,
+        username: key,
+        passwordHash: "h",
+        role: "user",
+      });
+    }
+    await store.appendPrivate(dm("bob", "ann", "to the former ann"));
+    await after(Date.now() + 1);
+    for (const key of ["ann", "eve"]) {
+      await store.createAccount({
+        key,
+        username: key,
+        passwordHash: "h",
+        role: "user",
+      });
+    }
+    await store.appendPrivate(dm("bob", "ann", "hi ann"));
+    await store.appendPrivate(dm("ann", "bob", "hi bob"));
+    await store.appendPrivate(dm("carol", "ann", "hello ann"));
+    await store.appendPrivate(dm("ann", "ann", "a note"));
+    await store.appendPrivate(dm("dan", "eve", "hi eve"));
+    assert.ok(await store.deleteAccount("ann", "anonymise"));
+    assert.ok(await store.deleteAccount("eve", "keep"));
+    const seen = async (a: string, b: string) =>
+      (await store.conversation(a, b, {})).map((m) => [m.text, m.user, m.to]);
+    assert.deepEqual(await seen("bob", "ann"), [
+      ["to the former ann", "BOB", "ANN"],
+      ["hi ann", "BOB", "deleted user"],
+      ["hi bob", "deleted user", "BOB"],
+    ]);
+    assert.deepEqual(await seen("carol", "ann"), [
+      ["hello ann", "CAROL", "deleted user"],
+    ]);
+    assert.deepEqual(await seen("ann", "ann"), [
+      ["a note", "deleted user", "deleted user"],
+    ]);
+    assert.deepEqual(await seen("dan", "eve"), [["hi eve", "DAN", "EVE"]]);
+  });
+
   test("a conversation whose messages all expired leaves both sides' lists; one with messages left stays", async (store) => {
     await store.appendPrivate(dm("alice", "bob", "old"));
     await store.appendPrivate(dm("bob", "alice", "old reply"));
