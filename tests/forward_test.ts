@@ -500,12 +500,20 @@ stores.clients(
 );
 
 stores.clients(
-  "an account deleted with its messages anonymised: the other side's messages to it name it no more as their to, so a forward of one made after the deletion does not name it either; a conversation with an account still there keeps its name",
+  "an account deleted with its messages anonymised: the other side's messages to it name it no more as their to, so a forward of one made after the deletion does not name it either, nor does the copy of its note to itself; a conversation with an account still there keeps its name",
   async (pool) => {
     const root = await pool.register("root");
-    await pool.register("alice");
+    const alice = await pool.register("alice");
     const bob = await pool.register("bob");
     await pool.register("dave");
+    // Her note to herself, forwarded by her: its copy names her as its
+    // conversation's other side.
+    const note = (await alice.ok("private_message", {
+      to: "alice",
+      text: "a note",
+    })).message as Message;
+    const noted = await forward(alice, { id: note.id, room: "general" });
+    assert.equal((noted.forwarded as ForwardedMessage).with, "alice");
     const toAlice = (await bob.ok("private_message", {
       to: "alice",
       text: "said to alice",
@@ -519,6 +527,19 @@ stores.clients(
     assert.equal((after.forwarded as ForwardedMessage).with, "deleted user");
     const kept = await forward(bob, { id: toDave.id, room: "general" });
     assert.equal((kept.forwarded as ForwardedMessage).with, "dave");
+    const page = (await bob.ok("history", { room: "general" }))
+      .messages as Message[];
+    assert.deepEqual(
+      page.find((m) => m.id === noted.id)?.forwarded as ForwardedMessage,
+      {
+        id: note.id,
+        seq: note.seq,
+        user: "deleted user",
+        ts: note.ts,
+        text: "a note",
+        with: "deleted user",
+      },
+    );
     // Bob still reads his conversation under the name he knew it by.
     const his = (await bob.ok("history", { with: "alice" }))
       .messages as Message[];

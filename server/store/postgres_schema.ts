@@ -3514,7 +3514,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `,
   `
   -- delete_account's anonymise renames it as the \`to\` of the other
-  -- side's messages to it too, as SQLite's (sqlite_accounts.ts says why).
+  -- side's messages to it too, and the \`with\` of the copies of its notes
+  -- to itself, as SQLite's (sqlite_accounts.ts says why).
   CREATE OR REPLACE FUNCTION chat_delete_account(
     target text, anon_name text, max_users integer
   ) RETURNS boolean
@@ -3549,17 +3550,19 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
       -- A copy of its conversations' messages made by the other side
       -- names it as \`with\`: its author renamed above, or the forwarder's
       -- own message to it. The original's stream tells ('@a:b'; no key
-      -- holds '@' or ':'), the forwarder's key that it is not its own.
-      -- Cost: as above, a second walk over the forwards.
+      -- holds '@' or ':'), the forwarder's key that it is not its own,
+      -- but in its notes to itself, whose copies it names whoever
+      -- forwarded them. Cost: as above, a second walk over the forwards.
       UPDATE messages f
       SET forwarded = jsonb_set(f.forwarded, '{with}', to_jsonb(anon_name))
       WHERE f.forwarded IS NOT NULL AND f.forwarded ? 'with'
-        AND f.user_key <> target
         AND EXISTS (SELECT 1 FROM messages o
           WHERE o.id = f.forwarded ->> 'id'
             AND (starts_with(o.stream, '@' || target || ':')
               OR (starts_with(o.stream, '@')
-                AND right(o.stream, length(target) + 1) = ':' || target)));
+                AND right(o.stream, length(target) + 1) = ':' || target))
+            AND (f.user_key <> target
+              OR o.stream = '@' || target || ':' || target));
       -- The other sides' messages to it, written since it was made, name
       -- it no more as their \`to\`: found through its own list of
       -- conversations (the caller deletes those rows after this function

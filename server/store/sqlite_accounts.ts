@@ -397,18 +397,21 @@ export class SqliteAccounts implements AccountStore {
           // side, whose `with` names it (the other side of the forwarder's
           // conversation): its author renamed above, or the forwarder's
           // own message to it. The original's stream tells (`@a:b`; no key
-          // holds '@' or ':'), the forwarder's key that it is not its own.
-          // Cost: as above, a second walk along messages_forwards.
+          // holds '@' or ':'), the forwarder's key that it is not its own,
+          // but in its notes to itself, whose copies it names whoever
+          // forwarded them. Cost: as above, a second walk along
+          // messages_forwards.
           this.#q(
-            `UPDATE messages SET forwarded = json_set(forwarded, '$.with', ?)
+            `UPDATE messages SET forwarded = json_set(forwarded, '$.with', ?1)
              WHERE forwarded IS NOT NULL AND forwarded ->> '$.with' IS NOT NULL
-               AND user_key <> ?
                AND EXISTS (SELECT 1 FROM messages o
                  WHERE o.id = messages.forwarded ->> '$.id'
-                   AND (substr(o.stream, 1, length(?) + 2) = '@' || ? || ':'
+                   AND (substr(o.stream, 1, length(?2) + 2) = '@' || ?2 || ':'
                      OR (substr(o.stream, 1, 1) = '@'
-                       AND substr(o.stream, -length(?) - 1) = ':' || ?)))`,
-          ).run(ANONYMOUS_NAME, key, key, key, key, key);
+                       AND substr(o.stream, -length(?2) - 1) = ':' || ?2))
+                   AND (messages.user_key <> ?2
+                     OR o.stream = '@' || ?2 || ':' || ?2))`,
+          ).run(ANONYMOUS_NAME, key);
           // The other sides' messages to it, written since it was made,
           // name it no more as their `to` (a forward of one made later
           // takes it as `with`): its side of each conversation reads
