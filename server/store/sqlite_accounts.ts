@@ -415,10 +415,12 @@ export class SqliteAccounts implements AccountStore {
           // The other sides' messages to it, written since it was made,
           // name it no more as their `to` (a forward of one made later
           // takes it as `with`): its side of each conversation reads
-          // `deleted user`, whoever wrote, and nothing names it to whoever
-          // holds the name next, who reads the same stream. Before its
-          // own lose their key (those name the other side). Cost: one pass
-          // over each of its conversations' messages, along their stream.
+          // `deleted user`, whoever wrote, as the name may go to someone
+          // else, whose conversation with the other side is the same
+          // stream. Before its own lose their key (those name the other
+          // side). A former holder's of the name keep theirs (the account's
+          // creation is the floor, as history's). Cost: one pass over each
+          // of its conversations' messages, along their stream.
           for (const partner of partners) {
             this.#q(
               `UPDATE messages SET to_user = ?
