@@ -190,7 +190,9 @@ Deno.test("room_changes: a private room appears and goes for its members only", 
 
 Deno.test("room_changes: a random run of moves, creations and deletions, applied to the first list, is always the fresh list", () =>
   withClients(async (pool) => {
-    let seed = Date.now() % 2147483647 || 1;
+    let seed =
+      Number(Deno.env.get("ROOM_CHANGES_SEED") ?? Date.now() % 2147483647) ||
+      1;
     console.log(`seed ${seed}`);
     const random = (n: number) => {
       seed = (seed * 48271) % 2147483647;
@@ -235,6 +237,11 @@ Deno.test("room_changes: a random run of moves, creations and deletions, applied
         for (const c of clients) await agrees(c);
       }
     }
+    for (const c of [...clients, plain]) await agrees(c);
+    // Some runs change a client's list and change it back within one
+    // pace (a private room made and deleted), which nets to nothing sent:
+    // a public room at the end changes every list, whatever the seed.
+    await clients[0].ok("create_room", { room: "last" });
     for (const c of [...clients, plain]) await agrees(c);
     for (const c of clients) {
       assert.ok(c.events("room_changes").length > 0);
