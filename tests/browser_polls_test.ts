@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import {
   browserTest,
   confirmedFrom,
+  guest,
+  inkPixels,
   noteAppearance,
   openPage,
   register,
@@ -527,6 +529,60 @@ browserTest(
       assert.deepEqual(await pressedOf(options), ["false", "false", "true"]);
     } finally {
       await alice.close();
+      await bob.close();
+    }
+  },
+);
+
+browserTest(
+  "web client keeps a poll's question's stacked accents within its card, off the message above",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    try {
+      const page = await openPage(browser, server);
+      await guest(page, "kim");
+      await bob.ok("send_message", { text: "the release is at five" });
+      await confirmedFrom(page, "bob", "the release is at five").waitFor();
+      // A question of one letter under 299 combining marks (a question's
+      // 300 characters), drawn in a column about 100 pixels tall, half of
+      // it over the message above (a message's text clips them already).
+      let marks = "";
+      for (let i = 0; i < 299; i++) {
+        marks += String.fromCodePoint(0x300 + i % 0x30);
+      }
+      await bob.ok("create_poll", {
+        room: "general",
+        question: `Z${marks}`,
+        options: ["yes", "no"],
+      });
+      const card = page.getByTestId("poll");
+      await card.waitFor();
+      // The question's ink in a colour nothing else on the page has, so
+      // that its pixels can be counted wherever they fall.
+      const box = await card.evaluate((element) => {
+        const question = element.querySelector<HTMLElement>(".poll-question")!;
+        question.style.color = "rgb(0, 255, 0)";
+        const { left, top, width, height } = element.getBoundingClientRect();
+        return { x: left, y: top, width, height };
+      });
+      await page.mouse.move(0, 0);
+      const top = Math.max(0, box.y - 90);
+      const above = await inkPixels(
+        page,
+        await page.screenshot({
+          clip: { x: box.x, y: top, width: box.width, height: box.y - top },
+          animations: "disabled",
+        }),
+      );
+      // The count sees the question's own ink, so a zero above is not
+      // blindness.
+      const own = await inkPixels(
+        page,
+        await page.screenshot({ clip: box, animations: "disabled" }),
+      );
+      assert.ok(own > 0, "the question's own letters are counted");
+      assert.equal(above, 0, `${above} pixels of the question's marks above`);
+    } finally {
       await bob.close();
     }
   },

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import {
   type Browser,
   chromium,
@@ -649,4 +650,28 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * How many pixels of a PNG are of the pure green a test gave some text:
+ * decoded by the page itself (its policy allows data: images).
+ */
+export async function inkPixels(page: Page, png: Uint8Array): Promise<number> {
+  return await page.evaluate(async (base64) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${base64}`;
+    await image.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const context = canvas.getContext("2d")!;
+    context.drawImage(image, 0, 0);
+    const { data } = context.getImageData(0, 0, image.width, image.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      // Green well above red and blue: the ink, or its anti-aliased edge.
+      if (data[i + 1] > 150 && data[i] < 120 && data[i + 2] < 120) count++;
+    }
+    return count;
+  }, Buffer.from(png).toString("base64"));
 }
