@@ -9,10 +9,12 @@ import { PHONE } from "./browser_a11y_support.ts";
 import {
   browserTest,
   confirmedFrom,
+  inkPixels,
   openPage,
   register,
   send,
 } from "./browser_support.ts";
+import { TestClient } from "./harness.ts";
 
 browserTest(
   "web client: the (edited) mark opens the message's edit history, newest first with its times, from the keyboard too; French on the other page",
@@ -85,5 +87,57 @@ browserTest(
       false,
     );
     assert.equal(await row.getByTestId("message-forward").isVisible(), false);
+  },
+);
+
+browserTest(
+  "web client keeps an old version's stacked accents within its own line of the edit history, off the version above",
+  async (browser, server) => {
+    const ida = await TestClient.register(server.wsUrl, "ida");
+    try {
+      const kim = await openPage(browser, server);
+      await register(kim, "kim");
+      // A text of one letter under 600 combining marks, edited away: the
+      // history shows it below the text now, in a column nearly 200
+      // pixels tall (a message's text clips them already).
+      let marks = "";
+      for (let i = 0; i < 600; i++) {
+        marks += String.fromCodePoint(0x300 + i % 0x30);
+      }
+      const { message } = await ida.ok("send_message", {
+        text: `Z${marks}`,
+      }) as { message: { id: string } };
+      await ida.ok("edit_message", { id: message.id, text: "plain now" });
+      await confirmedFrom(kim, "ida", "plain now").getByTestId(
+        "message-edited",
+      ).click();
+      const old = kim.getByTestId("edit-version").nth(1);
+      await old.getByTestId("edit-version-text").waitFor();
+      // The old text's ink in a colour nothing else on the page has.
+      const box = await old.evaluate((element) => {
+        const text = element.querySelector<HTMLElement>(".edit-version-text")!;
+        text.style.color = "rgb(0, 255, 0)";
+        const { left, top, width, height } = element.getBoundingClientRect();
+        return { x: left, y: top, width, height };
+      });
+      await kim.mouse.move(0, 0);
+      // Above the old version's line: the version above and its head.
+      const top = Math.max(0, box.y - 90);
+      const above = await inkPixels(
+        kim,
+        await kim.screenshot({
+          clip: { x: box.x, y: top, width: box.width, height: box.y - top },
+          animations: "disabled",
+        }),
+      );
+      const own = await inkPixels(
+        kim,
+        await kim.screenshot({ clip: box, animations: "disabled" }),
+      );
+      assert.ok(own > 0, "the old text's own letters are counted");
+      assert.equal(above, 0, `${above} pixels of the old text's marks above`);
+    } finally {
+      await ida.close();
+    }
   },
 );
