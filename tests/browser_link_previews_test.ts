@@ -7,7 +7,13 @@
  * Needs /usr/bin/chromium; without it the tests are reported as ignored.
  */
 import assert from "node:assert/strict";
-import { browserTest, openPage, register, send } from "./browser_support.ts";
+import {
+  browserTest,
+  inkPixels,
+  openPage,
+  register,
+  send,
+} from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
 import { html, startPageServer } from "./page_server.ts";
 
@@ -110,6 +116,59 @@ browserTest(
     } finally {
       await bob.close();
       await root.close();
+      await pages.close();
+    }
+  },
+  { linkPreviewsPrivate: true },
+);
+
+browserTest(
+  "web client keeps a link preview's stacked accents within its card, off the message's own text",
+  async (browser, server) => {
+    // A page whose site name and title are each one letter under 199
+    // combining marks (a preview's 200 characters): drawn in columns
+    // about 70 pixels tall, the site name's over the message above it.
+    let marks = "";
+    for (let i = 0; i < 199; i++) {
+      marks += String.fromCodePoint(0x300 + i % 0x30);
+    }
+    const pages = await startPageServer({
+      "/tall": () =>
+        html(`<meta property="og:title" content="Z${marks}">
+          <meta property="og:site_name" content="Z${marks}">`),
+    });
+    try {
+      const page = await openPage(browser, server);
+      await register(page, "alice");
+      await send(page, `look: ${pages.origin}/tall`);
+      const card = page.getByTestId("link-preview");
+      await card.waitFor();
+      await card.locator(".link-preview-title").waitFor();
+      // The card's ink in a colour nothing else on the page has.
+      const box = await card.evaluate((element) => {
+        element.style.color = "rgb(0, 255, 0)";
+        element.querySelector<HTMLElement>(".link-preview-title")!.style
+          .color = "rgb(0, 255, 0)";
+        const { left, top, width, height } = element.getBoundingClientRect();
+        return { x: left, y: top, width, height };
+      });
+      await page.mouse.move(0, 0);
+      // Above the card's top edge and its 6 pixels of margin.
+      const top = Math.max(0, box.y - 90);
+      const above = await inkPixels(
+        page,
+        await page.screenshot({
+          clip: { x: box.x, y: top, width: box.width, height: box.y - 6 - top },
+          animations: "disabled",
+        }),
+      );
+      const own = await inkPixels(
+        page,
+        await page.screenshot({ clip: box, animations: "disabled" }),
+      );
+      assert.ok(own > 0, "the card's own letters are counted");
+      assert.equal(above, 0, `${above} pixels of the card's marks above it`);
+    } finally {
       await pages.close();
     }
   },
