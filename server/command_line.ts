@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import type { Config } from "./config.ts";
+import { mailSettingsProblem } from "./mail/mail_settings.ts";
 import { type Setting, SettingError } from "./setting_kinds.ts";
 import { SETTINGS } from "./settings.ts";
 import { VERSION } from "./version.ts";
@@ -79,6 +80,8 @@ export function readCommandLine(
       config[key] = kind.parse(fromEnv, flag);
     }
   }
+  const together = mailSettingsProblem(config);
+  if (together !== undefined) throw new SettingError(together);
   return { run: "server", config: config as Partial<Config> };
 }
 

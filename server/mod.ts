@@ -17,6 +17,9 @@ import type { StaticFiles } from "./static_files.ts";
 import { createWebSocketEndpoint, WEBSOCKET_PATH } from "./websocket.ts";
 import { type HttpServer, startHttpServer } from "./http_server.ts";
 import { connectionBudget } from "./file_limit.ts";
+import { mailSettingsProblem, publicBase } from "./mail/mail_settings.ts";
+import { type MailSettings, smtpMailer } from "./mail/mailer.ts";
+import { SettingError } from "./setting_kinds.ts";
 
 export type { Config } from "./config.ts";
 export { DEFAULT_CONFIG } from "./config.ts";
@@ -111,6 +114,8 @@ export async function startServer(
   parts: StartParts = {},
 ): Promise<RunningServer> {
   const config: Config = { ...DEFAULT_CONFIG, ...options };
+  const mailProblem = mailSettingsProblem(config);
+  if (mailProblem !== undefined) throw new SettingError(mailProblem);
   const nodeId = config.nodeId ?? crypto.randomUUID().slice(0, 8);
   const backends = await openBackends(config, nodeId, {
     early: parts.store,
@@ -149,6 +154,7 @@ export async function startServer(
     retentionDays: config.retentionDays,
     reminderSweepMs: config.reminderSweepMs,
     reminderLeaseMs: parts.reminderLeaseMs,
+    mail: mailSettings(config),
   });
   await node.start();
   const maxConnections = config.maxConnections || connectionBudget();
@@ -201,9 +207,12 @@ export async function startServer(
   const url = `http://${
     shownHost.includes(":") ? `[${shownHost}]` : shownHost
   }:${addr.port}`;
-  logger.info("Listening on {url} ({backends})", {
+  logger.info("Listening on {url} ({backends}{mail})", {
     url,
     backends: backends.describe,
+    mail: config.smtpUrl === undefined
+      ? ""
+      : `, mail through ${new URL(config.smtpUrl).host}`,
   });
 
   let stopping: Promise<void> | undefined;
@@ -241,5 +250,14 @@ export async function startServer(
     node,
     shutdown,
     finished: server.finished,
+  };
+}
+
+/** The mailer and links of a server with `--smtp-url`; none without. */
+function mailSettings(config: Config): MailSettings | undefined {
+  if (config.smtpUrl === undefined) return undefined;
+  return {
+    mailer: smtpMailer(config.smtpUrl, { from: config.mailFrom! }),
+    publicUrl: publicBase(config.publicUrl!),
   };
 }

@@ -57,6 +57,7 @@ import { sendScheduled } from "./scheduled_sends.ts";
 import { Retention } from "./retention.ts";
 import type { NewAuditEntry, Store, StreamReadState } from "./store/mod.ts";
 import { TurnQueue } from "./turns.ts";
+import type { MailSettings } from "./mail/mailer.ts";
 import { WebhookDispatcher } from "./webhooks.ts";
 import { WIDE_BROADCAST } from "./writer.ts";
 
@@ -120,6 +121,8 @@ export interface NodeParts {
   linkPreviewsPrivate?: boolean;
   /** StartParts.linkPreviewAllow: addresses previews may fetch (tests). */
   linkPreviewAllow?: readonly string[];
+  /** Email (`--smtp-url`); none: the server offers no email feature. */
+  mail?: MailSettings;
 }
 
 /**
@@ -195,6 +198,8 @@ export class ChatNode {
   readonly push: PushNotifier;
   /** The link previews of the messages this node stores; none when off. */
   readonly linkPreviews?: LinkPreviews;
+  /** The mailer and the links' base; absent without `--smtp-url`. */
+  readonly mail?: MailSettings;
   #sequencer: RoomSequencer;
   #retention: Retention;
   #reminders: ReminderSweep;
@@ -299,6 +304,7 @@ export class ChatNode {
       guard,
       (keys) => this.presence.watchingAmong(keys),
     );
+    this.mail = parts.mail;
     if (parts.linkPreviews ?? true) {
       this.linkPreviews = new LinkPreviews({
         // Any host; private addresses only when the operator allows them
@@ -1050,6 +1056,7 @@ export class ChatNode {
     await this.webhooks.close();
     await this.push.close();
     await this.linkPreviews?.close();
+    this.mail?.mailer.close();
     await this.userLimits.close();
     await this.addressLimits.close();
     await this.presence.close();

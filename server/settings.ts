@@ -6,6 +6,11 @@
  * a new setting is one entry below, in the order README lists them.
  */
 import { allowedHostProblem } from "./http/allowed_hosts.ts";
+import {
+  mailFromProblem,
+  publicUrlProblem,
+  smtpUrlProblem,
+} from "./mail/mail_settings.ts";
 import { webhookAllowProblem } from "./outbound.ts";
 import { cleanName } from "./protocol/names.ts";
 import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "./rate_limit.ts";
@@ -449,6 +454,41 @@ export const SETTINGS = {
     default: 5000,
     help:
       "how often each node fires the saved messages' reminders and sends the scheduled messages now due (one read of each index's few due rows); either comes up to this late",
+  }),
+  /**
+   * The SMTP server mail goes out through; unset: no email at all (no
+   * address to set, no mail sent). Its password may be in the URL: the
+   * variable keeps it off the command line, as DATABASE_URL does.
+   */
+  smtpUrl: setting({
+    flag: "smtp-url",
+    placeholder: "URL",
+    env: "SMTP_URL",
+    kind: text(smtpUrlProblem),
+    default: undefined,
+    shownDefault: "no email",
+    help:
+      "send email (address verification) through this SMTP server: `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://…:465`; needs `--mail-from` and `--public-url`",
+  }),
+  /** The `From:` of the mails the server sends. */
+  mailFrom: setting({
+    flag: "mail-from",
+    placeholder: "ADDR",
+    env: "MAIL_FROM",
+    kind: text(mailFromProblem),
+    default: undefined,
+    help:
+      "the sender of the server's mails: `chat@example.org` or `Chat <chat@example.org>`",
+  }),
+  /** The server's address as people open it: the links in mails start so. */
+  publicUrl: setting({
+    flag: "public-url",
+    placeholder: "URL",
+    env: "PUBLIC_URL",
+    kind: text(publicUrlProblem),
+    default: undefined,
+    help:
+      "the server's address as people open it (`https://chat.example.org`): the links in its mails start with it",
   }),
   /** How long SQLite waits for a lock held by another process, in ms. */
   dbBusyTimeoutMs: setting({

@@ -236,3 +236,39 @@ Deno.test("main.ts: --version prints the version, a bad flag exits 2 with the er
   );
   assert.equal(decode(bad.stdout), "");
 });
+
+Deno.test("command line: --smtp-url takes smtp:// or smtps:// (SMTP_URL keeps its password off the command line) and needs --mail-from and --public-url", () => {
+  assert.deepEqual(
+    read([
+      "--mail-from",
+      "Chat <chat@example.org>",
+      "--public-url",
+      "https://chat.example.org/",
+    ], { SMTP_URL: "smtps://chat:pw@mail.example.org:465" }),
+    {
+      smtpUrl: "smtps://chat:pw@mail.example.org:465",
+      mailFrom: "Chat <chat@example.org>",
+      publicUrl: "https://chat.example.org/",
+    },
+  );
+  assert.equal(
+    refusal(["--smtp-url", "smtp://mail.example.org"]),
+    "--smtp-url needs --mail-from and --public-url too: the sender of the mails and the server's address their links start with",
+  );
+  assert.equal(
+    refusal(["--smtp-url", "http://mail.example.org", "--mail-from", "a@b.c"]),
+    "--smtp-url takes an smtp:// or smtps:// URL, not http://…",
+  );
+  assert.equal(
+    refusal(["--mail-from", "chat@example.org\nBcc: x@y.z"]),
+    "--mail-from takes one line",
+  );
+  assert.equal(
+    refusal(["--public-url", "chat.example.org"]),
+    "--public-url takes the server's address, like https://chat.example.org, not 'chat.example.org'",
+  );
+  // Alone, they change nothing (no mail is sent without a server).
+  assert.deepEqual(read(["--mail-from", "chat@example.org"]), {
+    mailFrom: "chat@example.org",
+  });
+});

@@ -415,6 +415,9 @@ async function enterServer(
       // Messages under the name from before are a former holder's: the
       // client offers no Close on their polls (close_poll refuses them).
       reply.since = identity.since;
+      if (node.mail !== undefined) {
+        reply.email = { address: null, verified: false };
+      }
     }
     if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;
     if (client.isClosed) {

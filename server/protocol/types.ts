@@ -705,6 +705,14 @@ export interface ServerLimits {
   max_file_bytes: number;
 }
 
+/** An account's email address as its owner sees it. */
+export interface EmailState {
+  /** The address, null for none. */
+  address: string | null;
+  /** Whether its owner opened the link mailed to it. */
+  verified: boolean;
+}
+
 /** Success data of `login`. */
 export interface LoginSuccess {
   request: "login" | "register";
@@ -763,6 +771,12 @@ export interface LoginSuccess {
    * absent for guests.
    */
   totp?: boolean;
+  /**
+   * The account's email address and whether it is verified; present only
+   * when the server sends mail (`--smtp-url`), so a client offers email
+   * settings only then. Absent for guests.
+   */
+  email?: EmailState;
   /**
    * A guest's secret: sent back with a later guest login under the same
    * name, it makes that login the same guest (retried `client_id`s then
