@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { verifyEmailToken } from "./mail/verification.ts";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
@@ -30,6 +31,7 @@ import {
 } from "./protocol/errors.ts";
 import {
   changePasswordData,
+  emailTokenBody,
   passwordLoginData,
   passwordResetBody,
 } from "./protocol/schemas.ts";
@@ -424,6 +426,25 @@ export function createApp(parts: AppParts): Hono {
     return c.json({ ...describe(result.account), totp: false });
   });
 
+  // The link mailed by set_email: its page sends the token here, which
+  // verifies the address once. No session needed: the token is the proof,
+  // and the account's sockets hear of it (`email`).
+  app.post("/api/verify-email", jsonOnly, async (c) => {
+    const body = await jsonOf(c, emailTokenBody, '{"token"}');
+    if (isFailure(body)) return httpFailure(c, body);
+    const verified = await verifyEmailToken(node.store, body.token);
+    if (verified === undefined) {
+      return httpError(
+        c,
+        "bad_credentials",
+        "This link is unknown, used or expired: set the address again for a new one.",
+      );
+    }
+    const state = { address: verified.address, verified: true };
+    node.publish({ kind: "user", key: verified.userKey }, "email", state);
+    return c.json(state);
+  });
+
   app.route("/", adminRoutes(node));
 
   app.get(WEBSOCKET_PATH, websocket.handler);
@@ -436,6 +457,7 @@ export function createApp(parts: AppParts): Hono {
       : serveStaticFolder(parts.staticDir, path);
   app.get("/admin", clientFiles("index.html"));
   app.get("/reset", clientFiles("index.html"));
+  app.get("/verify-email", clientFiles("index.html"));
   app.use("/*", clientFiles());
 
   app.notFound((c) => httpError(c, "not_found", "No such page."));

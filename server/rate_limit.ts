@@ -112,6 +112,7 @@ export type RateCategory =
   | "users"
   | "status"
   | "group"
+  | "mail"
   | "request";
 
 /** What is limited per client address, whoever asks. */
@@ -205,6 +206,8 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     status: { burst: 10, perSecond: 1 },
     // The account's bucket below is the one that binds.
     group: { burst: 20, perSecond: 2 },
+    // The account's bucket below is the one that binds.
+    mail: { burst: 5, perSecond: 1 },
     request: { burst: 1000, perSecond: 200 },
   },
   perUser: {
@@ -276,6 +279,11 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // a person setting up a team's groups fits in twenty, then one every
     // 3 s; a script rewriting groups is held to that pace.
     group: { burst: 20, perSecond: 1 / 3 },
+    // Each set_email with an address mails a link to it: to anyone's
+    // address, in our name. Five at once (a typo, then the right one),
+    // then one every 10 minutes: no mailbox is flooded from here, and
+    // the SMTP server's reputation is not spent on a script.
+    mail: { burst: 5, perSecond: 1 / 600 },
   },
   perAddress: {
     // A reconnect catching up on 20 rooms takes 20 pages: well inside.
@@ -345,6 +353,7 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     users: { burst: 0, perSecond: 0 },
     status: { burst: 0, perSecond: 0 },
     group: { burst: 0, perSecond: 0 },
+    mail: { burst: 0, perSecond: 0 },
     request: { burst: 0, perSecond: 0 },
   },
   perUser: {},
@@ -467,6 +476,9 @@ export function categoryOf(action: string): RateCategory {
     // day, a script toggling it would flood every screen.
     case "set_status":
       return "status";
+    // A mail to the address given (set_email): its own slow bucket.
+    case "set_email":
+      return "mail";
     // A commit and an event to every logged-in connection, or every group
     // with its members (list_groups): the groups' own bucket. The custom
     // emoji's likewise: a removal reaches every connection, and the list

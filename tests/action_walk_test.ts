@@ -72,6 +72,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   set_status: { text: "In a meeting", emoji: "📅" },
   get_status: { users: ["victim", "nobody"] },
   set_profile: { title: "Walker", timezone: "Europe/Paris" },
+  set_email: { address: "walker@example.org" },
   get_profile: { name: "victim" },
   create_group: { name: "walkers", description: "d", members: ["victim"] },
   update_group: {

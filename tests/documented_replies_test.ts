@@ -9,6 +9,7 @@
  * `epoch` the table promised, `limits` in every login reply but not in the
  * table, routes served but not listed, `invite` on `create_room`'s budget).
  */
+import { type SmtpReceiver, startSmtpReceiver } from "./smtp_receiver.ts";
 import { PNG } from "./file_helpers.ts";
 import assert from "node:assert/strict";
 import { MEMBER_HANDLERS, PUBLIC_HANDLERS } from "../server/handlers/mod.ts";
@@ -162,238 +163,263 @@ function documentedShapes(doc: string): Map<string, Shape[]> {
 }
 
 Deno.test("documented replies: every action's success reply, administration's too, has exactly the keys (and its lists' items those) that the Actions and Administration tables of docs/protocol.md show", () =>
-  withClients(async (pool, server) => {
-    const documented = documentedShapes(await Deno.readTextFile(PROTOCOL));
-    const replies: [string, string, Frame["data"]][] = [];
-    const ok = async (
-      client: TestClient,
-      action: string,
-      data: Record<string, unknown>,
-    ) => {
-      const reply = await client.request(action, data);
-      assert.equal(
-        reply.action,
-        "success",
-        `${action} ${JSON.stringify(data)}: ${JSON.stringify(reply.data)}`,
+  withMail((smtp) =>
+    withClients(async (pool, server) => {
+      const documented = documentedShapes(await Deno.readTextFile(PROTOCOL));
+      const replies: [string, string, Frame["data"]][] = [];
+      const ok = async (
+        client: TestClient,
+        action: string,
+        data: Record<string, unknown>,
+      ) => {
+        const reply = await client.request(action, data);
+        assert.equal(
+          reply.action,
+          "success",
+          `${action} ${JSON.stringify(data)}: ${JSON.stringify(reply.data)}`,
+        );
+        replies.push([action, JSON.stringify(data), reply.data]);
+        return reply.data;
+      };
+      const entered = (client: TestClient, how: string) => {
+        const reply = client.received.find((f) =>
+          f.action === "success" && f.data.request === how.split(" ")[0]
+        )!;
+        replies.push([reply.data.request!, how, reply.data]);
+      };
+      const boss = await pool.register("boss");
+      entered(boss, "register");
+      const bob = await pool.register("bob");
+      entered(await pool.login({ token: bob.token }), "login with a token");
+      entered(
+        await pool.login({ username: "bob", password: TEST_PASSWORD }),
+        "login with a password",
       );
-      replies.push([action, JSON.stringify(data), reply.data]);
-      return reply.data;
-    };
-    const entered = (client: TestClient, how: string) => {
-      const reply = client.received.find((f) =>
-        f.action === "success" && f.data.request === how.split(" ")[0]
-      )!;
-      replies.push([reply.data.request!, how, reply.data]);
-    };
-    const boss = await pool.register("boss");
-    entered(boss, "register");
-    const bob = await pool.register("bob");
-    entered(await pool.login({ token: bob.token }), "login with a token");
-    entered(
-      await pool.login({ username: "bob", password: TEST_PASSWORD }),
-      "login with a password",
-    );
-    const visitor = await pool.guest("visitor");
-    entered(visitor, "login as a guest");
+      const visitor = await pool.guest("visitor");
+      entered(visitor, "login as a guest");
 
-    await ok(boss, "list_rooms", {});
-    await ok(boss, "create_room", { room: "dev" });
-    await ok(boss, "list_users", {});
-    await ok(boss, "list_members", { prefix: "b" });
-    const sent = await ok(boss, "send_message", {
-      text: "hello",
-      client_id: "k",
-    });
-    const id = (sent.message as { id: string }).id;
-    await ok(boss, "history", { room: "dev" });
-    await ok(boss, "history", { with: "bob" });
-    await ok(boss, "private_message", { to: "bob", text: "psst" });
-    await ok(boss, "typing", {});
-    await ok(boss, "visibility", { hidden: false });
-    await ok(boss, "react", { id, emoji: "👍" });
-    const poll = await ok(boss, "create_poll", {
-      room: "general",
-      question: "Lunch?",
-      options: ["Pizza", "Sushi"],
-    });
-    const pollId = (poll.message as { id: string }).id;
-    await ok(boss, "vote", { id: pollId, options: [1] });
-    await ok(boss, "close_poll", { id: pollId });
-    await ok(boss, "poll_choices", { ids: [pollId] });
-    await ok(boss, "forward_message", { id, room: "general", text: "see" });
-    await ok(boss, "forward_message", { id, with: "bob" });
-    await ok(boss, "pin", { id });
-    await ok(boss, "list_pins", {});
-    await ok(boss, "list_pins", { with: "bob" });
-    await ok(boss, "search", { query: "hello" });
-    await ok(boss, "find_people", { query: "bo" });
-    await ok(boss, "edit_message", { id, text: "hello again" });
-    await ok(boss, "message_edits", { id });
-    await ok(boss, "remove_link_previews", { id });
-    await ok(boss, "mark_read", { room: "dev", seq: 1 });
-    await ok(boss, "mark_read", { with: "bob", seq: 1 });
-    await ok(boss, "mark_unread", { room: "dev", seq: 1 });
-    await ok(boss, "list_conversations", {});
-    await ok(boss, "ignore_user", { user: "bob" });
-    await ok(boss, "list_ignored", {});
-    await ok(boss, "unignore_user", { user: "bob" });
-    await ok(boss, "set_draft", { room: "dev", text: "half" });
-    await ok(boss, "set_draft", { with: "bob", text: "hi" });
-    await ok(boss, "list_drafts", {});
-    await ok(boss, "save_message", { id });
-    await ok(boss, "list_saved", {});
-    await ok(boss, "list_saved", { ids: true });
-    await ok(boss, "list_mentions", {});
-    await ok(boss, "unsave_message", { id });
-    const later = new Date(Date.now() + 3600_000).toISOString();
-    const scheduled = await ok(boss, "schedule_message", {
-      room: "dev",
-      text: "later",
-      send_at: later,
-    });
-    const scheduledId = (scheduled.scheduled as { id: string }).id;
-    await ok(boss, "schedule_message", {
-      to: "bob",
-      text: "psst",
-      send_at: later,
-    });
-    await ok(boss, "list_scheduled", {});
-    await ok(boss, "update_scheduled", { id: scheduledId, text: "later on" });
-    await ok(boss, "cancel_scheduled", { id: scheduledId });
-    await ok(boss, "list_replies", { id });
-    await ok(boss, "list_threads", {});
-    await ok(boss, "mark_thread_read", { id });
-    await ok(boss, "set_topic", { room: "dev", topic: "plans" });
-    await ok(boss, "archive_room", { room: "dev" });
-    await ok(boss, "unarchive_room", { room: "dev" });
-    await ok(boss, "set_room_posting", { room: "dev", posting: "moderators" });
-    await ok(boss, "set_room_posting", { room: "dev", posting: "everyone" });
-    await ok(boss, "join_room", { room: "dev" });
-    await ok(boss, "set_notify_level", { room: "dev", level: "none" });
-    await ok(boss, "set_notify_level", { with: "bob", level: "all" });
-    await ok(boss, "list_notify_levels", {});
-    await ok(boss, "star", { room: "dev" });
-    await ok(boss, "star", { with: "bob" });
-    await ok(boss, "unstar", { with: "bob" });
-    await ok(boss, "set_sections", {
-      sections: [{ name: "Team", items: ["#dev", "@bob"], collapsed: true }],
-    });
-    await ok(boss, "set_do_not_disturb", { until: Date.now() + 3_600_000 });
-    await ok(boss, "set_status", {
-      text: "In a meeting",
-      emoji: "📅",
-      until: Date.now() + 3_600_000,
-    });
-    await ok(visitor, "get_status", { users: ["boss", "bob"] });
-    await ok(boss, "set_profile", { title: "Boss", timezone: "UTC" });
-    await ok(boss, "get_profile", { name: "bob" });
-    await ok(bob, "get_profile", { name: "boss" });
-    await ok(boss, "create_group", {
-      name: "design",
-      description: "The designers",
-      members: ["bob"],
-    });
-    await ok(boss, "update_group", { group: "design", add: ["boss"] });
-    await ok(boss, "list_groups", {});
-    await ok(boss, "delete_group", { group: "design" });
-    // A custom emoji is added over HTTP (its bytes are no JSON).
-    const added = await fetch(`${server.url}/api/emoji/walk_emoji`, {
-      method: "PUT",
-      headers: {
-        authorization: `Bearer ${boss.token}`,
-        "content-type": "image/png",
-        origin: server.url,
-      },
-      body: PNG,
-    });
-    await added.body?.cancel();
-    assert.equal(added.status, 200);
-    await ok(boss, "list_emoji", {});
-    await ok(boss, "remove_emoji", { name: "walk_emoji" });
-    await ok(boss, "create_room", { room: "club", private: true });
-    await ok(boss, "invite", { room: "club", user: "bob" });
-    const { code } = await ok(boss, "create_invite", { room: "club" });
-    await ok(boss, "list_invites", { room: "club" });
-    await ok(boss, "revoke_invite", { code });
-    await ok(boss, "remove_member", { room: "club", user: "bob" });
-    await ok(boss, "delete_message", { id });
-    await ok(visitor, "join_room", { room: "dev" });
-    await ok(visitor, "leave_room", {});
-    await ok(boss, "leave_room", { room: "dev" });
-    await ok(boss, "set_role", { user: "bob", role: "moderator" });
-    await ok(boss, "set_role", { user: "bob", role: "user" });
-    await ok(boss, "ban", { user: "bob", room: "dev" });
-    await ok(boss, "ban", { user: "bob", room: "dev", duration_s: 60 });
-    await ok(boss, "list_bans", {});
-    await ok(boss, "unban", { user: "bob", room: "dev" });
-    await ok(boss, "ban", { user: "bob", duration_s: 60 });
-    await ok(boss, "list_accounts", {});
-    await ok(boss, "list_accounts", { query: "bo", limit: 1 });
-    await ok(boss, "list_bans", { limit: 1 });
-    await ok(boss, "unban", { user: "bob" });
-    await ok(boss, "kick", { user: "visitor" });
-    await ok(boss, "update_room", {
-      room: "club",
-      owner: "bob",
-      retention_days: 30,
-    });
-    await ok(boss, "list_all_rooms", {});
-    await ok(boss, "update_room", {
-      room: "club",
-      name: "Club",
-      private: false,
-      owner: null,
-      retention_days: null,
-    });
-    await ok(boss, "update_room", { room: "Club", archived: true });
-    await ok(boss, "update_room", { room: "Club", archived: false });
-    await ok(boss, "reset_password", { user: "bob", reason: "forgot it" });
-    // bob is banned by now: another account turns its 2FA on and off.
-    const erin = await pool.register("erin");
-    const { secret } = await ok(erin, "totp_setup", {
-      password: TEST_PASSWORD,
-    });
-    const { recovery_codes: codes } = await ok(erin, "totp_enable", {
-      code: totpCode(secret as string),
-    });
-    const renewed = await ok(erin, "totp_recovery_codes", {
-      password: TEST_PASSWORD,
-      code: (codes as string[])[0],
-    });
-    await ok(erin, "totp_disable", {
-      password: TEST_PASSWORD,
-      code: (renewed.recovery_codes as string[])[0],
-    });
-    const again = await ok(erin, "totp_setup", { password: TEST_PASSWORD });
-    await ok(erin, "totp_enable", { code: totpCode(again.secret as string) });
-    await ok(boss, "reset_totp", { user: "erin", reason: "lost the phone" });
-    await pool.register("carol");
-    await pool.register("dave");
-    await ok(boss, "delete_account", { user: "carol", messages: "keep" });
-    await ok(boss, "delete_account", { user: "dave", messages: "anonymise" });
-    await ok(boss, "audit_log", { limit: 2 });
-    await ok(boss, "audit_log", {});
-    await ok(boss, "delete_room", { room: "dev" });
-    await ok(boss, "change_password", {
-      old_password: TEST_PASSWORD,
-      new_password: `${TEST_PASSWORD} 2`,
-    });
-    await ok(boss, "logout", {});
+      await ok(boss, "list_rooms", {});
+      await ok(boss, "create_room", { room: "dev" });
+      await ok(boss, "list_users", {});
+      await ok(boss, "list_members", { prefix: "b" });
+      const sent = await ok(boss, "send_message", {
+        text: "hello",
+        client_id: "k",
+      });
+      const id = (sent.message as { id: string }).id;
+      await ok(boss, "history", { room: "dev" });
+      await ok(boss, "history", { with: "bob" });
+      await ok(boss, "private_message", { to: "bob", text: "psst" });
+      await ok(boss, "typing", {});
+      await ok(boss, "visibility", { hidden: false });
+      await ok(boss, "react", { id, emoji: "👍" });
+      const poll = await ok(boss, "create_poll", {
+        room: "general",
+        question: "Lunch?",
+        options: ["Pizza", "Sushi"],
+      });
+      const pollId = (poll.message as { id: string }).id;
+      await ok(boss, "vote", { id: pollId, options: [1] });
+      await ok(boss, "close_poll", { id: pollId });
+      await ok(boss, "poll_choices", { ids: [pollId] });
+      await ok(boss, "forward_message", { id, room: "general", text: "see" });
+      await ok(boss, "forward_message", { id, with: "bob" });
+      await ok(boss, "pin", { id });
+      await ok(boss, "list_pins", {});
+      await ok(boss, "list_pins", { with: "bob" });
+      await ok(boss, "search", { query: "hello" });
+      await ok(boss, "find_people", { query: "bo" });
+      await ok(boss, "edit_message", { id, text: "hello again" });
+      await ok(boss, "message_edits", { id });
+      await ok(boss, "remove_link_previews", { id });
+      await ok(boss, "mark_read", { room: "dev", seq: 1 });
+      await ok(boss, "mark_read", { with: "bob", seq: 1 });
+      await ok(boss, "mark_unread", { room: "dev", seq: 1 });
+      await ok(boss, "list_conversations", {});
+      await ok(boss, "ignore_user", { user: "bob" });
+      await ok(boss, "list_ignored", {});
+      await ok(boss, "unignore_user", { user: "bob" });
+      await ok(boss, "set_draft", { room: "dev", text: "half" });
+      await ok(boss, "set_draft", { with: "bob", text: "hi" });
+      await ok(boss, "list_drafts", {});
+      await ok(boss, "save_message", { id });
+      await ok(boss, "list_saved", {});
+      await ok(boss, "list_saved", { ids: true });
+      await ok(boss, "list_mentions", {});
+      await ok(boss, "unsave_message", { id });
+      const later = new Date(Date.now() + 3600_000).toISOString();
+      const scheduled = await ok(boss, "schedule_message", {
+        room: "dev",
+        text: "later",
+        send_at: later,
+      });
+      const scheduledId = (scheduled.scheduled as { id: string }).id;
+      await ok(boss, "schedule_message", {
+        to: "bob",
+        text: "psst",
+        send_at: later,
+      });
+      await ok(boss, "list_scheduled", {});
+      await ok(boss, "update_scheduled", { id: scheduledId, text: "later on" });
+      await ok(boss, "cancel_scheduled", { id: scheduledId });
+      await ok(boss, "list_replies", { id });
+      await ok(boss, "list_threads", {});
+      await ok(boss, "mark_thread_read", { id });
+      await ok(boss, "set_topic", { room: "dev", topic: "plans" });
+      await ok(boss, "archive_room", { room: "dev" });
+      await ok(boss, "unarchive_room", { room: "dev" });
+      await ok(boss, "set_room_posting", {
+        room: "dev",
+        posting: "moderators",
+      });
+      await ok(boss, "set_room_posting", { room: "dev", posting: "everyone" });
+      await ok(boss, "join_room", { room: "dev" });
+      await ok(boss, "set_notify_level", { room: "dev", level: "none" });
+      await ok(boss, "set_notify_level", { with: "bob", level: "all" });
+      await ok(boss, "list_notify_levels", {});
+      await ok(boss, "star", { room: "dev" });
+      await ok(boss, "star", { with: "bob" });
+      await ok(boss, "unstar", { with: "bob" });
+      await ok(boss, "set_sections", {
+        sections: [{ name: "Team", items: ["#dev", "@bob"], collapsed: true }],
+      });
+      await ok(boss, "set_do_not_disturb", { until: Date.now() + 3_600_000 });
+      await ok(boss, "set_status", {
+        text: "In a meeting",
+        emoji: "📅",
+        until: Date.now() + 3_600_000,
+      });
+      await ok(visitor, "get_status", { users: ["boss", "bob"] });
+      await ok(boss, "set_profile", { title: "Boss", timezone: "UTC" });
+      await ok(boss, "get_profile", { name: "bob" });
+      await ok(bob, "get_profile", { name: "boss" });
+      await ok(boss, "create_group", {
+        name: "design",
+        description: "The designers",
+        members: ["bob"],
+      });
+      await ok(boss, "update_group", { group: "design", add: ["boss"] });
+      await ok(boss, "list_groups", {});
+      await ok(boss, "delete_group", { group: "design" });
+      // A custom emoji is added over HTTP (its bytes are no JSON).
+      const added = await fetch(`${server.url}/api/emoji/walk_emoji`, {
+        method: "PUT",
+        headers: {
+          authorization: `Bearer ${boss.token}`,
+          "content-type": "image/png",
+          origin: server.url,
+        },
+        body: PNG,
+      });
+      await added.body?.cancel();
+      assert.equal(added.status, 200);
+      await ok(boss, "list_emoji", {});
+      await ok(boss, "remove_emoji", { name: "walk_emoji" });
+      await ok(boss, "create_room", { room: "club", private: true });
+      await ok(boss, "invite", { room: "club", user: "bob" });
+      const { code } = await ok(boss, "create_invite", { room: "club" });
+      await ok(boss, "list_invites", { room: "club" });
+      await ok(boss, "revoke_invite", { code });
+      await ok(boss, "remove_member", { room: "club", user: "bob" });
+      await ok(boss, "delete_message", { id });
+      await ok(visitor, "join_room", { room: "dev" });
+      await ok(visitor, "leave_room", {});
+      await ok(boss, "leave_room", { room: "dev" });
+      await ok(boss, "set_role", { user: "bob", role: "moderator" });
+      await ok(boss, "set_role", { user: "bob", role: "user" });
+      await ok(boss, "ban", { user: "bob", room: "dev" });
+      await ok(boss, "ban", { user: "bob", room: "dev", duration_s: 60 });
+      await ok(boss, "list_bans", {});
+      await ok(boss, "unban", { user: "bob", room: "dev" });
+      await ok(boss, "ban", { user: "bob", duration_s: 60 });
+      await ok(boss, "list_accounts", {});
+      await ok(boss, "list_accounts", { query: "bo", limit: 1 });
+      await ok(boss, "list_bans", { limit: 1 });
+      await ok(boss, "unban", { user: "bob" });
+      await ok(boss, "kick", { user: "visitor" });
+      await ok(boss, "update_room", {
+        room: "club",
+        owner: "bob",
+        retention_days: 30,
+      });
+      await ok(boss, "list_all_rooms", {});
+      await ok(boss, "update_room", {
+        room: "club",
+        name: "Club",
+        private: false,
+        owner: null,
+        retention_days: null,
+      });
+      await ok(boss, "update_room", { room: "Club", archived: true });
+      await ok(boss, "update_room", { room: "Club", archived: false });
+      await ok(boss, "reset_password", { user: "bob", reason: "forgot it" });
+      // bob is banned by now: another account turns its 2FA on and off.
+      const erin = await pool.register("erin");
+      const { secret } = await ok(erin, "totp_setup", {
+        password: TEST_PASSWORD,
+      });
+      const { recovery_codes: codes } = await ok(erin, "totp_enable", {
+        code: totpCode(secret as string),
+      });
+      const renewed = await ok(erin, "totp_recovery_codes", {
+        password: TEST_PASSWORD,
+        code: (codes as string[])[0],
+      });
+      await ok(erin, "totp_disable", {
+        password: TEST_PASSWORD,
+        code: (renewed.recovery_codes as string[])[0],
+      });
+      const again = await ok(erin, "totp_setup", { password: TEST_PASSWORD });
+      await ok(erin, "totp_enable", { code: totpCode(again.secret as string) });
+      await ok(boss, "reset_totp", { user: "erin", reason: "lost the phone" });
+      await pool.register("carol");
+      await pool.register("dave");
+      await ok(boss, "delete_account", { user: "carol", messages: "keep" });
+      await ok(boss, "delete_account", { user: "dave", messages: "anonymise" });
+      await ok(boss, "audit_log", { limit: 2 });
+      await ok(boss, "audit_log", {});
+      await ok(boss, "delete_room", { room: "dev" });
+      await ok(boss, "change_password", {
+        old_password: TEST_PASSWORD,
+        new_password: `${TEST_PASSWORD} 2`,
+      });
+      await ok(boss, "set_email", { address: "boss@example.org" });
+      await ok(boss, "set_email", { address: null });
+      await ok(boss, "logout", {});
 
-    const failures = replies.flatMap(([action, how, data]) => {
-      const shapes = documented.get(action);
-      if (shapes === undefined) return [`${action}: not in the table`];
-      const wrong = misfit(data, shapes);
-      return wrong === undefined ? [] : [`${action} ${how}: ${wrong}`];
-    });
-    assert.deepEqual(failures, []);
-    // Every action of the table was answered above.
-    const answered = new Set(replies.map(([action]) => action));
-    assert.deepEqual(
-      [...documented.keys()].filter((a) => !answered.has(a)),
-      [],
-    );
-  }, { rateLimits: NO_RATE_LIMITS, admin: "boss" }));
+      const failures = replies.flatMap(([action, how, data]) => {
+        const shapes = documented.get(action);
+        if (shapes === undefined) return [`${action}: not in the table`];
+        const wrong = misfit(data, shapes);
+        return wrong === undefined ? [] : [`${action} ${how}: ${wrong}`];
+      });
+      assert.deepEqual(failures, []);
+      // Every action of the table was answered above.
+      const answered = new Set(replies.map(([action]) => action));
+      assert.deepEqual(
+        [...documented.keys()].filter((a) => !answered.has(a)),
+        [],
+      );
+    }, {
+      rateLimits: NO_RATE_LIMITS,
+      admin: "boss",
+      smtpUrl: smtp.url,
+      mailFrom: "chat@example.org",
+      publicUrl: "https://chat.example.org",
+    })
+  ));
+
+/** Runs `body` with a real SMTP server taking the server's mails. */
+async function withMail(
+  body: (smtp: SmtpReceiver) => Promise<void>,
+): Promise<void> {
+  const smtp = await startSmtpReceiver();
+  try {
+    await body(smtp);
+  } finally {
+    await smtp.close();
+  }
+}
 
 Deno.test("documented replies: the success replies of docs/protocol.md's examples have the keys of its Actions and Administration tables", async () => {
   const doc = await Deno.readTextFile(PROTOCOL);

@@ -3,9 +3,15 @@
  * with `--smtp-url` offers and one without does not.
  */
 import assert from "node:assert/strict";
-import { startServer } from "../server/mod.ts";
+import { type Config, NO_RATE_LIMITS, startServer } from "../server/mod.ts";
 import { SettingError } from "../server/setting_kinds.ts";
-import { ClientPool, startTestServer, type TestServer } from "./harness.ts";
+import { call } from "./api_helpers.ts";
+import {
+  ClientPool,
+  expectError,
+  startTestServer,
+  type TestServer,
+} from "./harness.ts";
 import { type SmtpReceiver, startSmtpReceiver } from "./smtp_receiver.ts";
 
 /** A client's login reply's data. */
@@ -17,10 +23,18 @@ function loginData(
   )!.data;
 }
 
+/** The token of the verification link in a mail, checking the link's start. */
+function linkToken(text: string): string {
+  const found = /https:\/\/chat\.example\.org\/verify-email#(\S+)/.exec(text);
+  assert.ok(found, `a verification link in: ${text}`);
+  return found[1];
+}
+
 async function withMailServer(
   body: (server: TestServer, pool: ClientPool, smtp: SmtpReceiver) => Promise<
     void
   >,
+  options: Partial<Config> = {},
 ): Promise<void> {
   const smtp = await startSmtpReceiver();
   try {
@@ -28,6 +42,7 @@ async function withMailServer(
       smtpUrl: smtp.url,
       mailFrom: "Chat <chat@example.org>",
       publicUrl: "https://chat.example.org/",
+      ...options,
     });
     const pool = new ClientPool(server.wsUrl);
     try {
@@ -70,4 +85,165 @@ Deno.test("email: a server given --smtp-url without a sender or its address does
       error instanceof SettingError &&
       error.message.startsWith("--smtp-url needs --mail-from and --public-url"),
   );
+});
+
+Deno.test("set_email: a link is mailed to the address; the address is unverified until the link's page sends its token, which works once; the other devices hear both", async () => {
+  await withMailServer(async (server, pool, smtp) => {
+    const ann = await pool.register("ann");
+    const phone = await pool.login({ token: ann.token });
+    assert.deepEqual(
+      await ann.ok("set_email", { address: " Ann@Example.ORG " }),
+      { request: "set_email", address: "Ann@example.org", verified: false },
+    );
+    const mail = await smtp.next((m) => m.to === "Ann@example.org");
+    assert.match(mail.from, /^"?Chat"? <chat@example\.org>$/);
+    assert.match(mail.text, /chat account ann\b/);
+    await phone.event(
+      "email",
+      (d) => d.address === "Ann@example.org" && d.verified === false,
+    );
+    const laptop = await pool.login({ token: ann.token });
+    assert.deepEqual(loginData(laptop).email, {
+      address: "Ann@example.org",
+      verified: false,
+    });
+
+    const token = linkToken(mail.text);
+    const used = await call(server, "POST", "/api/verify-email", {
+      headers: { origin: server.url },
+      body: { token },
+    });
+    assert.equal(used.status, 200);
+    assert.deepEqual(used.body, { address: "Ann@example.org", verified: true });
+    for (const device of [ann, phone, laptop]) {
+      await device.event("email", (d) => d.verified === true);
+    }
+    const again = await call(server, "POST", "/api/verify-email", {
+      headers: { origin: server.url },
+      body: { token },
+    });
+    assert.equal(again.status, 401);
+    const later = await pool.login({ token: ann.token });
+    assert.deepEqual(loginData(later).email, {
+      address: "Ann@example.org",
+      verified: true,
+    });
+  });
+});
+
+Deno.test("set_email: a new address stops the old one's link; null removes the address; a bad address, a guest and a server without mail are refused", async () => {
+  await withMailServer(async (server, pool, smtp) => {
+    const ann = await pool.register("ann");
+    await ann.ok("set_email", { address: "old@example.org" });
+    const old = linkToken(
+      (await smtp.next((m) => m.to === "old@example.org")).text,
+    );
+    await ann.ok("set_email", { address: "new@example.org" });
+    await smtp.next((m) => m.to === "new@example.org");
+    const stale = await call(server, "POST", "/api/verify-email", {
+      headers: { origin: server.url },
+      body: { token: old },
+    });
+    assert.equal(stale.status, 401);
+    assert.deepEqual(await ann.ok("set_email", { address: null }), {
+      request: "set_email",
+      address: null,
+      verified: false,
+    });
+    for (
+      const bad of [
+        "no-at-sign",
+        "a@b",
+        "two@@example.org",
+        "a@example.org\r\nBcc: x@y.org",
+        "Ann <ann@example.org>",
+        "a,b@example.org",
+        `${"a".repeat(250)}@example.org`,
+      ]
+    ) {
+      await expectError(ann, "set_email", { address: bad }, "invalid_message");
+    }
+    const guest = await pool.guest("visitor");
+    await expectError(
+      guest,
+      "set_email",
+      { address: "v@example.org" },
+      "forbidden",
+    );
+    assert.equal(smtp.mails.length, 2, "no mail for what was refused");
+  }, { rateLimits: NO_RATE_LIMITS });
+  const plain = await startTestServer();
+  const pool = new ClientPool(plain.wsUrl);
+  try {
+    const ben = await pool.register("ben");
+    const refused = await expectError(
+      ben,
+      "set_email",
+      { address: "ben@example.org" },
+      "forbidden",
+    );
+    assert.equal(refused.data.message, "This server sends no email.");
+  } finally {
+    await pool.closeAll();
+    await plain.close();
+  }
+});
+
+Deno.test("get_profile: an account's address is shown to itself and to admins, never to another member nor a moderator", async () => {
+  await withMailServer(async (_server, pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    const mod = await pool.register("mod");
+    const ben = await pool.register("ben");
+    await root.ok("set_role", { user: "mod", role: "moderator" });
+    await ann.ok("set_email", { address: "ann@example.org" });
+    const unverified = { address: "ann@example.org", verified: false };
+    const profile = async (who: typeof ann) =>
+      ((await who.ok("get_profile", { name: "ann" })).profile as Record<
+        string,
+        unknown
+      >).email;
+    assert.deepEqual(await profile(ann), unverified);
+    assert.deepEqual(await profile(root), unverified);
+    assert.equal(await profile(mod), undefined);
+    assert.equal(await profile(ben), undefined);
+  });
+});
+
+Deno.test("delete_account: the address goes with the account; its name registered again has none, and the old link verifies nothing", async () => {
+  await withMailServer(async (server, pool, smtp) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    await ann.ok("set_email", { address: "ann@example.org" });
+    const token = linkToken(
+      (await smtp.next((m) => m.to === "ann@example.org")).text,
+    );
+    await root.ok("delete_account", { user: "ann", messages: "anonymise" });
+    const anew = await pool.register("ann");
+    assert.deepEqual(loginData(anew).email, { address: null, verified: false });
+    const used = await call(server, "POST", "/api/verify-email", {
+      headers: { origin: server.url },
+      body: { token },
+    });
+    assert.equal(used.status, 401);
+  });
+});
+
+Deno.test("set_email: an account mails five links at once, then one every 10 minutes; the sixth is rate_limited and mails nothing", async () => {
+  await withMailServer(async (_server, pool, smtp) => {
+    const ann = await pool.register("ann");
+    for (let i = 1; i <= 5; i++) {
+      await ann.ok("set_email", { address: `ann${i}@example.org` });
+    }
+    const phone = await pool.login({ token: ann.token });
+    const refused = await expectError(
+      phone,
+      "set_email",
+      { address: "ann6@example.org" },
+      "rate_limited",
+    );
+    assert.ok(Number(refused.data.retry_after_ms) > 500_000);
+    await smtp.next((m) => m.to === "ann5@example.org");
+    assert.equal(smtp.mails.length, 5);
+  });
 });

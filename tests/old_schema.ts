@@ -28,7 +28,8 @@
  * the accounts' profile cards; the index of forwards by their original,
  * with PostgreSQL's trigger that blanks them; the sidebar sections' tables,
  * with PostgreSQL's chat_rename_room, which is CREATE OR REPLACE and runs
- * again; SQLite's search_changes, with its triggers).
+ * again; SQLite's search_changes, with its triggers; the accounts' email
+ * addresses, with the index of their links' tokens).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -55,6 +56,7 @@ import {
   DO_NOT_DISTURB_MIGRATION,
   DRAFTS_MIGRATION,
   EDITS_MIGRATION,
+  EMAIL_MIGRATION,
   FILE_DELETIONS_MIGRATION,
   FILE_TIMES_MIGRATION,
   FORWARDED_MIGRATION,
@@ -138,6 +140,12 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, EMAIL_MIGRATION)) {
+    // The token's index goes with its column.
+    await sql`ALTER TABLE accounts DROP COLUMN email,
+      DROP COLUMN email_verified, DROP COLUMN email_token_hash,
+      DROP COLUMN email_token_expires`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, SECTIONS_MIGRATION)) {
     await sql`DROP TABLE sidebar_items, sidebar_sections`;
   }
@@ -343,6 +351,18 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, EMAIL_MIGRATION)) {
+    // SQLite drops no column an index names: the index first.
+    db.exec("DROP INDEX accounts_email_token");
+    for (
+      const column of [
+        "email",
+        "email_verified",
+        "email_token_hash",
+        "email_token_expires",
+      ]
+    ) db.exec(`ALTER TABLE accounts DROP COLUMN ${column}`);
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, SEARCH_FILE_MIGRATION)) {
     db.exec("DROP TRIGGER search_changes_text");
     db.exec("DROP TRIGGER search_changes_gone");

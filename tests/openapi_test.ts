@@ -546,6 +546,8 @@ async function accountSteps(server: TestServer): Promise<Step[]> {
       body: { token: "wrong", password: "another pass 2" },
     }),
     post("/api/reset-password", 400, { body: { token: "wrong" } }),
+    post("/api/verify-email", 401, { body: { token: "wrong" } }),
+    post("/api/verify-email", 400, { body: {} }),
     {
       method: "GET",
       route: "/api/session",

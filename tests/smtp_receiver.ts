@@ -34,8 +34,23 @@ export interface SmtpReceiver {
   close(): Promise<void>;
 }
 
-/** Starts a receiver on 127.0.0.1, on a port the system picks. */
-export async function startSmtpReceiver(): Promise<SmtpReceiver> {
+/**
+ * A loopback port free now, for a receiver a server's settings must name
+ * before it starts (browser tests fix their server's settings first).
+ */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/**
+ * Starts a receiver on 127.0.0.1, on `port` or one the system picks.
+ */
+export async function startSmtpReceiver(
+  options: { port?: number } = {},
+): Promise<SmtpReceiver> {
   const mails: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   const server = new SMTPServer({
@@ -61,7 +76,7 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
     logger: false,
   });
   await new Promise<void>((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve())
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve())
   );
   const { port } = server.server.address() as { port: number };
   return {

@@ -33,6 +33,7 @@ import { stars } from "./store_contract/stars.ts";
 import { messageEdits } from "./store_contract/edits.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
 import { statuses } from "./store_contract/status.ts";
+import { emails } from "./store_contract/email.ts";
 import { profiles } from "./store_contract/profile.ts";
 import { customEmoji } from "./store_contract/emoji.ts";
 import { totp } from "./store_contract/totp.ts";
@@ -120,6 +121,7 @@ export function storeContract(
   messageEdits(test);
   doNotDisturb(test);
   statuses(test);
+  emails(test);
   profiles(test);
   customEmoji(test);
   totp(test);

@@ -370,6 +370,14 @@ export function transferContract(
         title: null,
         timezone: "",
       });
+      assert.deepEqual(await (await copy.store()).emailOf("bob"), {
+        address: "bob@example.org",
+        verified: true,
+      });
+      assert.deepEqual(
+        await (await copy.store()).verifyEmail("alice-link", Date.now()),
+        { userKey: "alice", address: "alice@example.org" },
+      );
       // An imported account keeps its 2FA, and a code used stays used.
       assert.deepEqual(await (await copy.store()).totpOf("alice"), {
         secret: "ALICESECRETALICESECRETALICESECRE",
@@ -1090,6 +1098,16 @@ async function populate(store: Store): Promise<void> {
   await store.setProfile("bob", BOB_PROFILE);
   // alice cleared her zone: kept as "", apart from never set.
   await store.setProfile("alice", { timezone: "" });
+  // bob's address verified; alice's with its link waiting (a secret).
+  await store.setEmail("bob", "bob@example.org", {
+    tokenHash: "bob-link",
+    expiresAt: later,
+  });
+  await store.verifyEmail("bob-link", now);
+  await store.setEmail("alice", "alice@example.org", {
+    tokenHash: "alice-link",
+    expiresAt: later,
+  });
   // alice's 2FA: her secret, the last step used, a recovery code's hash.
   await store.setPendingTotp("alice", "ALICESECRETALICESECRETALICESECRE");
   await store.enableTotp("alice", {

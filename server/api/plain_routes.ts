@@ -8,6 +8,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import {
   changePasswordData,
+  emailTokenBody,
   passwordLoginData,
   passwordResetBody,
 } from "../protocol/schemas.ts";
@@ -33,6 +34,11 @@ const newOutgoingHook = outgoingHook.extend({ secret: z.string() }).openapi(
 const outgoingHooks = z.object({ hooks: z.array(outgoingHook) }).openapi(
   "OutgoingHooks",
 );
+
+const emailState = z.object({
+  address: z.string(),
+  verified: z.literal(true),
+}).openapi("VerifiedEmail");
 
 const sessionAccount = z.object({ username: z.string(), role: z.string() })
   .openapi("SessionAccount");
@@ -111,6 +117,16 @@ function documentAccountRoutes(api: OpenAPIHono): void {
     responses: {
       200: loggedIn,
       ...errors(400, 401, 403, 413, 415, 429),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/verify-email",
+    summary: "Verify an email address with the token of the link mailed to it",
+    request: { body: jsonBody(emailTokenBody) },
+    responses: {
+      200: json(emailState, "The address, now verified"),
+      ...errors(400, 401, 403, 413, 415),
     },
   });
 }

@@ -51,6 +51,7 @@ import { setSections } from "./sections.ts";
 import { setDoNotDisturb } from "./do_not_disturb.ts";
 import { getStatus, setStatus } from "./status.ts";
 import { getProfile, setProfile } from "./profiles.ts";
+import { setEmail } from "./email.ts";
 import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { createGroup, deleteGroup, listGroups, updateGroup } from "./groups.ts";
@@ -123,6 +124,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   get_status: getStatus,
   set_profile: setProfile,
   get_profile: getProfile,
+  set_email: setEmail,
   list_conversations: listConversations,
   ignore_user: ignoreUser,
   unignore_user: unignoreUser,

@@ -6,6 +6,7 @@
  * or in a room the reader is in, not banned from the server. Nothing is
  * published: a card is read when it is opened.
  */
+import { emailStateOf } from "./email.ts";
 import { avatarOf } from "../avatars.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
@@ -96,5 +97,11 @@ export async function getProfile(
   ) profile.timezone = kept.timezone;
   if (status !== null) profile.status = status;
   if (avatar !== null) profile.avatar = avatar;
+  // The address is its owner's and the admins' (who may need to reach
+  // them): never another member's, moderators included.
+  if (
+    ctx.node.mail !== undefined &&
+    (account.key === member.userKey || member.role === "admin")
+  ) profile.email = await emailStateOf(ctx.node, account.key);
   return succeed({ profile });
 }

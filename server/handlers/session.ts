@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { emailStateOf } from "./email.ts";
 import type {
   Authenticated,
   LiveSession,
@@ -415,8 +416,9 @@ async function enterServer(
       // Messages under the name from before are a former holder's: the
       // client offers no Close on their polls (close_poll refuses them).
       reply.since = identity.since;
+      // One read by key, only on a server that sends mail.
       if (node.mail !== undefined) {
-        reply.email = { address: null, verified: false };
+        reply.email = await emailStateOf(node, userKey);
       }
     }
     if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;

@@ -260,6 +260,26 @@ export const setStatusData = z.object({
 });
 
 /**
+ * An email address as set_email keeps it: one line, no spaces, angle
+ * brackets, quotes or commas (nothing a mail header could read as a second
+ * address or a header of its own), a name, `@` and a domain with a dot, at
+ * most 254 characters (RFC 5321's path), trimmed and with its domain in
+ * lower case. No more than that: the link mailed to it is the real test.
+ */
+export const emailAddress = z.string().trim().max(254).regex(
+  /^[^\s@<>()",;:\\[\]\p{Cc}]{1,64}@[^\s@<>()",;:\\[\]\p{Cc}]+\.[^\s@<>()",;:\\[\]\p{Cc}.][^\s@<>()",;:\\[\]\p{Cc}]*$/u,
+  "An email address looks like name@example.org.",
+).transform((address) => {
+  const at = address.lastIndexOf("@");
+  return address.slice(0, at + 1) + address.slice(at + 1).toLowerCase();
+});
+
+/** `set_email` data: the address, or null to remove it. */
+export const setEmailData = z.object({
+  address: emailAddress.nullable(),
+});
+
+/**
  * `set_profile` data: a title (profiles.ts: a label's rules, up to 80
  * characters) and a time zone (an IANA name), each "" to clear it and
  * left out to keep it.
@@ -766,6 +786,11 @@ export const updateRoomData = z.object({
 export const passwordResetBody = z.object({
   token: z.string().min(1).max(256),
   password: z.string().max(8192),
+});
+
+/** `POST /api/verify-email` body: the token of the link mailed. */
+export const emailTokenBody = z.object({
+  token: z.string().min(1).max(256),
 });
 
 /** Turns a zod error into one sentence that names the offending field. */

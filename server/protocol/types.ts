@@ -514,6 +514,11 @@ export interface Profile {
   /** Its picture's version (`/avatars/{name}?v=`), when it has one. */
   avatar?: string;
   created_at: string;
+  /**
+   * The account's email address and whether it is verified: only to the
+   * account itself and to admins, on a server that sends mail.
+   */
+  email?: EmailState;
 }
 
 /**

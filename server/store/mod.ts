@@ -1814,6 +1814,50 @@ export interface DoNotDisturbStore {
   doNotDisturb(userKey: string): Promise<number | null>;
 }
 
+/** An account's email address as kept (set_email). */
+export interface StoredEmail {
+  address: string;
+  /** Whether its owner opened the link mailed to it. */
+  verified: boolean;
+}
+
+/** A verification link of an address as kept: its token's hash alone. */
+export interface EmailVerification {
+  /** SHA-256 of the link's token (accounts/tokens.ts hashToken). */
+  tokenHash: string;
+  /** When the link stops working (ms since the epoch). */
+  expiresAt: number;
+}
+
+/**
+ * Each account's email address (set_email) and the one link that verifies
+ * it: columns of the account's row, so a deleted account takes them with
+ * it.
+ */
+export interface EmailStore {
+  /**
+   * Sets an account's address, not verified, with the link mailed to it
+   * (any earlier link stops working); null removes the address and its
+   * link. False, and nothing written, when there is no such account.
+   */
+  setEmail(
+    userKey: string,
+    address: string | null,
+    verification?: EmailVerification,
+  ): Promise<boolean>;
+  /** The account's address, undefined for none (or no account). */
+  emailOf(userKey: string): Promise<StoredEmail | undefined>;
+  /**
+   * Uses up a verification link live at `now`: its address is verified and
+   * the account's key and the address returned; undefined for a token
+   * unknown, used, replaced or expired. Atomic: a link works once.
+   */
+  verifyEmail(
+    tokenHash: string,
+    now: number,
+  ): Promise<{ userKey: string; address: string } | undefined>;
+}
+
 /**
  * An account's custom status as kept (set_status): a short text, maybe
  * empty when an emoji says it all, the emoji, and when it ends.
@@ -2416,6 +2460,7 @@ export interface Store
     SectionStore,
     DoNotDisturbStore,
     StatusStore,
+    EmailStore,
     ProfileStore,
     GroupStore,
     SavedStore,

@@ -27,6 +27,7 @@ import {
   type DeletedRoom,
   type DoNotDisturbStore,
   type DraftStore,
+  type EmailStore,
   type EmojiStore,
   type FileStore,
   type GroupStore,
@@ -107,6 +108,7 @@ import { PostgresNotifyLevels } from "./postgres_notify_levels.ts";
 import { PostgresSections } from "./postgres_sections.ts";
 import { PostgresStars } from "./postgres_stars.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
+import { PostgresEmail } from "./postgres_email.ts";
 import { PostgresStatus } from "./postgres_status.ts";
 import { PostgresProfile } from "./postgres_profile.ts";
 import { PostgresEmoji } from "./postgres_emoji.ts";
@@ -227,6 +229,7 @@ export interface PostgresStore
     SectionStore,
     DoNotDisturbStore,
     StatusStore,
+    EmailStore,
     ProfileStore,
     EmojiStore,
     TotpStore,
@@ -274,6 +277,7 @@ export class PostgresStore implements Store {
   #sections: PostgresSections;
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
+  #email: PostgresEmail;
   #profile: PostgresProfile;
   #emoji: PostgresEmoji;
   #totp: PostgresTotp;
@@ -308,6 +312,7 @@ export class PostgresStore implements Store {
     this.#sections = new PostgresSections(this.#context);
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
+    this.#email = new PostgresEmail(this.#context);
     this.#profile = new PostgresProfile(this.#context);
     this.#emoji = new PostgresEmoji(this.#context);
     this.#totp = new PostgresTotp(this.#context);
@@ -349,6 +354,7 @@ export class PostgresStore implements Store {
       (store) => store.#doNotDisturb,
     );
     delegate(PostgresStore, PostgresStatus, (store) => store.#status);
+    delegate(PostgresStore, PostgresEmail, (store) => store.#email);
     delegate(PostgresStore, PostgresProfile, (store) => store.#profile);
     delegate(PostgresStore, PostgresEmoji, (store) => store.#emoji);
     delegate(PostgresStore, PostgresTotp, (store) => store.#totp);

@@ -35,6 +35,7 @@ import {
   type DeletedRoom,
   type DoNotDisturbStore,
   type DraftStore,
+  type EmailStore,
   type EmojiStore,
   type FileStore,
   type GroupStore,
@@ -122,6 +123,7 @@ import { SqliteNotifyLevels } from "./sqlite_notify_levels.ts";
 import { SqliteSections } from "./sqlite_sections.ts";
 import { SqliteStars } from "./sqlite_stars.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
+import { SqliteEmail } from "./sqlite_email.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
 import { SqliteProfile } from "./sqlite_profile.ts";
 import { SqliteEmoji } from "./sqlite_emoji.ts";
@@ -249,6 +251,7 @@ export interface SqliteStore
     SectionStore,
     DoNotDisturbStore,
     StatusStore,
+    EmailStore,
     ProfileStore,
     EmojiStore,
     TotpStore,
@@ -325,6 +328,7 @@ export class SqliteStore implements Store {
   #sections = new SqliteSections(this.#context);
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
+  #email = new SqliteEmail(this.#context);
   #profile = new SqliteProfile(this.#context);
   #emoji = new SqliteEmoji(this.#context);
   #totp = new SqliteTotp(this.#context);
@@ -384,6 +388,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteSections, (store) => store.#sections);
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);
+    delegate(SqliteStore, SqliteEmail, (store) => store.#email);
     delegate(SqliteStore, SqliteProfile, (store) => store.#profile);
     delegate(SqliteStore, SqliteEmoji, (store) => store.#emoji);
     delegate(SqliteStore, SqliteTotp, (store) => store.#totp);

@@ -1201,4 +1201,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
       WHERE d.target = messages.to_user AND d.at >= messages.ts
       ORDER BY d.at, d.id LIMIT 1) = 'anonymise';
   `,
+  `
+  -- An account's email address (set_email), whether its owner opened the
+  -- link mailed to it, and that link's token: its SHA-256 alone, and when
+  -- it stops working. One link at a time: a new address (or a new link)
+  -- replaces it, so an older link verifies nothing. The token's index is
+  -- partial: only accounts with a link waiting are in it. Cost: four
+  -- columns of the account's row, NULL for most.
+  ALTER TABLE accounts ADD COLUMN email TEXT;
+  ALTER TABLE accounts ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE accounts ADD COLUMN email_token_hash TEXT;
+  ALTER TABLE accounts ADD COLUMN email_token_expires INTEGER;
+  CREATE UNIQUE INDEX accounts_email_token ON accounts (email_token_hash)
+    WHERE email_token_hash IS NOT NULL;
+  `,
 ];

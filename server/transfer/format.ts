@@ -37,7 +37,12 @@ import {
   NAME_ALPHABET_RULE,
   nameKey,
 } from "../protocol/names.ts";
-import { groupDescription, keptReason, noNul } from "../protocol/schemas.ts";
+import {
+  emailAddress,
+  groupDescription,
+  keptReason,
+  noNul,
+} from "../protocol/schemas.ts";
 import { KEPT_TOPIC_RULE, keptTopic } from "../protocol/topics.ts";
 import { ANONYMOUS_NAME } from "../store/mod.ts";
 
@@ -77,7 +82,7 @@ export interface ColumnSpec {
    * Written only with `--include-secrets`; an import without it stores
    * this instead (an empty password hash matches no password).
    */
-  secret?: string;
+  secret?: string | null;
   /**
    * Stored when a line leaves the field out: a file exported before the
    * column existed still imports.
@@ -118,6 +123,11 @@ export interface ColumnSpec {
  * kind of its line and the field.
  */
 const storedName = z.string().refine(inNameAlphabet, NAME_ALPHABET_RULE);
+/** An email address as set_email kept it: its rule changes nothing. */
+const emailAddressKept = z.string().refine(
+  (s) => emailAddress.safeParse(s).data === s,
+  "an email address as set_email keeps it",
+);
 const storedTopic = z.string().refine(
   (s) => keptTopic(s) === s,
   KEPT_TOPIC_RULE,
@@ -502,6 +512,14 @@ export const TABLES: readonly TableSpec[] = [
         nullable: true,
         rule: z.literal("").or(timeZone),
       }),
+      // Its email address (set_email) and whether it was verified; absent
+      // from files exported before they were kept, and for none. The
+      // link waiting, if any, is a secret: without them it is left behind
+      // (its owner asks for another).
+      text("email", { nullable: true, rule: emailAddressKept }),
+      bool("email_verified", { missing: false }),
+      text("email_token_hash", { nullable: true, secret: null }),
+      int("email_token_expires", { nullable: true, secret: null }),
     ],
     key: ["key"],
   },

@@ -376,6 +376,8 @@ export const SECTIONS_MIGRATION = "Sidebar sections (set_sections)";
 /** Text of the migration that moves the search index to its own file. */
 export const SEARCH_FILE_MIGRATION =
   "The search index moves to a file of its own";
+/** Text of the migration that keeps each account's email address. */
+export const EMAIL_MIGRATION = "An account's email address (set_email)";
 /** Text of the migration that keeps each account's profile card. */
 export const PROFILE_MIGRATION = "A profile card (set_profile)";
 

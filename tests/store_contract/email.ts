@@ -1,0 +1,91 @@
+/** The store contract for email addresses (setEmail, emailOf, verifyEmail). */
+import assert from "node:assert/strict";
+import { account, type StoreTest } from "./support.ts";
+
+/** The contract of the accounts' email addresses and their links. */
+export function emails(test: StoreTest): void {
+  test(
+    "setEmail keeps an address unverified across a reopen; its link verifies it once, before it expires; null removes it",
+    async (store, reopen) => {
+      for (const who of ["ann", "ben"]) {
+        await store.createAccount(account(who));
+      }
+      assert.equal(await store.emailOf("ann"), undefined);
+      const now = 1_800_000_000_000;
+      assert.equal(
+        await store.setEmail("ann", "ann@example.org", {
+          tokenHash: "hash-ann",
+          expiresAt: now + 1000,
+        }),
+        true,
+      );
+      await store.setEmail("ben", "ben@example.org", {
+        tokenHash: "hash-ben",
+        expiresAt: now + 1000,
+      });
+      assert.equal(
+        await store.setEmail("nobody", "x@example.org", {
+          tokenHash: "hash-x",
+          expiresAt: now + 1000,
+        }),
+        false,
+      );
+      const again = await reopen();
+      assert.deepEqual(await again.emailOf("ann"), {
+        address: "ann@example.org",
+        verified: false,
+      });
+      assert.equal(await again.verifyEmail("hash-x", now), undefined);
+      assert.equal(await again.verifyEmail("hash-ben", now + 1000), undefined);
+      assert.deepEqual(await again.verifyEmail("hash-ann", now), {
+        userKey: "ann",
+        address: "ann@example.org",
+      });
+      assert.equal(await again.verifyEmail("hash-ann", now), undefined);
+      assert.deepEqual(await again.emailOf("ann"), {
+        address: "ann@example.org",
+        verified: true,
+      });
+      assert.deepEqual(await again.emailOf("ben"), {
+        address: "ben@example.org",
+        verified: false,
+      });
+      assert.equal(await again.setEmail("ann", null), true);
+      assert.equal(await again.emailOf("ann"), undefined);
+    },
+  );
+
+  test("a new address replaces the link of the old one, which verifies nothing", async (store) => {
+    await store.createAccount(account("ann"));
+    const now = 1_800_000_000_000;
+    await store.setEmail("ann", "old@example.org", {
+      tokenHash: "hash-old",
+      expiresAt: now + 1000,
+    });
+    await store.setEmail("ann", "new@example.org", {
+      tokenHash: "hash-new",
+      expiresAt: now + 1000,
+    });
+    assert.equal(await store.verifyEmail("hash-old", now), undefined);
+    assert.deepEqual(await store.emailOf("ann"), {
+      address: "new@example.org",
+      verified: false,
+    });
+    assert.deepEqual(await store.verifyEmail("hash-new", now), {
+      userKey: "ann",
+      address: "new@example.org",
+    });
+  });
+
+  test("a deleted account's address and link go with it; its name registered again has none", async (store) => {
+    await store.createAccount(account("ann"));
+    await store.setEmail("ann", "ann@example.org", {
+      tokenHash: "hash-ann",
+      expiresAt: 1_800_000_000_000,
+    });
+    await store.deleteAccount("ann", "anonymise");
+    assert.equal(await store.verifyEmail("hash-ann", 0), undefined);
+    await store.createAccount(account("ann"));
+    assert.equal(await store.emailOf("ann"), undefined);
+  });
+}
