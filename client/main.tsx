@@ -14,7 +14,7 @@ import {
 } from "./account_storage.ts";
 import { AppContext, type AppServices } from "./app_context.ts";
 import { App } from "./components/App.tsx";
-import { startAdmin, startReset } from "./admin/mod.tsx";
+import { startAdmin, startReset, startVerifyEmail } from "./admin/mod.tsx";
 import { Connection } from "./connection/mod.ts";
 import { loadEmojiTones, parseTone } from "./emoji_tones.ts";
 import { lang, t } from "./i18n.ts";
@@ -392,7 +392,10 @@ function readStrings(key: string): Record<string, string> {
 }
 
 const root = document.getElementById("app");
-// One bundle, three pages: the chat, /admin and the /reset form.
+// One bundle, four pages: the chat, /admin, the /reset form and the
+// /verify-email link's page.
 if (root && location.pathname === "/admin") startAdmin(root);
 else if (root && location.pathname === "/reset") startReset(root);
-else if (root) startClient(root);
+else if (root && location.pathname === "/verify-email") {
+  startVerifyEmail(root);
+} else if (root) startClient(root);

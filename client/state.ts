@@ -13,6 +13,7 @@ import type {
   Attachment,
   ChatMessage,
   CustomEmoji,
+  EmailState,
   Group,
   MessageBadge,
   Role,
@@ -354,6 +355,12 @@ export interface AppState {
   myStatus: Signal<Status | null>;
   /** Whether this account has two-factor authentication on (login's `totp`). */
   totp: Signal<boolean>;
+  /**
+   * The account's email address and whether it is verified (login's
+   * `email`, then `set_email` and the `email` event); null when the
+   * server sends no mail, and then no email setting is shown.
+   */
+  email: Signal<EmailState | null>;
   /**
    * When the account was created (login's `since`, ms since the epoch):
    * messages under its name from before are a former holder's. Null for a
@@ -737,6 +744,7 @@ export function createAppState(): AppState {
     doNotDisturb: signal(null),
     myStatus: signal(null),
     totp: signal(false),
+    email: signal(null),
     since: signal(null),
     statuses: signal({}),
     avatars: signal({}),

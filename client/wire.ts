@@ -11,6 +11,7 @@ import type {
   CustomEmoji,
   DoNotDisturbEvent,
   DraftEvent,
+  EmailState,
   EmojiEvent,
   Envelope,
   ErrorData,
@@ -317,6 +318,13 @@ export function isDoNotDisturbEvent(
   return isFields(value) &&
     (value.until === null ||
       (typeof value.until === "number" && Number.isFinite(value.until)));
+}
+
+/** Whether a value is an account's email state (login, set_email, `email`). */
+export function isEmailState(value: unknown): value is EmailState {
+  return isFields(value) &&
+    (value.address === null || typeof value.address === "string") &&
+    typeof value.verified === "boolean";
 }
 
 /** Whether a value is a custom status (set_status), null for none. */

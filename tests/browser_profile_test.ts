@@ -3,7 +3,9 @@
  * title and a time zone (the browser's own offered), and an author's name
  * opens the card (picture, name, role, status, title, local time,
  * "Message" and "Mention"), by click or Enter, closed by Escape, in French
- * and English, on a 390 px phone. Needs /usr/bin/chromium.
+ * and English, on a 390 px phone; on a server that sends mail, the email
+ * address set there and verified by its mailed link. Needs
+ * /usr/bin/chromium.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -18,6 +20,7 @@ import {
   transitionsDone,
 } from "./browser_support.ts";
 import { TestClient } from "./harness.ts";
+import { freePort, startSmtpReceiver } from "./smtp_receiver.ts";
 
 /**
  * Sets one's title in the "Profile…" dialog, the time zone as offered
@@ -258,5 +261,61 @@ browserTest(
     await row.locator(".msg-user").filter({ hasText: "deleted user" })
       .waitFor();
     assert.equal(await row.getByTestId("msg-user").count(), 0);
+  },
+);
+
+const SMTP_PORT = freePort();
+
+browserTest(
+  "web client: on a server that sends mail, 'Profile…' sets the email address, says it is not verified, and the link mailed opens a page (in French for a French browser) that verifies it; 'Profile…' then says so",
+  async (browser, server) => {
+    const smtp = await startSmtpReceiver({ port: SMTP_PORT });
+    try {
+      const ann = await openPage(browser, server);
+      await register(ann, "ann");
+      const openProfile = async () => {
+        await ann.getByTestId("settings").click();
+        await ann.getByTestId("profile-setting").click();
+        const dialog = ann.getByTestId("profile-dialog");
+        await dialog.getByTestId("profile-title-input").and(
+          ann.locator(":enabled"),
+        ).waitFor();
+        return dialog;
+      };
+      let dialog = await openProfile();
+      await dialog.getByTestId("profile-email-input").fill("ann@example.org");
+      await dialog.getByTestId("profile-save").click();
+      await dialog.waitFor({ state: "detached" });
+      const mail = await smtp.next((m) => m.to === "ann@example.org");
+      const link = /https:\/\/chat\.example\.org(\/verify-email#\S+)/
+        .exec(mail.text)?.[1];
+      assert.ok(link, mail.text);
+      dialog = await openProfile();
+      await dialog.getByTestId("profile-email-state")
+        .filter({ hasText: "Not verified yet" }).waitFor();
+      assert.equal(
+        await dialog.getByTestId("profile-email-input").inputValue(),
+        "ann@example.org",
+      );
+      await ann.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+
+      const page = await openPage(browser, server, { locale: "fr-FR" });
+      await page.goto(`${server.url}${link}`);
+      await page.getByTestId("verify-email-outcome")
+        .filter({ hasText: "ann@example.org est vérifiée." }).waitFor();
+      assert.equal(new URL(page.url()).hash, "", "the token leaves the bar");
+
+      dialog = await openProfile();
+      await dialog.getByTestId("profile-email-state")
+        .filter({ hasText: "Verified." }).waitFor();
+    } finally {
+      await smtp.close();
+    }
+  },
+  {
+    smtpUrl: `smtp://chat:secret@127.0.0.1:${SMTP_PORT}`,
+    mailFrom: "chat@example.org",
+    publicUrl: "https://chat.example.org",
   },
 );

@@ -5,6 +5,7 @@
 
 import { batch } from "@preact/signals";
 import type {
+  EmailState,
   LoginSuccess,
   Membership as ServerMembership,
   Role,
@@ -124,6 +125,7 @@ export function loggedIn(
     state.team.scheduled.value = null;
     state.myStatus.value = data.status ?? null;
     state.totp.value = data.totp ?? false;
+    state.email.value = data.email ?? null;
     state.since.value = data.since ?? null;
     state.statuses.value = {};
     avatarsReset(state, data.username, data.avatar);
@@ -148,6 +150,8 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     sectionsListed(state, data.sections);
     state.myStatus.value = data.status ?? null;
     state.totp.value = data.totp ?? false;
+    // Set or verified on another device, or by its link, while away.
+    state.email.value = data.email ?? null;
     // Statuses set or cleared while away came as no event: asked again.
     state.statuses.value = {};
     avatarsReset(state, data.username, data.avatar);
@@ -220,6 +224,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.profileCard.value = null;
     state.tokensOpen.value = false;
     state.totp.value = false;
+    state.email.value = null;
     state.since.value = null;
     state.hooksOpen.value = null;
     state.loadingOlder.value = {};
@@ -267,4 +272,10 @@ function membershipsLoaded(state: AppState, data: LoginSuccess): void {
   state.memberships.value = memberships;
   state.readMarks.value = marks;
   for (const m of list) setCounts(state, roomKey(m.room), m);
+}
+
+/** The account's email address set, removed or verified (here or elsewhere). */
+export function emailChanged(state: AppState, email: EmailState): void {
+  // A server without mail sends no event: the setting stays hidden.
+  if (state.email.value !== null) state.email.value = email;
 }

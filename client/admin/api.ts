@@ -138,6 +138,17 @@ export function postPasswordReset(
   });
 }
 
+/** Sends a verification link's token: the address now verified, or why not. */
+export function postEmailVerification(
+  token: string,
+): Promise<AdminResult<{ address: string; verified: true }>> {
+  return call("/api/verify-email", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token }),
+  });
+}
+
 async function call<T>(
   path: string,
   init: RequestInit,

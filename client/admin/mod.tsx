@@ -4,6 +4,7 @@ import type { JSX } from "preact";
 import { render } from "preact";
 import { AdminPage, useAdminService } from "./AdminPage.tsx";
 import { ResetPage } from "./ResetPage.tsx";
+import { VerifyEmailPage } from "./VerifyEmailPage.tsx";
 import { AdminService } from "./service.ts";
 import { type AdminState, createAdminState } from "./state.ts";
 
@@ -13,6 +14,11 @@ export function startAdmin(root: HTMLElement): AdminState {
   const service = new AdminService(state);
   render(<AdminRoot state={state} service={service} />, root);
   return state;
+}
+
+/** Renders `/verify-email#<token>` into `root`. */
+export function startVerifyEmail(root: HTMLElement): void {
+  render(<VerifyEmailPage token={location.hash.slice(1)} />, root);
 }
 
 /** Renders `/reset#<token>` into `root`. */

@@ -22,13 +22,24 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
   const zones = timeZones();
   const title = useSignal("");
   const zone = useSignal(zones.own);
+  // Shown only when the server sends mail (login's `email`).
+  const mail = state.email.value;
+  const address = useSignal(mail?.address ?? "");
   const form = useDialogForm(
     async () => {
       const refused = await connection.setProfile({
         title: title.value,
         timezone: zone.value,
       });
-      return refused ? refused.message : null;
+      if (refused) return refused.message;
+      // A link is mailed only when the address changed: saving the title
+      // again sends nothing.
+      const typed = address.value.trim();
+      if (mail && typed !== (state.email.value?.address ?? "")) {
+        const failed = await connection.setEmail(typed === "" ? null : typed);
+        if (failed) return failed.message;
+      }
+      return null;
     },
     props.onClose,
     { busy: true },
@@ -112,6 +123,35 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
           <option value="">{t("profile.noZone")}</option>
           {all.map((name) => <option key={name} value={name}>{name}</option>)}
         </select>
+        {mail && (
+          <>
+            <label class="field-label" for="profile-email">
+              {t("profile.emailLabel")}
+            </label>
+            <input
+              id="profile-email"
+              type="email"
+              class="field"
+              data-testid="profile-email-input"
+              autoComplete="email"
+              maxLength={254}
+              placeholder={t("profile.emailHint")}
+              value={address.value}
+              disabled={busy.value}
+              onInput={(e) => {
+                address.value = e.currentTarget.value;
+                error.value = null;
+              }}
+            />
+            {mail.address !== null && (
+              <p class="dialog-note" data-testid="profile-email-state">
+                {mail.verified
+                  ? t("profile.emailVerified")
+                  : t("profile.emailUnverified")}
+              </p>
+            )}
+          </>
+        )}
         <DialogFooter
           form={form}
           submit={t("profile.save")}

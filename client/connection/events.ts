@@ -43,6 +43,7 @@ import {
   isChatMessage,
   isDoNotDisturbEvent,
   isDraftEvent,
+  isEmailState,
   isEmojiEvent,
   isFields,
   isGroupUpdatedEvent,
@@ -232,6 +233,9 @@ export class ServerEvents {
             }),
           });
         }
+        break;
+      case "email":
+        if (isEmailState(data)) actions.emailChanged(this.#state, data);
         break;
       case "do_not_disturb":
         if (isDoNotDisturbEvent(data)) {

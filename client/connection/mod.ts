@@ -716,6 +716,17 @@ export class Connection {
     return result.ok ? null : result.error;
   }
 
+  /**
+   * Sets the account's email address (a link is mailed to it), or removes
+   * it with null. Resolves to the error, or null.
+   */
+  async setEmail(address: string | null): Promise<RequestError | null> {
+    const result = await this.#requests.request("set_email", { address });
+    if (!result.ok) return result.error;
+    actions.emailChanged(this.#state, result.data);
+    return null;
+  }
+
   /** An account's card, read as it opens (nothing keeps it up to date). */
   async getProfile(name: string): Promise<Result<Profile>> {
     const result = await this.#requests.request("get_profile", { name });

@@ -10,6 +10,7 @@ import type {
   CustomEmoji,
   DoNotDisturbEvent,
   DraftEvent,
+  EmailState,
   Group,
   HistoryPage,
   IgnoredUser,
@@ -37,6 +38,7 @@ import {
   isCustomEmoji,
   isDoNotDisturbEvent,
   isDraftEvent,
+  isEmailState,
   isGroup,
   isInvite,
   isMembershipList,
@@ -106,6 +108,7 @@ export interface Replies {
   set_status: { status: Status | null };
   get_status: { statuses: StatusEvent[] };
   set_profile: Record<string, never>;
+  set_email: EmailState;
   get_profile: { profile: Profile };
   invite: { room: string; user: string };
   set_topic: { room: string; topic?: string };
@@ -258,6 +261,7 @@ export const REPLY_CHECKS: {
   get_status: (d) =>
     Array.isArray(d.statuses) && d.statuses.every(isStatusEvent),
   set_profile: () => true,
+  set_email: isEmailState,
   get_profile: (d) => isProfile(d.profile),
   invite: isRoomUser,
   set_topic: (d) =>
