@@ -283,6 +283,7 @@ export class ChatNode {
             store.claimDueScheduled(now, limit, until),
           fire: (row) => sendScheduled(this, row),
           confirm: (row) => store.confirmScheduled(row.userKey, row.id),
+          holder: (row) => row.userKey,
         }),
       ],
     });

@@ -43,6 +43,13 @@ export interface SweepJob<T> {
   fire(item: T): Promise<void>;
   /** Clears one fired. */
   confirm(item: T): Promise<unknown>;
+  /**
+   * Whose an item is, when one holder's items go out in their order (the
+   * store's claim keeps a holder's rows to one node at a time, leases.ts):
+   * after one fails to fire, the holder's later ones of the batch wait,
+   * held, for its lease to run out, to be claimed again behind it.
+   */
+  holder?(item: T): string;
 }
 
 /** A job of any kind, as the sweep holds it. */
@@ -103,7 +110,10 @@ export class ReminderSweep {
         const now = Date.now();
         const { leaseMs = LEASE_MS } = this.#options;
         const due = await job.claim(now, BATCH, now + leaseMs);
+        const stalled = new Set<string>();
         for (const item of due) {
+          const holder = job.holder?.(item);
+          if (holder !== undefined && stalled.has(holder)) continue;
           try {
             await job.fire(item);
           } catch (error) {
@@ -113,6 +123,7 @@ export class ReminderSweep {
               what: job.what,
               error: (error as Error).message,
             });
+            if (holder !== undefined) stalled.add(holder);
             continue;
           }
           fired++;

@@ -738,4 +738,59 @@ Deno.test({
     }, { args: ["--reminder-sweep", "50"] }),
 });
 
+Deno.test({
+  name:
+    "two nodes sweeping one store send each author's burst due at one time in the order written, however the nodes split the due rows",
+  ignore: clusterSkip !== undefined,
+  fn: () =>
+    withCluster(2, async (cluster, pools) => {
+      const ann = await pools[0].register("ann");
+      const ben = await pools[1].register("ben");
+      // Written in turns, so that the due rows in claim order (send_at,
+      // id) alternate between the authors: a node's first batch of 100
+      // holds each author's first half, and the other node's sweep meets
+      // the second halves while the first node is still sending.
+      const ids = new Map<TestClient, string[]>([[ann, []], [ben, []]]);
+      for (let i = 0; i < MAX_SCHEDULED; i++) {
+        for (const author of [ann, ben]) {
+          ids.get(author)!.push(
+            (await schedule(author, {
+              room: "general",
+              text: `${author === ann ? "a" : "b"}${i}`,
+              send_at: ahead(3600_000),
+            })).id,
+          );
+        }
+      }
+      const sql = postgres(cluster.databaseUrl, {
+        max: 1,
+        onnotice: () => {},
+      });
+      try {
+        await sql`UPDATE scheduled_messages SET send_at = ${Date.now()}`;
+      } finally {
+        await sql.end();
+      }
+      for (const [author, its] of ids) {
+        for (const id of its) {
+          await author.event("scheduled_sent", (d) => d.id === id, {
+            timeoutMs: PATIENT_WAIT_MS,
+          });
+        }
+      }
+      const { messages } = await ann.ok("history", {
+        room: "general",
+        limit: 2 * MAX_SCHEDULED,
+      });
+      const texts = (messages as Message[]).map((m) => m.text);
+      for (const prefix of ["a", "b"]) {
+        assert.deepEqual(
+          texts.filter((text) => text.startsWith(prefix)),
+          Array.from({ length: MAX_SCHEDULED }, (_, i) => `${prefix}${i}`),
+          cluster.output(),
+        );
+      }
+    }, { args: ["--reminder-sweep", "50", "--rate-limits", "off"] }),
+});
+
 stores.finish();

@@ -19,4 +19,15 @@ export interface LeasedTable {
   lease: string;
   /** The order rows are claimed in, as SQL: the first due first. */
   order: string;
+  /**
+   * The column of whose a row is, when one holder's rows must go out in
+   * their order (scheduled messages: an author's burst). A claim then
+   * takes none of a holder's rows while another of its rows is held, by
+   * this node or another: those after a held one wait until it is
+   * confirmed (gone) or its lease ran out (claimed again with them, in
+   * order). On PostgreSQL such claims take turns across nodes (a lock of
+   * the table's claims for their one statement); without the turn, two
+   * nodes claiming at once could each take a part of one holder's rows.
+   */
+  holder?: string;
 }

@@ -29,6 +29,8 @@ export const SCHEDULED: LeasedTable = {
   due: "send_at",
   lease: "lease",
   order: "send_at, id",
+  // An author's burst due at one time goes out in the order written.
+  holder: "user_key",
 };
 
 /**

@@ -2,7 +2,8 @@
  * The store contract for scheduled messages: addScheduled (capped per
  * account), listScheduled (the soonest first), updateScheduled and
  * cancelScheduled (not of one claimed), claimDueScheduled (each claimed
- * once per lease) and confirmScheduled; gone with the account and with
+ * once per lease, an author's only while none of theirs is held) and
+ * confirmScheduled; gone with the account and with
  * the room they go to; their files kept from the uploads' sweep.
  */
 import assert from "node:assert/strict";
@@ -123,6 +124,49 @@ export function scheduledMessages(test: StoreTest): void {
     assert.deepEqual(
       (await store.listScheduled("ann")).map((r) => r.id),
       ["b", "late"],
+    );
+  });
+
+  test("claimDueScheduled takes none of an author's due ones while another of theirs is held, so one author's go out in order whoever claims; two claims at once never split an author's", async (store) => {
+    // Written in turns: in claim order (send_at, id) the authors alternate.
+    for (let i = 0; i < 6; i++) {
+      await store.addScheduled(row(`${i}a`, "ann", 1_000), 10);
+      await store.addScheduled(row(`${i}b`, "ben", 1_000), 10);
+    }
+    // The first claim's batch ends in the middle of both authors' rows:
+    // the rest wait until those are confirmed, whoever claims next.
+    assert.deepEqual(
+      (await store.claimDueScheduled(5_000, 4, 9_000)).map((r) => r.id),
+      ["0a", "0b", "1a", "1b"],
+    );
+    assert.deepEqual(await store.claimDueScheduled(5_000, 10, 9_000), []);
+    for (const id of ["0a", "1a"]) {
+      assert.equal(await store.confirmScheduled("ann", id), true);
+    }
+    assert.deepEqual(
+      (await store.claimDueScheduled(5_000, 10, 9_000)).map((r) => r.id),
+      ["2a", "3a", "4a", "5a"],
+    );
+    // The leases run out unconfirmed: each author's are claimed again from
+    // its first unconfirmed, in order.
+    assert.deepEqual(
+      (await store.claimDueScheduled(9_000, 10, 12_000)).map((r) => r.id),
+      ["0b", "1b", "2a", "2b", "3a", "3b", "4a", "4b", "5a", "5b"],
+    );
+    for (let i = 0; i < 6; i++) {
+      await store.confirmScheduled("ben", `${i}b`);
+      if (i >= 2) await store.confirmScheduled("ann", `${i}a`);
+    }
+    for (let i = 0; i < 10; i++) {
+      await store.addScheduled(row(`${i}c`, "cy", 1_000), 10);
+    }
+    const [one, two] = await Promise.all([
+      store.claimDueScheduled(20_000, 5, 30_000),
+      store.claimDueScheduled(20_000, 5, 30_000),
+    ]);
+    assert.deepEqual(
+      [...one, ...two].map((r) => r.id),
+      ["0c", "1c", "2c", "3c", "4c"],
     );
   });
 
