@@ -1155,11 +1155,6 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
         /^line \d+: bad room: topic: A topic is one line/,
       ],
       [
-        "a topic turned around",
-        changed("room", ["key", "team"], { topic: "\u202Esnoitces" }),
-        /^line \d+: bad room: topic: A topic is one line/,
-      ],
-      [
         "a topic over 250 characters",
         changed("room", ["key", "team"], { topic: "x".repeat(251) }),
         /^line \d+: bad room: topic: at most 250 characters/,
@@ -1186,11 +1181,6 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
         /^line \d+: bad account: username: 1 to 32 letters/,
       ],
       [
-        "a status turned around",
-        changed("account", ["key", "erin"], { status_text: "\u202Eyadilo" }),
-        /^line \d+: bad account: status_text: no direction marks/,
-      ],
-      [
         "a profile's title on two lines",
         changed("account", ["key", "erin"], { profile_title: "Nurse\nDoctor" }),
         /^line \d+: bad account: profile_title: no control characters/,
@@ -1214,11 +1204,6 @@ Deno.test("import: a crafted dump's ban and audit reasons, topics, account and r
         "a token named on two lines",
         changed("api_token", ["name", "deploys"], { name: "de\nploys" }),
         /^line \d+: bad api_token: name: no control characters/,
-      ],
-      [
-        "a hook named backwards",
-        changed("incoming_hook", ["name", "CI"], { name: "\u202EIC" }),
-        /^line \d+: bad incoming_hook: name: no direction marks/,
       ],
       [
         "a hook name the server would have trimmed",
@@ -1290,7 +1275,7 @@ Deno.test("import: a crafted dump's file names, in a file line or a message's at
   });
 });
 
-Deno.test("import: a dump of an older server keeps the token names, hook names and hook posts' display names it stored under piled marks (allowed before the marks rule), but not one on two lines or turned around, which no version stored", async () => {
+Deno.test("import: a dump of an older server keeps the token names, hook names and hook posts' display names it stored under piled marks (allowed before the marks rule), but not one on two lines, which no version stored", async () => {
   await withDump(async (lines, work) => {
     const piled = "CI" + "\u0300\u0301\u0302\u0303\u0304".repeat(8);
     const old = [
@@ -1325,25 +1310,11 @@ Deno.test("import: a dump of an older server keeps the token names, hook names a
         }),
         /^line \d+: bad api_token: name: no control characters/,
       ],
-      [
-        "a hook under piled marks turned around",
-        changedLine(lines, "incoming_hook", ["name", "CI"], {
-          name: `\u202E${piled}`,
-        }),
-        /^line \d+: bad incoming_hook: name: no direction marks/,
-      ],
-      [
-        "a hook's post under piled marks turned around",
-        changedLine(lines, "message", ["text", "build passed"], {
-          user: `\u202E${piled}`,
-        }),
-        /^line \d+: bad message: user: no direction marks/,
-      ],
     ]);
   });
 });
 
-Deno.test("import: a dump of an older server keeps the topics it stored under piled marks (before the marks rule), the ban and audit reasons it stored on two lines or under piled marks (before reasons' rules) and the operator's long reason, but not a topic turned around nor an operator's reason with spaces around it, which no version stored, nor a reason turned around", async () => {
+Deno.test("import: a dump of an older server keeps the topics it stored under piled marks (before the marks rule), the ban and audit reasons it stored on two lines or under piled marks (before reasons' rules) and the operator's long reason, but not an operator's reason with spaces around it, which no version stored", async () => {
   await withDump(async (lines, work) => {
     const piled = "\u0300\u0301\u0302\u0303\u0304".repeat(8);
     const old = [
@@ -1374,26 +1345,123 @@ Deno.test("import: a dump of an older server keeps the topics it stored under pi
     }
     await assertRefused(work, [
       [
-        "a topic under piled marks turned around",
-        changedLine(lines, "room", ["key", "team"], {
-          topic: `\u202Eops${piled}`,
-        }),
-        /^line \d+: bad room: topic: A topic is one line/,
-      ],
-      [
-        "a ban's reason turned around (reasons took it until 12-06, as labels did until 12-03: refused alike)",
-        changedLine(lines, "ban", ["reason", "cool off"], {
-          reason: "\u202Emaps",
-        }),
-        /^line \d+: bad ban: reason: no direction marks/,
-      ],
-      [
         "an operator's reason the command would have trimmed",
         changedLine(lines, "audit", ["reason", "spam"], {
           by_user: "the operator",
           reason: " forgot it",
         }),
         /^line \d+: bad audit: reason: not as the server keeps it/,
+      ],
+    ]);
+  });
+});
+
+Deno.test("import: labels an older server stored with direction marks or invisible spaces (a topic, a status, a title, a group's description, a token's, a hook's and a section's name, a hook post's display name, a ban's and an audit entry's reason) import without them, and the import's warning names each line and field; one that is nothing else, or breaks another rule, is still refused", async () => {
+  await withDump(async (lines, work) => {
+    // Each change, and the value the import keeps of it.
+    const old: [string, [string, string], Record<string, string>, string][] = [
+      ["room", ["key", "team"], { topic: "\u202Esnoitces " }, "snoitces"],
+      ["account", ["key", "erin"], {
+        status_text: "on\u00ADholiday",
+        profile_title: "\u200BNurse",
+      }, ""],
+      ["api_token", ["name", "deploys"], { name: "de\u2060ploys" }, "deploys"],
+      ["incoming_hook", ["name", "CI"], { name: "\u202EIC" }, "IC"],
+      ["message", ["text", "build passed"], { user: "C\u200BI" }, "CI"],
+      ["ban", ["reason", "cool off"], { reason: "\u202Emaps" }, "maps"],
+      ["audit", ["reason", "spam"], { reason: "sp\uFEFFam" }, "spam"],
+    ];
+    const dump = old.reduce(
+      (dump, [kind, found, change]) => changedLine(dump, kind, found, change),
+      lines,
+    );
+    // Lines the dump has only when the populated server made them.
+    const optional = [
+      ["group", "description", "the\u200Bcrew", "thecrew"],
+      ["sidebar_section", "name", "\u2066Work\u2069", "Work"],
+    ] as const;
+    let withOptional = dump;
+    for (const [kind, field, value] of optional) {
+      const at = withOptional.findIndex((l) => JSON.parse(l).kind === kind);
+      if (at < 0) continue;
+      withOptional = withOptional.with(
+        at,
+        JSON.stringify({ ...JSON.parse(withOptional[at]), [field]: value }),
+      );
+    }
+    const path = `${work}/cleaned.db`;
+    const target = await SqliteTarget.open(path, OPTIONS);
+    const said: string[] = [];
+    try {
+      await importStore(each(withOptional), target, {
+        progress: (line) => said.push(line),
+      });
+    } finally {
+      await target.close();
+    }
+    const warning = said.filter((l) => /^warning: \d+ labels/.test(l));
+    assert.equal(warning.length, 1, said.join("\n"));
+    const named = [...warning[0].matchAll(/line (\d+) (\w+) (\w+)/g)]
+      .map(([, line, kind, field]) => ({ line: Number(line), kind, field }));
+    for (const { line, kind, field } of named) {
+      assert.equal(JSON.parse(withOptional[line - 1]).kind, kind);
+      assert.ok(field in JSON.parse(withOptional[line - 1]), field);
+    }
+    assert.match(warning[0], new RegExp(`^warning: ${named.length} labels`));
+    assert.ok(named.length >= 8, warning[0]);
+    const back = (await exportLines(path, { includeSecrets: true }))
+      .map((l) => JSON.parse(l));
+    const expected: [string, string, string][] = [
+      ["room", "topic", "snoitces"],
+      ["account", "status_text", "onholiday"],
+      ["account", "profile_title", "Nurse"],
+      ["api_token", "name", "deploys"],
+      ["incoming_hook", "name", "IC"],
+      ["message", "user", "CI"],
+      ["ban", "reason", "maps"],
+      ["audit", "reason", "spam"],
+      ...optional.filter(([kind]) =>
+        withOptional.some((l) => JSON.parse(l).kind === kind)
+      ).map(([kind, field, , kept]) =>
+        [kind, field, kept] as [
+          string,
+          string,
+          string,
+        ]
+      ),
+    ];
+    for (const [kind, field, kept] of expected) {
+      assert.ok(
+        back.some((row) => row.kind === kind && row[field] === kept),
+        `${kind} ${field} imported as ${kept}`,
+      );
+      assert.ok(
+        named.some((n) => n.kind === kind && n.field === field),
+        `${kind} ${field} named in the warning`,
+      );
+    }
+    await assertRefused(work, [
+      [
+        "a hook named with nothing but a direction mark",
+        changedLine(lines, "incoming_hook", ["name", "CI"], {
+          name: "\u202E",
+        }),
+        /^line \d+: bad incoming_hook: name: no direction marks/,
+      ],
+      [
+        "a topic turned around on two lines",
+        changedLine(lines, "room", ["key", "team"], {
+          topic: "\u202Eops\nadmin: root",
+        }),
+        /^line \d+: bad room: topic: A topic is one line/,
+      ],
+      [
+        "an account named with an invisible letter, a name and no label",
+        changedLine(lines, "account", ["key", "erin"], {
+          username: "er\u200Bin",
+          key: "er\u200Bin",
+        }),
+        /^line \d+: bad account: username: 1 to 32 letters/,
       ],
     ]);
   });
@@ -1419,11 +1487,6 @@ Deno.test("import: a crafted dump's display names and actors (a message's author
         "an account's message under a label only a hook may show",
         changed("message", ["text", "general 1"], { user: "CI bot" }),
         /^line \d+: bad message: user: 1 to 32 letters/,
-      ],
-      [
-        "a hook's post under a name turned around",
-        hookPost("\u202EIC"),
-        /^line \d+: bad message: user: no direction marks/,
       ],
       [
         "a hook's post under a name of two lines",
@@ -1530,9 +1593,11 @@ Deno.test("import: a crafted dump's display names and actors (a message's author
     }
     // The command says the same, exits 1 and leaves no database.
     const bad = `${work}/bad.jsonl`;
-    const input = hookPost("\u202EIC");
+    const input = hookPost("CI\nadmin: root");
     await Deno.writeTextFile(bad, input.join("\n") + "\n");
-    const badAt = input.findIndex((l) => JSON.parse(l).user === "\u202EIC");
+    const badAt = input.findIndex((l) =>
+      JSON.parse(l).user === "CI\nadmin: root"
+    );
     const cli = `${work}/cli`;
     await Deno.mkdir(cli);
     const run = await task("import", ["--db", `${cli}/chat.db`], {
@@ -1544,7 +1609,7 @@ Deno.test("import: a crafted dump's display names and actors (a message's author
       new RegExp(
         `error: line ${
           badAt + 1
-        }: bad message: user: no direction marks.*nothing was imported`,
+        }: bad message: user: no control characters.*nothing was imported`,
       ),
     );
     assert.deepEqual([...Deno.readDirSync(cli)], [], "no database left");

@@ -46,7 +46,8 @@ export const label = labelRules(z.string().trim().min(1).max(64));
  * characters; none stored a lone surrogate (the stores keep UTF-8).
  * Direction marks and invisible spaces stay refused, though labels took
  * them from 12-01 to 12-03: they turn a name around (U+202E) where the
- * marks only stack it, so a label made in those days is edited first.
+ * marks only stack it; an import takes them out of a label made in those
+ * days and says so (transfer/format.ts `cleanLabels`).
  */
 export const keptLabel = rules(z.string().trim().min(1).max(64), {
   allowPiledMarks: true,

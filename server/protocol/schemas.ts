@@ -682,8 +682,8 @@ export const reasonText = noNul(500)
  * `keptLabel` refuses them, though reasons took them until 12-06: such a
  * reason turns the words around it (a ban's "spam" read backwards in the
  * admin page's list), and an import is where a crafted one would come
- * in, so that line is edited by hand. What no door took (over 500, a
- * NUL) is refused.
+ * in: an import takes them out and says so (transfer/format.ts
+ * `cleanLabels`). What no door took (over 500, a NUL) is refused.
  */
 export const keptReason = noNul(500).refine(
   (s) => !DISGUISING.test(s),

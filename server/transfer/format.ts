@@ -44,6 +44,7 @@ import {
   noNul,
 } from "../protocol/schemas.ts";
 import { KEPT_TOPIC_RULE, keptTopic } from "../protocol/topics.ts";
+import { DISGUISING, EVERY_DISGUISING } from "../protocol/disguises.ts";
 import { ANONYMOUS_NAME } from "../store/mod.ts";
 
 /** What the header line says; an import refuses another `format`. */
@@ -106,6 +107,16 @@ export interface ColumnSpec {
    * it came through depends on it (a message's `user`: see `author`).
    */
   rule?: z.ZodType<string> | ((line: Row) => z.ZodType<string>);
+  /**
+   * A text people read (a label, a topic, a status, a description, a
+   * reason), not a name or a key: the direction marks and invisible
+   * spaces (disguises.ts) an older server let into such texts before its
+   * rules refused them are taken out on import ({@link cleanLabels}), as
+   * uploads' names lose them, rather than stop the move of a whole store
+   * at one line; the import's summary names each line and field cleaned.
+   * What is left is held to `rule` as any value.
+   */
+  label?: boolean;
 }
 
 /*
@@ -501,13 +512,21 @@ export const TABLES: readonly TableSpec[] = [
       int("do_not_disturb_until", { nullable: true }),
       // Its custom status (set_status); absent from files exported before
       // it was kept, and for none. The text keeps set_status's rule.
-      text("status_text", { nullable: true, rule: statusText }),
+      text("status_text", {
+        nullable: true,
+        rule: statusText,
+        label: true,
+      }),
       text("status_emoji", { nullable: true, rule: STATUS_EMOJI }),
       int("status_until", { nullable: true }),
       // Its profile card (set_profile); absent from files exported before
       // it was kept, and for none. set_profile's rules; a title is never
       // "", a time zone is once cleared (null: never set).
-      text("profile_title", { nullable: true, rule: PROFILE_TITLE }),
+      text("profile_title", {
+        nullable: true,
+        rule: PROFILE_TITLE,
+        label: true,
+      }),
       text("profile_timezone", {
         nullable: true,
         rule: z.literal("").or(timeZone),
@@ -534,7 +553,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("key"),
       text("name", { rule: storedName }),
-      text("description", { rule: groupDescription }),
+      text("description", { rule: groupDescription, label: true }),
       text("creator_key", { nullable: true, rule: storedKey }),
       int("created_at"),
     ],
@@ -595,7 +614,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("id"),
       text("user_key"),
-      text("name", { rule: keptLabel }),
+      text("name", { rule: keptLabel, label: true }),
       text("token_hash"),
       int("created_at"),
     ],
@@ -622,6 +641,7 @@ export const TABLES: readonly TableSpec[] = [
         nullable: true,
         max: MAX_TOPIC_LENGTH,
         rule: storedTopic,
+        label: true,
       }),
     ],
     key: ["key"],
@@ -634,7 +654,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("id"),
       text("room_key"),
-      text("name", { rule: keptLabel }),
+      text("name", { rule: keptLabel, label: true }),
       text("secret_hash"),
       text("created_by", { rule: storedName }),
       int("created_at"),
@@ -702,7 +722,7 @@ export const TABLES: readonly TableSpec[] = [
     columns: [
       text("user_key"),
       int("position"),
-      text("name", { rule: sectionName }),
+      text("name", { rule: sectionName, label: true }),
       bool("collapsed"),
     ],
     key: ["user_key", "position"],
@@ -827,7 +847,7 @@ export const TABLES: readonly TableSpec[] = [
       text("user_key"),
       text("address"),
       text("room_key"),
-      text("reason", { rule: banReason }),
+      text("reason", { rule: banReason, label: true }),
       text("by_user", { rule: storedName }),
       int("created_at"),
       int("expires_at", { nullable: true }),
@@ -883,7 +903,7 @@ export const TABLES: readonly TableSpec[] = [
       int("seq", { min: 1, max: MAX_SEQ }),
       text("id"),
       text("user_key"),
-      text("user", { postgres: "user_name", rule: author }),
+      text("user", { postgres: "user_name", rule: author, label: true }),
       text("room", { nullable: true, rule: roomOf }),
       // `deleted user` once its recipient was deleted with its messages
       // anonymised (server/store/*_accounts.ts).
@@ -1009,7 +1029,7 @@ export const TABLES: readonly TableSpec[] = [
       text("action"),
       text("target", { nullable: true, rule: auditTarget }),
       text("room", { nullable: true }),
-      text("reason", { nullable: true, rule: auditReason }),
+      text("reason", { nullable: true, rule: auditReason, label: true }),
       text("address"),
       { name: "details", type: "json", nullable: true },
     ],
@@ -1110,6 +1130,38 @@ function rowSchema(spec: TableSpec, kind: string, withSecrets: boolean) {
       }
     }
   });
+}
+
+/**
+ * Takes out of a line's label fields (`label`) the direction marks and
+ * invisible spaces an older server let in, in place, when what is left
+ * (trimmed, as the doors trim) keeps the field's rule; a field whose rest
+ * breaks it (nothing left, a line break) is left for the line's check to
+ * refuse. The fields changed, by name. One test of a short pattern a
+ * label field; a line without such characters is not copied.
+ */
+export function cleanLabels(
+  spec: TableSpec,
+  line: Record<string, unknown>,
+): string[] {
+  const changed: string[] = [];
+  for (const column of spec.columns) {
+    if (!column.label || !column.rule) continue;
+    const value = line[column.name];
+    if (typeof value !== "string" || !DISGUISING.test(value)) continue;
+    const rule = typeof column.rule === "function"
+      ? column.rule(line as Row)
+      : column.rule;
+    const rest = value.replace(EVERY_DISGUISING, "");
+    for (const candidate of [rest, rest.trim()]) {
+      const checked = rule.safeParse(candidate);
+      if (!checked.success) continue;
+      line[column.name] = checked.data;
+      changed.push(column.name);
+      break;
+    }
+  }
+  return changed;
 }
 
 /** Where each kind of line goes, and how it is checked. */

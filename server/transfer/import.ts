@@ -14,6 +14,7 @@ import { nameSkeleton } from "../protocol/skeleton.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
 import { DELETED_OWNER } from "../store/mod.ts";
 import {
+  cleanLabels,
   endLine,
   FORMAT,
   FORMAT_VERSION,
@@ -153,6 +154,9 @@ class PlacedList {
   }
 }
 
+/** How many of the label fields cleaned the import's warning names. */
+const CLEANED_NAMED = 20;
+
 /** A batch of rows of one table with the line numbers they came from. */
 interface Batch {
   spec: TableSpec;
@@ -185,6 +189,9 @@ async function readLines(
   const rooms = new Map<string, string>();
   const checks = new FileChecks();
   let summariesCorrected = 0;
+  // The label fields cleaned (cleanLabels): the first few named.
+  const cleaned: string[] = [];
+  let cleanedCount = 0;
   // The first edit line's number: a file's edit lines are one run.
   let editsFrom = 0;
   // Once the edit lines are in: one whose message was never edited (no
@@ -271,6 +278,12 @@ async function readLines(
           ? `a ${kind} line in an export without secrets`
           : `unknown kind "${kind}"`,
       );
+    }
+    for (const field of cleanLabels(found.spec, value as Row)) {
+      if (cleaned.length < CLEANED_NAMED) {
+        cleaned.push(`line ${number} ${kind} ${field}`);
+      }
+      cleanedCount++;
     }
     const parsed = found.schema.safeParse(value);
     if (!parsed.success) {
@@ -373,6 +386,15 @@ async function readLines(
     options.progress?.(
       `warning: ${checks.attachmentsCorrected} attachments of messages said ` +
         "other than their file's bytes: imported as the bytes read",
+    );
+  }
+  if (cleanedCount > 0) {
+    const more = cleanedCount - cleaned.length;
+    options.progress?.(
+      `warning: ${cleanedCount} labels held direction marks or invisible ` +
+        "spaces, which an older server let in and this one refuses: " +
+        "imported without them (" + cleaned.join(", ") +
+        (more > 0 ? `, and ${more} more` : "") + ")",
     );
   }
   if (summariesCorrected > 0) {
