@@ -56,6 +56,48 @@ async function fillRare(store: Store): Promise<void> {
   }
 }
 
+// A quiet room: 5 messages before the corpus (the oldest), 3 with a
+// link, 2 by user7 (a frequent author of the corpus's rooms).
+async function fillQuiet(store: Store): Promise<void> {
+  await store.createRoom("quiet", "quiet");
+  for (let i = 1; i <= 5; i++) {
+    await store.appendMessage({
+      roomKey: "quiet",
+      userKey: i <= 2 ? "user7" : "dave",
+      user: i <= 2 ? "user7" : "dave",
+      text: i % 2 === 1 ? `see https://example.com/${i}` : `quiet ${i}`,
+    });
+  }
+}
+
+// A search in the quiet room by its filters alone, page after page to
+// its end as a client scrolls (the cursor `next`, else the last result):
+// the time of all its pages, how many, and the results.
+async function quietToEnd(
+  store: Store,
+  query: Omit<SearchQuery, "scope" | "limit">,
+): Promise<{ ms: number; pages: number; results: number }> {
+  const start = performance.now();
+  let before: string | undefined;
+  let pages = 0;
+  let results = 0;
+  for (;;) {
+    const page = await store.search({
+      ...query,
+      scope: { roomKeys: ["quiet"] },
+      limit: 21,
+      ...(before === undefined ? {} : { before }),
+    });
+    pages++;
+    results += page.records.length;
+    if (page.next !== undefined) before = page.next;
+    else if (page.records.length >= 21) {
+      before = page.records[page.records.length - 1].message.id;
+    } else break;
+  }
+  return { ms: performance.now() - start, pages, results };
+}
+
 async function measure(name: string, store: Store): Promise<void> {
   const scope = {
     roomKeys: corpusRooms(),
@@ -73,6 +115,23 @@ async function measure(name: string, store: Store): Promise<void> {
       } results${answer.next === undefined ? "" : ", next"}`,
     );
   }
+  console.log("  in the quiet room (5 messages, the oldest), to its end:");
+  const quiet: [string, Omit<SearchQuery, "scope" | "limit">][] = [
+    ["has:link", { words: [], has: ["link"] }],
+    ["from:user7", { words: [], from: { userKey: "user7", since: 0 } }],
+    ["has:file (none)", { words: [], has: ["file"] }],
+  ];
+  for (const [label, query] of quiet) {
+    const runs: { ms: number; pages: number; results: number }[] = [];
+    for (let i = 0; i < 5; i++) runs.push(await quietToEnd(store, query));
+    runs.sort((a, b) => a.ms - b.ms);
+    const { ms, pages, results } = runs[2];
+    console.log(
+      `  ${label.padEnd(20)} ${ms.toFixed(2).padStart(9)} ms  ${
+        String(pages).padStart(3)
+      } pages, ${results} results`,
+    );
+  }
 }
 
 const dir = await Deno.makeTempDir({ prefix: "search-filters-" });
@@ -80,6 +139,7 @@ try {
   const path = `${dir}/chat.db`;
   const sqlite = new SqliteStore(path, { busyTimeoutMs: 5000 });
   await fillRare(sqlite);
+  await fillQuiet(sqlite);
   await fillCorpus(sqlite, COUNT);
   await measure("SQLite", sqlite);
   await sqlite.close();
@@ -145,6 +205,7 @@ await withPostgres(PostgresStore, "search_filters", async ({ sql, open }) => {
   const store = await open();
   try {
     await fillRare(store);
+    await fillQuiet(store);
     await fillCorpus(store, COUNT);
     await sql`ANALYZE messages`;
     await measure("PostgreSQL", store);

@@ -829,6 +829,30 @@ stores.clients(
   { rateLimits: NO_RATE_LIMITS },
 );
 
+stores.clients(
+  "search: in a quiet room, a search by filters alone finds the room's old messages in one page, however many messages the other rooms hold since",
+  async (pool) => {
+    const alice = await pool.register("alice");
+    // A connection sends to the room it is in: quiet, then general.
+    await alice.ok("create_room", { room: "quiet" });
+    const link = await say(alice, "notes at https://example.com/notes");
+    await say(alice, "no link here");
+    await alice.ok("join_room", { room: "general" });
+    // A page by `has link` alone reads 256 rows of the whole store (a
+    // sixteenth of a page of filters): these bury the room's link below
+    // the first page's.
+    for (let from = 0; from < 400; from += 100) {
+      await Promise.all(
+        range(from, from + 99).map((i) => say(alice, `plain ${i}`)),
+      );
+    }
+    const page = await search(alice, { has: ["link"], room: "quiet" });
+    assert.deepEqual(page.results.map((r) => r.id), [link.id]);
+    assert.equal(page.next, undefined);
+  },
+  { rateLimits: NO_RATE_LIMITS },
+);
+
 Deno.test("search: on a store large enough, words that never come together get a page cut short by the work budget, with next, and next pages reach the end", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
   try {

@@ -717,6 +717,21 @@ export const SEARCH_BUDGET = 16_384;
 export const LINK_SEARCH_SHARE = 16;
 
 /**
+ * The streams a search's scope names one by one (its rooms, and the one
+ * conversation of a search in it), or undefined when it takes in every
+ * conversation of the reader's (which no list names). Both stores.
+ */
+export function streamsOf(query: SearchQuery): string[] | undefined {
+  const conversations = query.scope.conversations;
+  if (conversations === undefined) return query.scope.roomKeys;
+  if (conversations.withKey === undefined) return undefined;
+  return [
+    ...query.scope.roomKeys,
+    conversationKey(conversations.userKey, conversations.withKey),
+  ];
+}
+
+/**
  * The `next` of a search page cut at message `id`: the time of that message
  * as a ULID's first 10 characters, sorting before every id made in that
  * millisecond (the page must reach them all), or the id itself when it is

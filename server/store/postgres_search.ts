@@ -7,6 +7,7 @@ import {
   searchCursor,
   type SearchPage,
   type SearchQuery,
+  streamsOf,
 } from "./mod.ts";
 import {
   MESSAGE_COLUMNS,
@@ -165,6 +166,39 @@ async function authorPage(
   return rows.map(searchRecord);
 }
 
+// A page of a search by filters alone in a few quiet streams (a search in
+// one room, or one conversation: fewer messages in all than the budget
+// reads, counted first in the (stream, seq) key alone): every one of their
+// messages below the cursor read through that key, newest first, so a
+// quiet room's matches come in one page (they took windows of 4,096 rows
+// of the whole store each, most of them other rooms', and an author of 512
+// or more messages elsewhere took those windows too). Undefined for
+// streams of more: the author's page or the windows read them.
+async function streamPage(
+  { sql, scope, below, above, limit, budget }: SearchRead,
+  streams: string[],
+): Promise<MessageRecord[] | undefined> {
+  const reads = Math.max(1, Math.floor(budget / AUTHOR_ROW_COST));
+  const [{ count }] = await sql<{ count: number }[]>`
+    SELECT count(*)::int AS count FROM (SELECT 1 FROM messages
+      WHERE stream IN (
+        SELECT jsonb_array_elements_text(${
+    sql.json(streams)
+  })) LIMIT ${reads}) s`;
+  if (count >= reads) return undefined;
+  const rows = await sql<SearchRow[]>`
+    SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
+    FROM (SELECT * FROM messages
+          WHERE stream IN (
+        SELECT jsonb_array_elements_text(${
+    sql.json(streams)
+  })) AND ${below} AND ${above}) m
+      ${sql.unsafe(REPLY_JOIN)}
+    WHERE ${scope}
+    ORDER BY m.id DESC LIMIT ${limit}`;
+  return rows.map(searchRecord);
+}
+
 // Each word a quoted lexeme (tsquery reads no syntax inside quotes, and
 // words hold only letters and digits), all required, the last one as a
 // prefix too unless it is one letter (as SqliteSearch's #ftsTerms: such a prefix
@@ -238,6 +272,11 @@ export class PostgresSearch {
       budget: query.budget ?? SEARCH_BUDGET,
     };
     if (query.words.length === 0) {
+      const streams = streamsOf(query);
+      const quiet = streams === undefined
+        ? undefined
+        : await streamPage(read, streams);
+      if (quiet !== undefined) return { records: quiet };
       const records = query.from === undefined
         ? undefined
         : await authorPage(read, query.from.userKey);

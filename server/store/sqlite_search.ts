@@ -6,6 +6,7 @@ import {
   searchCursor,
   type SearchPage,
   type SearchQuery,
+  streamsOf,
 } from "./mod.ts";
 import { textHolds } from "./search_text.ts";
 import {
@@ -282,11 +283,17 @@ export class SqliteSearch {
     }) ${before} ${filters.sql}`;
     const budget = query.budget ?? SEARCH_BUDGET;
     if (terms.length === 0) {
+      const reads = Math.floor(budget / FETCH_COST);
+      // A scope of a few quiet streams (a search in one room, or one
+      // conversation): their own index drives the page.
+      const streams = streamsOf(query);
+      if (streams !== undefined && this.#fewIn(streams, reads)) {
+        return this.#streamPage(streams, kept, params, { top, bottom, limit });
+      }
       // `from` alone, an author of fewer messages here than a page reads
       // (each a row away from its neighbours, as a candidate of words):
       // read through messages_author, the count first.
       const author = query.from?.userKey;
-      const reads = Math.floor(budget / FETCH_COST);
       if (
         author !== undefined &&
         this.#listFloor(author, bottom, top, reads, AUTHOR_IN_WINDOW)
@@ -507,6 +514,48 @@ export class SqliteSearch {
          WHERE m.user_key = ? AND m.rowid BETWEEN ? AND ? AND ${kept}
          ORDER BY m.rowid DESC LIMIT ?`,
       ).all(userKey, bottom, top, ...params, limit) as unknown as SearchRow[],
+    );
+  }
+
+  // Whether `streams` hold fewer than `reads` messages in all (deleted
+  // ones too), counted in messages_stream_seq_author alone: at most `reads`
+  // entries of it walked, whatever the store's size.
+  #fewIn(streams: string[], reads: number): boolean {
+    const [count] = this.#arrays(
+      `SELECT count(*) FROM (SELECT 1 FROM messages
+         INDEXED BY messages_stream_seq_author
+       WHERE stream IN (SELECT value FROM json_each(?)) LIMIT ?)`,
+    ).get(JSON.stringify(streams), reads) as unknown as [number];
+    return count < reads;
+  }
+
+  // A page of a search by filters alone in a few quiet streams (#fewIn):
+  // every one of their messages between `bottom` and `top` read through
+  // messages_stream_seq_author, newest first, so a quiet room's matches come in
+  // one page. They took pages of 4,096 rows of the whole store each
+  // (#listPage), most of them other rooms', and an author of 512 or more
+  // messages elsewhere took those windows too (#authorPage's count).
+  #streamPage(
+    streams: string[],
+    kept: string,
+    params: (string | number)[],
+    { top, bottom, limit }: { top: number; bottom: number; limit: number },
+  ): SearchPage {
+    return recordsOf(
+      this.#q(
+        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
+         FROM messages m INDEXED BY messages_stream_seq_author
+           LEFT JOIN messages r ON r.id = m.reply_to
+         WHERE m.stream IN (SELECT value FROM json_each(?))
+           AND m.rowid BETWEEN ? AND ? AND ${kept}
+         ORDER BY m.rowid DESC LIMIT ?`,
+      ).all(
+        JSON.stringify(streams),
+        bottom,
+        top,
+        ...params,
+        limit,
+      ) as unknown as SearchRow[],
     );
   }
 
