@@ -36,10 +36,9 @@ export class Interrupted extends Error {
 /** Listens for SIGINT and SIGTERM until disposed. */
 export class Interruption implements Disposable {
   #signal: StopSignal | undefined;
-  #wake!: (signal: StopSignal) => void;
-  readonly #stopped = new Promise<StopSignal>((resolve) => {
-    this.#wake = resolve;
-  });
+  // Rejects the line awaited now, if one is: each wait has its own, let go
+  // with it (see `lines`).
+  #stop: ((error: Interrupted) => void) | undefined;
   #listeners: [StopSignal, () => void][] = [];
 
   constructor() {
@@ -50,7 +49,7 @@ export class Interruption implements Disposable {
     for (const signal of signals) {
       const listener = () => {
         this.#signal ??= signal;
-        this.#wake(this.#signal);
+        this.#stop?.(new Interrupted(this.#signal));
       };
       Deno.addSignalListener(signal, listener);
       this.#listeners.push([signal, listener]);
@@ -65,20 +64,32 @@ export class Interruption implements Disposable {
   /**
    * The lines, until a signal comes: then the line awaited (stdin may be
    * silent for as long as the writer likes) gives way to Interrupted.
+   *
+   * Each wait races the signal with a promise of its own, settled and let
+   * go with the line. Racing every line with one promise that a signal
+   * alone settles (`Promise.race([next, stopped])`) left a reaction on it
+   * per line, each holding its line until the import ended: every line of
+   * the file in memory (1,000,000 messages' lines of a Slack export: a
+   * peak of 2.6 GiB), and an import with a heap of 120 MiB ran out of it
+   * at 20,000 thread_follow lines.
    */
   async *lines(lines: AsyncIterable<string>): AsyncGenerator<string> {
     const iterator = lines[Symbol.asyncIterator]();
-    const stopped = this.#stopped.then((signal): never => {
-      throw new Interrupted(signal);
-    });
-    // Handled here: a signal while no line is awaited rejects it unseen.
-    stopped.catch(() => {});
     while (true) {
       this.check();
-      const next = await Promise.race([iterator.next(), stopped]);
+      const next = await this.#unlessStopped(iterator.next());
       if (next.done) return;
       yield next.value;
     }
+  }
+
+  #unlessStopped<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#stop = reject;
+      work.then(resolve, reject).finally(() => {
+        if (this.#stop === reject) this.#stop = undefined;
+      });
+    });
   }
 
   [Symbol.dispose](): void {

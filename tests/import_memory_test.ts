@@ -1,0 +1,146 @@
+/**
+ * What an import holds in memory: `deno task import` run as its own
+ * process with a small V8 heap (`--max-old-space-size`), as an operator's
+ * large export would meet a heap it does not fit. Whatever the kinds of
+ * its lines, an import holds no more than a batch of them: a file of many
+ * thread_follow and reaction lines comes in under a heap that held every
+ * line before (each line was kept until the end: interruption.ts).
+ */
+import assert from "node:assert/strict";
+import { ulid } from "ulid";
+import { FORMAT, FORMAT_VERSION } from "../server/transfer/format.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+/**
+ * A heap an import of any size fits in when it holds a batch at a time
+ * (it imports at 20 MiB, slowly), and one that 40,000 lines held at once
+ * overflowed.
+ */
+const HEAP_MIB = 32;
+
+/**
+ * An export's lines of `accounts` accounts, one room, and `follows`
+ * thread_follow and `reactions` reaction lines on the room's messages
+ * (each message followed by every account, and reacted to by 100).
+ */
+function linesOf(
+  options: { accounts: number; follows: number; reactions: number },
+): string {
+  const { accounts, follows, reactions } = options;
+  const at = Date.UTC(2024, 2, 1);
+  const messages = Math.max(
+    Math.ceil(follows / accounts),
+    Math.ceil(reactions / 100),
+  );
+  const ids = Array.from({ length: messages }, (_, i) => ulid(at + i + 1));
+  const counts: Record<string, number> = {};
+  const lines: string[] = [];
+  const line = (row: Record<string, unknown>) => {
+    lines.push(JSON.stringify(row));
+    const kind = String(row.kind);
+    counts[kind] = (counts[kind] ?? 0) + 1;
+  };
+  lines.push(JSON.stringify({
+    kind: "header",
+    format: FORMAT,
+    version: FORMAT_VERSION,
+    server_version: "test",
+    exported_at: at,
+    secrets: false,
+    files: false,
+  }));
+  const name = (n: number) => `user${n}`;
+  for (let n = 0; n < accounts; n++) {
+    line({
+      kind: "account",
+      key: name(n),
+      username: name(n),
+      role: "user",
+      created_at: at,
+    });
+  }
+  line({
+    kind: "room",
+    key: "general",
+    name: "general",
+    created_at: at,
+    private: false,
+  });
+  line({ kind: "stream", key: "general", last_seq: messages });
+  for (let n = 0; n < follows; n++) {
+    line({
+      kind: "thread_follow",
+      user_key: name(n % accounts),
+      root_id: ids[Math.floor(n / accounts)],
+      last_at: at,
+      last_read_seq: 1,
+    });
+  }
+  for (let seq = 1; seq <= messages; seq++) {
+    line({
+      kind: "message",
+      stream: "general",
+      seq,
+      id: ids[seq - 1],
+      user_key: name(0),
+      user: name(0),
+      room: "general",
+      text: `message ${seq}`,
+      ts: at + seq,
+      sender: `a:${at}`,
+      deleted: false,
+    });
+  }
+  for (let n = 0; n < reactions; n++) {
+    line({
+      kind: "reaction",
+      message_id: ids[Math.floor(n / 100)],
+      emoji: "👍",
+      user_key: name(n % 100),
+      user: name(n % 100),
+    });
+  }
+  lines.push(JSON.stringify({ kind: "end", counts }));
+  return lines.join("\n") + "\n";
+}
+
+Deno.test("import: a file of 30,000 thread_follow and 30,000 reaction lines comes in with a V8 heap of 32 MiB, as one of messages does: no line is held past its batch", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-import-memory-" });
+  try {
+    const file = `${dir}/chat.jsonl`;
+    await Deno.writeTextFile(
+      file,
+      linesOf({ accounts: 200, follows: 30_000, reactions: 30_000 }),
+    );
+    const input = await Deno.open(file);
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `--v8-flags=--max-old-space-size=${HEAP_MIB}`,
+        `${ROOT}scripts/import.ts`,
+        "--db",
+        `${dir}/chat.db`,
+      ],
+      cwd: ROOT,
+      stdin: "piped",
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const [output] = await Promise.all([
+      run.output(),
+      input.readable.pipeTo(run.stdin),
+    ]);
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.doesNotMatch(stderr, /out of memory/);
+    assert.equal(output.code, 0, stderr.slice(-2000));
+    assert.match(
+      stderr,
+      /Imported 200 account, 1 room, 1 stream, 30,000 thread_follow, 300 message, 30,000 reaction/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
