@@ -35,7 +35,10 @@ naming the file, and nothing is imported (exit code 1).
                     zone on their profile cards): each sets one with a
                     reset link an admin makes (admins: the operator's
                     chat-server reset-password NAME); bots and deleted
-                    users are kept as the names of their messages
+                    users are kept as the names of their messages; someone
+                    users.json does not list (a Slack Connect guest) is an
+                    account made from a message's profile, named external
+                    (without one, their messages are skipped, counted)
   channels          public rooms; archived ones archived; the topic (else
                     the purpose) as the topic; the workspace's general
                     channel is general, which every account is in

@@ -15,7 +15,6 @@ import {
 } from "../../protocol/limits.ts";
 import { isMarker, mentionKeys } from "../../mentions.ts";
 import type { Row } from "../format.ts";
-import { SlackExportError } from "./export_files.ts";
 import { type SlackNames, slackToMarkup } from "./markup.ts";
 import { slackReaction } from "./reactions.ts";
 import { compareTs, type SlackMessage, slackMs } from "./slack_json.ts";
@@ -88,6 +87,15 @@ export function convertConversation(
     names: SlackNames;
     rows: Rows;
     tally: Tally;
+    /**
+     * The account of someone users.json does not list (a Slack Connect
+     * guest, another workspace's member), made from a message's
+     * `user_profile`; undefined without one.
+     */
+    external(
+      id: string,
+      profile: SlackMessage["user_profile"],
+    ): Person | undefined;
   },
 ): number {
   const { people, rows, tally } = context;
@@ -111,21 +119,24 @@ export function convertConversation(
       count(tally, "messages without a user (integrations')");
       continue;
     }
-    const author = people.get(message.user);
     // Slackbot and integrations' bots are often missing from users.json:
-    // their messages are skipped, a person's is an export that lacks them.
-    if (
-      !author &&
-      (message.user === "USLACKBOT" || message.subtype === "bot_message")
-    ) {
+    // their messages are skipped. A person missing from it is someone of
+    // another workspace (Slack Connect): an account made from the
+    // message's profile, else their messages skipped and counted.
+    const bot = message.user === "USLACKBOT" ||
+      message.subtype === "bot_message";
+    const author = people.get(message.user) ??
+      (bot ? undefined : context.external(message.user, message.user_profile));
+    if (!author && bot) {
       count(tally, "bot messages of a bot not in users.json");
       continue;
     }
     if (!author) {
-      throw new SlackExportError(
-        `${file}: the message of ts ${message.ts} is by ${message.user}, ` +
-          "who is not in users.json",
+      count(
+        tally,
+        "messages by someone not in users.json, without a profile",
       );
+      continue;
     }
     const to = place.sides?.find((side) => side.key !== author.key) ??
       place.sides?.[0];

@@ -74,6 +74,8 @@ type Account = Person & {
   role: string;
   title: string | null;
   timeZone: string | null;
+  /** Made from a message's profile: not in users.json. */
+  external?: boolean;
 };
 
 /** What a conversation's rows are added to, and what it counts. */
@@ -104,9 +106,39 @@ export async function convertSlack(
     tally: new Map(),
     report: [],
   };
-  const people = readPeople(lists.users, made.report);
-  const { plans, names } = planRooms(lists, people, made);
-  const context = { people, names, rows: made.rows, tally: made.tally };
+  const { people, book } = readPeople(lists.users, made.report);
+  const { plans, names, accountKeys } = planRooms(lists, people, made);
+  const external = (
+    id: string,
+    profile: { name?: string | null; real_name?: string | null } | undefined,
+  ): Account | undefined => {
+    const wanted = profile?.name || profile?.real_name;
+    if (!wanted) return undefined;
+    const name = book.give(wanted, id);
+    made.report.push(
+      `external: user ${id} "${wanted}" is ${name}, made from a message's ` +
+        "profile (not in users.json)",
+    );
+    const account: Account = {
+      key: nameKey(name),
+      name,
+      bot: false,
+      role: "user",
+      title: null,
+      timeZone: null,
+      external: true,
+    };
+    people.set(id, account);
+    accountKeys.add(account.key);
+    return account;
+  };
+  const context = {
+    people,
+    names,
+    rows: made.rows,
+    tally: made.tally,
+    external,
+  };
   for (const room of plans) {
     const read = room.folder === "" ? [] : await readDays(files, room.folder);
     const last = convertConversation(room.place, read, context);
@@ -147,7 +179,7 @@ export async function convertSlack(
   for (const { line } of plans) {
     if (line.created_at === 0) line.created_at = createdAt;
   }
-  const accounts: Row[] = [...byKey.values()].map((person) => ({
+  const accounts: Row[] = [...people.values()].map((person) => ({
     kind: "account",
     key: person.key,
     username: person.name,
@@ -239,7 +271,7 @@ async function readLists(files: SlackFiles): Promise<Lists> {
 function readPeople(
   users: SlackUser[],
   report: string[],
-): Map<string, Account> {
+): { people: Map<string, Account>; book: NameBook } {
   const book = new NameBook("user", { people: true });
   const people = new Map<string, Account>();
   for (const user of users) {
@@ -259,7 +291,7 @@ function readPeople(
       ...cardOf(user, report),
     });
   }
-  return people;
+  return { people, book };
 }
 
 /**
@@ -294,7 +326,7 @@ function planRooms(
   lists: Lists,
   people: Map<string, Account>,
   made: Made,
-): { plans: RoomPlan[]; names: SlackNames } {
+): { plans: RoomPlan[]; names: SlackNames; accountKeys: Set<string> } {
   const book = new NameBook("room", { people: false });
   book.reserve(GENERAL_ROOM);
   const roomNames = new Map<string, string>();
@@ -360,7 +392,7 @@ function planRooms(
   for (const { line, channel } of plans) {
     if (channel) line.topic = topicOf(channel, names, made.report);
   }
-  return { plans, names };
+  return { plans, names, accountKeys: accounts };
 }
 
 /** A conversation's stream, and its readers' read positions at its end. */
@@ -464,19 +496,22 @@ function withoutNulls(row: Row): Row {
 /** What became of the export, in a few lines. */
 function summary(
   users: SlackUser[],
-  people: Map<string, Person>,
+  people: Map<string, Account>,
   plans: RoomPlan[],
   { rows, tally }: Made,
   counts: Record<string, number>,
 ): string {
   const n = (value: number) => value.toLocaleString("en");
   const bots = [...people.values()].filter((p) => p.bot).length;
+  const external = [...people.values()].filter((p) => p.external).length;
   const deleted = users.filter((user) => user.deleted).length;
   const privateRooms = plans.filter((p) => p.line.private).length;
   const archived = plans.filter((p) => p.line.archived).length;
   const lines = [
-    `Slack export: ${n(users.length)} users as accounts (${n(bots)} bots, ` +
-    `${n(deleted)} deleted), ${n(plans.length - privateRooms)} public rooms ` +
+    `Slack export: ${n(users.length + external)} users as accounts ` +
+    `(${n(bots)} bots, ${n(deleted)} deleted` +
+    (external > 0 ? `, ${n(external)} external` : "") +
+    `), ${n(plans.length - privateRooms)} public rooms ` +
     `(${n(archived)} archived), ${n(privateRooms)} private rooms, ` +
     `${n(counts.stream - plans.length)} private conversations; ` +
     `${n(counts.message ?? 0)} room messages, ` +

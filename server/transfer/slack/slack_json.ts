@@ -67,6 +67,13 @@ export const slackMessage = z.object({
     name: z.string().nullish(),
     title: z.string().nullish(),
   })).optional(),
+  // Who wrote it, as Slack copies it into each message: the one place a
+  // Slack Connect guest or another workspace's member (not in users.json)
+  // is described.
+  user_profile: z.object({
+    name: z.string().nullish(),
+    real_name: z.string().nullish(),
+  }).optional(),
 });
 /** One message of a day file. */
 export type SlackMessage = z.infer<typeof slackMessage>;
