@@ -2,11 +2,17 @@
  * The files of a Slack workspace export, from its .zip or from the folder
  * it was unzipped into: `users.json`, `channels.json`, the optional
  * `groups.json`, `dms.json` and `mpims.json`, and one folder per
- * conversation of `YYYY-MM-DD.json` days. A zip is unpacked with fflate in
- * memory, its JSON files only, each let go once read.
+ * conversation of `YYYY-MM-DD.json` days. A zip is held as it is (its
+ * bytes, compressed) and each JSON file inflated with fflate when it is
+ * read, then let go: one day file unpacked at a time.
  */
 import { join } from "node:path";
-import { unzipSync } from "fflate";
+import {
+  type AsyncFlateStreamHandler,
+  inflateSync,
+  Unzip,
+  unzipSync,
+} from "fflate";
 
 /** Why an export cannot be read: its sentence names the file. */
 export class SlackExportError extends Error {
@@ -153,16 +159,54 @@ class FolderFiles implements SlackFiles {
   }
 }
 
+/**
+ * Hands on a deflated entry's bytes as they are (fflate's streaming Unzip
+ * inflates with the decoder registered for the method): each is inflated
+ * when the converter reads its file.
+ */
+class Deflated {
+  static compression = 8;
+  ondata!: AsyncFlateStreamHandler;
+
+  push(chunk: Uint8Array<ArrayBuffer>, final: boolean): void {
+    this.ondata(null, chunk, final);
+  }
+}
+
+/** A JSON file of a zip, its bytes as they lie in it. */
+interface Entry {
+  compression: number;
+  chunks: Uint8Array[];
+  /** What the zip's directory says it unpacks to. */
+  size: number;
+}
+
+/**
+ * The zip's bytes pushed to fflate's Unzip in pieces of this size: it
+ * calls itself once per entry a piece holds (a piece of 16 KiB holds at
+ * most ~500 empty entries, well within the stack).
+ */
+const PIECE = 16 * 1024;
+
+function joined(chunks: Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return all;
+}
+
 async function zipFiles(path: string): Promise<SlackFiles> {
   const bytes = await Deno.readFile(path);
-  // One pass unpacks every JSON file: fflate finds a file only by walking
-  // the zip's whole directory, so a walk per day file would cost the
-  // square of their number (tens of thousands in a large export).
-  let unpacked: Record<string, Uint8Array>;
+  // The directory first, nothing inflated: the caps hold on what it says
+  // each JSON file unpacks to, before any is.
+  const sizes = new Map<string, number>();
   // What the files kept so far unpack to: each is allocated at its size.
   let total = 0;
   try {
-    unpacked = unzipSync(bytes, {
+    unzipSync(bytes, {
       filter(file) {
         if (!file.name.endsWith(".json")) return false;
         if (file.originalSize > MAX_FILE_BYTES) {
@@ -176,7 +220,8 @@ async function zipFiles(path: string): Promise<SlackFiles> {
             `${path}'s JSON files unpack to more than ${MAX_TOTAL_BYTES} bytes`,
           );
         }
-        return true;
+        sizes.set(file.name, file.originalSize);
+        return false;
       },
     });
   } catch (error) {
@@ -185,22 +230,71 @@ async function zipFiles(path: string): Promise<SlackFiles> {
       `${path} is not a zip file nor a folder (${(error as Error).message})`,
     );
   }
-  const names = Object.keys(unpacked);
+  // Then where each lies: one pass of fflate's streaming Unzip keeps each
+  // JSON file's compressed bytes (views of the zip's), so that reading a
+  // day file costs its own inflating, not a walk of the whole directory
+  // (tens of thousands of day files in a large export).
+  const entries = new Map<string, Entry>();
+  try {
+    const unzip = new Unzip((file) => {
+      const size = sizes.get(file.name);
+      if (size === undefined || entries.has(file.name)) return;
+      const entry: Entry = { compression: file.compression, chunks: [], size };
+      entries.set(file.name, entry);
+      file.ondata = (error, chunk) => {
+        if (error) throw error;
+        if (chunk.length > 0) entry.chunks.push(chunk);
+      };
+      file.start();
+    });
+    unzip.register(Deflated);
+    for (let at = 0; at < bytes.length; at += PIECE) {
+      unzip.push(bytes.subarray(at, at + PIECE), at + PIECE >= bytes.length);
+    }
+  } catch (error) {
+    throw new SlackExportError(
+      `${path} is not a zip file nor a folder (${(error as Error).message})`,
+    );
+  }
+  const names = [...entries.keys()];
   // Some exports put everything in one folder inside the zip.
   const users = names.filter((name) => /(^|\/)users\.json$/.test(name))
     .sort((a, b) => a.length - b.length)[0];
   const prefix = users ? users.slice(0, -"users.json".length) : "";
   // Each file is read once: its bytes go as it is read.
   const read = (name: string): unknown => {
-    const text = new TextDecoder().decode(unpacked[name]);
-    delete unpacked[name];
-    return parsed(text, name.slice(prefix.length));
+    const entry = entries.get(name)!;
+    entries.delete(name);
+    const where = name.slice(prefix.length);
+    const raw = entry.chunks.length === 1
+      ? entry.chunks[0]
+      : joined(entry.chunks);
+    let unpacked: Uint8Array;
+    try {
+      // At most the size the directory said (and the caps held): the
+      // bytes of a file that says less are cut there, as unzipSync cut them.
+      unpacked = entry.compression === 0
+        ? raw.subarray(0, entry.size)
+        : entry.compression === 8
+        ? inflateSync(raw, { out: new Uint8Array(entry.size) })
+        : new Uint8Array(0);
+    } catch (error) {
+      throw new SlackExportError(
+        `${where} cannot be unpacked (${(error as Error).message})`,
+      );
+    }
+    if (entry.compression !== 0 && entry.compression !== 8) {
+      throw new SlackExportError(
+        `${where} is compressed by a method fflate does not read (${entry.compression})`,
+      );
+    }
+    return parsed(new TextDecoder().decode(unpacked), where);
   };
   return {
     describe: `zip ${path}`,
     json(name) {
       const full = prefix + name;
-      return Promise.resolve(full in unpacked ? read(full) : undefined);
+      return Promise.resolve(entries.has(full) ? read(full) : undefined);
     },
     days(folder) {
       const start = `${prefix}${checkedFolder(folder)}/`;
@@ -211,6 +305,9 @@ async function zipFiles(path: string): Promise<SlackFiles> {
       );
     },
     day(name) {
+      if (!entries.has(name)) {
+        throw new SlackExportError(`${name.slice(prefix.length)} went away`);
+      }
       return Promise.resolve(read(name));
     },
   };
