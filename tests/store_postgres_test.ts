@@ -69,6 +69,8 @@ import {
 } from "./services.ts";
 
 const GENERAL = { name: "general", key: "general" };
+/** Text of PostgreSQL's migration that turns audit details' strings into objects. */
+const AUDIT_DETAILS_MIGRATION = "Audit details written as a JSON string";
 const OPTIONS = { permanentRooms: [GENERAL] };
 const SQLITE_OPTIONS = {
   ...OPTIONS,
@@ -634,6 +636,83 @@ function registerTests(pg: PostgresService): void {
         versionBefore(POSTGRES_MIGRATIONS, VERSIONS_MIGRATION),
         oldMessagesSql("user_name"),
         checkVersionsFromZero,
+      ),
+  );
+
+  Deno.test(
+    "PostgresStore: audit details are a jsonb object, written alone or with their action, so details ->> 'x' reads them",
+    withStores(1, async ([store], url) => {
+      await store.addAuditEntry({
+        at: 1000,
+        by: "root",
+        action: "delete_account",
+        target: "dave",
+        address: "10.0.0.1",
+        details: { messages: "anonymise" },
+      });
+      await store.createRoom("dev", "dev");
+      assert.ok(
+        await store.deleteRoom("dev", {
+          at: 2000,
+          by: "root",
+          action: "delete_room",
+          room: "dev",
+          address: "10.0.0.1",
+          details: { members: 3, archived: false },
+        }),
+      );
+      const rows = await inspect(
+        url,
+        (sql) =>
+          sql<{ kind: string; messages: string | null; members: string }[]>`
+          SELECT jsonb_typeof(details) AS kind,
+            details ->> 'messages' AS messages,
+            details ->> 'members' AS members
+          FROM audit_log ORDER BY id`,
+      );
+      assert.deepEqual(rows.map((row) => ({ ...row })), [
+        { kind: "object", messages: "anonymise", members: null },
+        { kind: "object", messages: null, members: "3" },
+      ]);
+      assert.deepEqual(
+        (await store.auditLog({ limit: 10 })).map((entry) => entry.details),
+        [{ members: 3, archived: false }, { messages: "anonymise" }],
+      );
+    }),
+  );
+
+  Deno.test(
+    "PostgresStore: audit details written as a JSON string before become the object they spell once it opens, and audit_log reads them as before",
+    () =>
+      withOldDatabase(
+        versionBefore(POSTGRES_MIGRATIONS, AUDIT_DETAILS_MIGRATION),
+        `INSERT INTO audit_log
+           (at, by_user, action, target, address, details)
+         VALUES
+           (1000, 'root', 'delete_account', 'dave', '10.0.0.1',
+            to_jsonb('{"messages":"anonymise"}'::text)),
+           (2000, 'root', 'set_role', 'erin', '10.0.0.1',
+            '{"role":"moderator"}'::jsonb),
+           (3000, 'root', 'delete_room', NULL, '10.0.0.1', NULL);`,
+        async (store, url) => {
+          const rows = await inspect(
+            url,
+            (sql) =>
+              sql<{ kind: string | null; messages: string | null }[]>`
+              SELECT jsonb_typeof(details) AS kind,
+                details ->> 'messages' AS messages
+              FROM audit_log ORDER BY id`,
+          );
+          assert.deepEqual(rows.map((row) => ({ ...row })), [
+            { kind: "object", messages: "anonymise" },
+            { kind: "object", messages: null },
+            { kind: null, messages: null },
+          ]);
+          assert.deepEqual(
+            (await store.auditLog({ limit: 10 })).map((e) => e.details),
+            [undefined, { role: "moderator" }, { messages: "anonymise" }],
+          );
+        },
       ),
   );
 

@@ -41,9 +41,13 @@ export class PostgresAudit implements AuditStore {
 }
 
 // The entry as one row of an INSERT ... SELECT, typed (the columns do not
-// type a SELECT's parameters).
+// type a SELECT's parameters). `details` goes as sql.json, so the column
+// holds an object (`details ->> 'messages'` reads): a JSON.stringify'd
+// text given for a jsonb parameter is serialised once more by the driver
+// and was stored as a jsonb string (the migration after anon54's
+// converts those rows).
 function auditValues(sql: Sql, entry: NewAuditEntry) {
-  const details = entry.details ? JSON.stringify(entry.details) : null;
+  const details = entry.details ? sql.json(entry.details) : null;
   return sql`SELECT ${entry.at}::bigint, ${entry.by}::text,
     ${entry.action}::text, ${entry.target ?? null}::text,
     ${entry.room ?? null}::text, ${entry.reason ?? null}::text,

@@ -3642,4 +3642,15 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX accounts_email_token ON accounts (email_token_hash)
     WHERE email_token_hash IS NOT NULL;
   `,
+  `
+  -- Audit details written as a JSON string: the store gave the driver a
+  -- JSON.stringify'd text for the jsonb column, which it serialised once
+  -- more, so every entry before this held a jsonb string ("{...}") and
+  -- details ->> 'x' read null. Each becomes the object it spells (only
+  -- the store wrote them, always from an object; an import wrote
+  -- objects already). The anonymising migration two above reads both
+  -- forms and has run by now. Cost: one pass over the audit log, once.
+  UPDATE audit_log SET details = (details #>> '{}')::jsonb
+  WHERE jsonb_typeof(details) = 'string';
+  `,
 ];
