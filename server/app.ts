@@ -236,6 +236,7 @@ export function createApp(parts: AppParts): Hono {
       users: node.registry.userCount,
       rooms: node.registry.roomCount,
       appendCommits: node.store.appendCommits,
+      searchIndexRestarts: node.store.searchIndexRestarts,
       passwordChecks: node.accounts.passwordChecks,
       filesMissing: node.files.missingFiles,
       redisUp: parts.redis

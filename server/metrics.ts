@@ -68,6 +68,8 @@ export class Metrics {
       users: number;
       rooms: number;
       appendCommits: number;
+      /** Times the store's search index thread died and was started again. */
+      searchIndexRestarts: number;
       passwordChecks: { running: number; waiting: number };
       /** The store's check, as /healthz makes it. */
       store: StoreHealth;
@@ -150,6 +152,11 @@ export class Metrics {
         "chat_store_append_commits_total",
         "Commits of stored messages (several messages can share one).",
         readings.appendCommits,
+      ),
+      counter(
+        "chat_search_index_restarts_total",
+        "Times the search index's thread died and was started again from its marks (SQLite).",
+        readings.searchIndexRestarts,
       ),
       counter(
         "chat_presence_waits_total",

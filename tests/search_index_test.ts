@@ -366,3 +366,50 @@ Deno.test("search index: a closed store leaves its database and its index file, 
       ["chat.db", "chat.db-search"],
     );
   }));
+
+// The thread that dies at a search while `<db>-die` exists.
+const DYING_WORKER = new URL(
+  "./fixtures/dying_search_index_worker.ts",
+  import.meta.url,
+).href;
+
+Deno.test("search index: a thread that dies is started again from its marks, said in the log and counted, and a message stored after it is found", () =>
+  withDir(async (path) => {
+    const logged: string[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => logged.push(args.join(" "));
+    const store = await SqliteStore.open(path, {
+      ...OPTIONS,
+      searchIndex: { ...NO_TIMED_PASS.searchIndex, workerUrl: DYING_WORKER },
+    });
+    try {
+      await store.appendMessage(inGeneral("before it died"));
+      assert.deepEqual(await searchGeneral(store, "before"), [
+        "before it died",
+      ]);
+      await Deno.writeTextFile(`${path}-die`, "");
+      // This search's catch-up kills the thread: it answers with what the
+      // index holds.
+      assert.deepEqual(await searchGeneral(store, "before"), [
+        "before it died",
+      ]);
+      await store.appendMessage(inGeneral("after the restart"));
+      await eventually(() => assert.equal(store.searchIndexRestarts, 1), {
+        timeoutMs: PATIENT_WAIT_MS,
+      });
+      assert.deepEqual(await searchGeneral(store, "restart"), [
+        "after the restart",
+      ]);
+      assert.equal(readIndex(path, "restart").count, 1);
+      assert.ok(
+        logged.some((line) =>
+          line.includes("the search index thread died (test)") &&
+          line.includes("started again")
+        ),
+        logged.join("\n"),
+      );
+    } finally {
+      console.error = error;
+      await store.close();
+    }
+  }));

@@ -15,6 +15,7 @@ import {
 } from "../server/store/mod.ts";
 import { BACKGROUND_CHECKPOINTS } from "../server/store/checkpoints.ts";
 import { openWorkerStore } from "../server/store/worker_store.ts";
+import { eventually, PATIENT_WAIT_MS } from "./harness.ts";
 import { storeContract } from "./store_contract.ts";
 
 const GENERAL = { name: "general", key: "general" };
@@ -312,5 +313,53 @@ Deno.test("WorkerStore: a worker that dies fails its calls and every later one w
     await assert.rejects(store.listRooms(), StoreUnavailableError);
   } finally {
     await store.close();
+  }
+});
+
+Deno.test("WorkerStore: a search index thread that dies (started from the main thread, reached through a port) is started again, counted, and finds what was stored after", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-worker-store-" });
+  const path = `${dir}/chat.db`;
+  const store = await openWorkerStore({
+    kind: "sqlite",
+    path,
+    options: {
+      permanentRooms: [GENERAL],
+      busyTimeoutMs: DEFAULT_CONFIG.dbBusyTimeoutMs,
+      searchIndex: {
+        intervalMs: 600_000,
+        workerUrl: new URL(
+          "./fixtures/dying_search_index_worker.ts",
+          import.meta.url,
+        ).href,
+      },
+    },
+  });
+  const search = async (word: string) =>
+    (await store.search({
+      words: [word],
+      scope: { roomKeys: ["general"] },
+      limit: 10,
+    })).records.map((r) => r.message.text);
+  const inGeneral = (text: string) => ({
+    roomKey: "general",
+    userKey: "alice",
+    user: "alice",
+    text,
+  });
+  try {
+    await store.appendMessage(inGeneral("before it died"));
+    assert.deepEqual(await search("before"), ["before it died"]);
+    await Deno.writeTextFile(`${path}-die`, "");
+    assert.deepEqual(await search("before"), ["before it died"]);
+    await store.appendMessage(inGeneral("after the restart"));
+    // Read-only properties come back with each call's outcome.
+    await eventually(async () => {
+      await store.listRooms();
+      assert.equal(store.searchIndexRestarts, 1);
+    }, { timeoutMs: PATIENT_WAIT_MS });
+    assert.deepEqual(await search("restart"), ["after the restart"]);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

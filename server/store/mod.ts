@@ -2489,6 +2489,11 @@ export interface Store
    * how many shared a commit (for /metrics).
    */
   readonly appendCommits: number;
+  /**
+   * Times the search index's thread died and was started again (SQLite's
+   * `<db>-search` writer; always 0 on PostgreSQL), for /metrics.
+   */
+  readonly searchIndexRestarts: number;
   /** Resolves when the storage answers; for health checks. */
   ping(): Promise<void>;
   /** Flushes and closes; later calls fail. */

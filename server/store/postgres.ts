@@ -292,6 +292,11 @@ export class PostgresStore implements Store {
     return this.#appendCommits;
   }
 
+  // PostgreSQL indexes its messages itself: no thread to start again.
+  get searchIndexRestarts(): number {
+    return 0;
+  }
+
   private constructor(pool: RenewingPool<Sql>, where: string) {
     this.#context = new PostgresContext(pool, where);
     this.#files = new PostgresFiles(this.#context);

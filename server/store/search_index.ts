@@ -47,6 +47,8 @@ export interface SearchIndexer {
   appended(rowid: number): void;
   /** Stops the passes and releases what they hold. */
   stop(): Promise<void>;
+  /** Threads started again after one died (only a thread dies). */
+  readonly restarts: number;
 }
 
 /** Options of {@link ThreadIndexer}. */
@@ -59,16 +61,38 @@ export interface ThreadIndexerOptions {
   busyTimeoutMs: number;
   /** After each pass that moved the marks. */
   onMarks: (marks: Pick<SearchMarks, "rowid" | "change">) => void;
-  /** When a pass fails (the next tries again). */
+  /** When a pass fails (the next tries again), or the thread died. */
   onError: (message: string) => void;
 }
 
-/** A thread that writes the index file; see the module comment. */
+/**
+ * The first wait before a thread that died is started again; it doubles
+ * with each death in a row (one that never got through a pass), up to
+ * {@link RESTART_MAX_MS}: a thread that dies as it starts (a bug in a
+ * pass, a file it cannot open) is not restarted in a loop.
+ */
+export const RESTART_FIRST_MS = 100;
+/** The longest wait before a dead thread is started again. */
+export const RESTART_MAX_MS = 30_000;
+
+/**
+ * A thread that writes the index file; see the module comment. A thread
+ * that dies after it started (an exception nothing caught, a worker
+ * error) is started again after a back-off, as a worker of this store's
+ * thread (a port's thread is gone with it), and resumes from the marks in
+ * its file; meanwhile a search answers with what the index holds (as
+ * after a failed pass) and `restarts` counts it (/metrics).
+ */
 export class ThreadIndexer implements SearchIndexer {
-  // The thread, or the port to it (thread_port.ts).
-  #own: StoreThread;
-  #thread: Worker | MessagePort;
+  #path: string;
+  #options: ThreadIndexerOptions;
+  // The thread, or the port to it (thread_port.ts); undefined while a
+  // dead one waits to be started again.
+  #own?: StoreThread;
+  // Which thread is current: events of an earlier one are let be.
+  #generation = 0;
   #started = Promise.withResolvers<void>();
+  #everStarted = false;
   #stopped = Promise.withResolvers<void>();
   #stopping?: Promise<void>;
   // Catch-up requests in the order sent: the thread answers them so.
@@ -77,52 +101,87 @@ export class ThreadIndexer implements SearchIndexer {
   // The highest rowid the thread has indexed, and the last nudged for.
   #mark = 0;
   #nudgedAt = 0;
+  #restarts = 0;
+  // Deaths since the last pass that went through: the back-off's power.
+  #deaths = 0;
+  #restartTimer?: ReturnType<typeof setTimeout>;
 
   constructor(path: string, options: ThreadIndexerOptions) {
-    this.#own = openStoreThread(
-      options,
-      WORKER_URL,
-      (message) => this.#died(message, options),
-    );
-    this.#thread = this.#own.thread;
+    this.#path = path;
+    this.#options = options;
     this.#started.promise.catch(() => {});
-    this.#thread.onmessage = (event: MessageEvent<FromIndexer>) => {
+    this.#open(options.port);
+  }
+
+  /** Threads started again after one died. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  #open(port?: MessagePort): void {
+    const generation = ++this.#generation;
+    const current = () => generation === this.#generation;
+    const own = openStoreThread(
+      { port, workerUrl: this.#options.workerUrl },
+      WORKER_URL,
+      (message) => current() && this.#died(message),
+    );
+    this.#own = own;
+    own.thread.onmessage = (event: MessageEvent<FromIndexer>) => {
+      if (!current()) return;
       const message = event.data;
       if (message.type === "pass") {
         this.#mark = message.rowid;
-        if (message.error !== undefined) options.onError(message.error);
-        options.onMarks(message);
+        if (message.error !== undefined) this.#options.onError(message.error);
+        else this.#deaths = 0;
+        this.#options.onMarks(message);
         for (const resolve of this.#waiting.splice(0, message.answered)) {
           resolve();
         }
       } else if (message.type === "started") {
+        // Counted once it runs: a search from now on waits for it.
+        if (this.#everStarted) this.#restarts++;
         this.#running = true;
+        this.#everStarted = true;
         this.#started.resolve();
-      } else if (message.type === "failed") {
-        this.#died(message.message, options);
+      } else if (message.type === "failed" || message.type === "died") {
+        this.#died(message.message);
       } else this.#stopped.resolve();
     };
     this.#post({
       type: "start",
-      path,
-      intervalMs: options.intervalMs,
-      busyTimeoutMs: options.busyTimeoutMs,
+      path: this.#path,
+      intervalMs: this.#options.intervalMs,
+      busyTimeoutMs: this.#options.busyTimeoutMs,
     });
   }
 
-  // A thread that failed to start, or died: nothing waits for it.
-  #died(message: string, options: ThreadIndexerOptions): void {
-    if (this.#running) options.onError(message);
-    else this.#started.reject(new Error(message));
+  // A thread that failed to start, or died: nothing waits for it; one
+  // that had started (this one or an earlier) is started again.
+  #died(message: string): void {
+    this.#generation++;
     this.#running = false;
     for (const resolve of this.#waiting.splice(0)) resolve();
     this.#end();
-    this.#stopped.resolve();
+    if (!this.#everStarted || this.#stopping) {
+      this.#started.reject(new Error(message));
+      this.#stopped.resolve();
+      return;
+    }
+    const wait = Math.min(RESTART_MAX_MS, RESTART_FIRST_MS * 2 ** this.#deaths);
+    this.#deaths++;
+    this.#options.onError(
+      `the search index's thread died (${message}); started again in ${wait} ms, from its marks`,
+    );
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (!this.#stopping) this.#open();
+    }, wait);
   }
 
   #post(message: ToIndexer): void {
     try {
-      this.#thread.postMessage(message);
+      this.#own?.thread.postMessage(message);
     } catch {
       // A thread that died: #died settled whoever waits for it.
     }
@@ -154,14 +213,18 @@ export class ThreadIndexer implements SearchIndexer {
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      clearTimeout(this.#restartTimer);
       // Asked even before it said it started: a thread still opening its
       // files would make them after the store is gone (a folder removed
       // after close was found not empty). It answers in order, after its
       // start; a pass in progress finishes first; a stuck thread is let be.
-      this.#post({ type: "stop" });
-      const timer = setTimeout(() => this.#stopped.resolve(), 10_000);
-      await this.#stopped.promise;
-      clearTimeout(timer);
+      // None (a dead one waiting to be started again): nothing to wait for.
+      if (this.#own) {
+        this.#post({ type: "stop" });
+        const timer = setTimeout(() => this.#stopped.resolve(), 10_000);
+        await this.#stopped.promise;
+        clearTimeout(timer);
+      }
       this.#running = false;
       // Never started: whoever waits for it stops waiting.
       this.#started.reject(new Error("The search index was stopped."));
@@ -172,7 +235,8 @@ export class ThreadIndexer implements SearchIndexer {
   }
 
   #end(): void {
-    endStoreThread(this.#own);
+    if (this.#own) endStoreThread(this.#own);
+    this.#own = undefined;
   }
 }
 
@@ -188,6 +252,7 @@ export class ThreadIndexer implements SearchIndexer {
  * past a page, and when a search asks.
  */
 export class InPlaceIndexer implements SearchIndexer {
+  readonly restarts = 0;
   #db: DatabaseSync;
   #transaction: (body: () => void) => void;
   #options: Pick<ThreadIndexerOptions, "onMarks" | "onError" | "intervalMs">;
@@ -256,6 +321,8 @@ export class InPlaceIndexer implements SearchIndexer {
 
 /** No index (a store opened only to bring its schema up to date). */
 export class NoIndexer implements SearchIndexer {
+  readonly restarts = 0;
+
   started(): Promise<void> {
     return Promise.resolve();
   }

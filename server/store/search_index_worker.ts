@@ -48,12 +48,22 @@ export type FromIndexer =
     error?: string;
   }
   | { type: "failed"; message: string }
+  /**
+   * An exception nothing caught (a bug, a pass's own error handling
+   * failing): said before the thread ends, so the store starts another
+   * (search_index.ts), resuming from the marks.
+   */
+  | { type: "died"; message: string }
   | { type: "stopped" };
 
 const scope = self as unknown as {
   onmessage: ((event: MessageEvent<ToIndexer>) => void) | null;
   postMessage(message: FromIndexer): void;
   close(): void;
+  addEventListener(
+    type: "error" | "unhandledrejection",
+    listener: (event: ErrorEvent | PromiseRejectionEvent) => void,
+  ): void;
 };
 
 // Where the store is: this thread's parent, or the port it was given.
@@ -140,6 +150,35 @@ function report(
     ...(error === undefined ? {} : { error }),
   });
 }
+
+// An uncaught exception ends this thread: the store is told first (a
+// store on another thread reaches it through a port and would not hear of
+// it otherwise), the files are let go, and the thread closes itself, so no
+// second writer of the index is left beside the one the store starts.
+function die(message: string): void {
+  clearTimeout(timer);
+  try {
+    store.postMessage({ type: "died", message });
+  } catch {
+    // The store is gone too.
+  }
+  for (const db of [index, source]) {
+    try {
+      db?.close();
+    } catch {
+      // Released with the thread anyway.
+    }
+  }
+  index = source = undefined;
+  scope.close();
+}
+scope.addEventListener("error", (event) => {
+  die((event as ErrorEvent).message);
+});
+scope.addEventListener("unhandledrejection", (event) => {
+  const reason = (event as PromiseRejectionEvent).reason;
+  die(reason instanceof Error ? reason.message : String(reason));
+});
 
 scope.onmessage = (event) => {
   const message = event.data;

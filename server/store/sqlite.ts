@@ -399,6 +399,10 @@ export class SqliteStore implements Store {
     return this.#appendCommits;
   }
 
+  get searchIndexRestarts(): number {
+    return this.#indexer.restarts;
+  }
+
   /**
    * Rows this connection changed since the store opened, appends to
    * messages aside. Equal readings mean every page of history reads as it
