@@ -2481,3 +2481,72 @@ test("connection's pollChoice, for a click on a cut poll, waits for the poll_cho
   const answer = await failing;
   assert.ok("error" in answer && answer.error.code === "rate_limited");
 });
+
+test("connection files a live edit or reaction in a conversation with an account deleted and anonymised under that conversation, as a reload does, never under 'deleted user'", async (r) => {
+  const { server, state } = r;
+  await loginAsGuest(r, "bob");
+  // Both sides of each conversation read 'deleted user' for the account
+  // gone: its messages' user, the other side's to.
+  const opened = r.connection.openConversation("alice");
+  const asked = await server.next("history");
+  assert.equal(asked.data.with, "alice");
+  server.reply(asked, {
+    with: "alice",
+    messages: [
+      privateMessage(1, { user: "bob", to: "deleted user", text: "hi alice" }),
+      privateMessage(2, { user: "deleted user", to: "bob", text: "hi bob" }),
+    ],
+  });
+  await opened;
+  await until(() => logTexts(state, "@alice").length === 2, "page held");
+  server.socket.push(
+    {
+      action: "message_updated",
+      data: privateMessage(1, {
+        user: "bob",
+        to: "deleted user",
+        text: "hi alice, edited",
+        edited_at: "2026-12-01T11:01:00Z",
+        version: 1,
+      }),
+    },
+    {
+      action: "message_updated",
+      data: privateMessage(2, {
+        user: "deleted user",
+        to: "bob",
+        text: "hi bob",
+        reactions: [{ emoji: "👍", count: 1, users: ["bob"] }],
+        version: 1,
+      }),
+    },
+    // Of a conversation not held: read with its page when opened.
+    {
+      action: "message_updated",
+      data: privateMessage(9, {
+        user: "bob",
+        to: "deleted user",
+        text: "to carol, edited",
+        version: 1,
+      }),
+    },
+  );
+  await until(
+    () => logTexts(state, "@alice")[0] === "1:hi alice, edited",
+    "the edit in alice's conversation",
+  );
+  await until(
+    () => state.logs.value["@alice"].messages[1].reactions?.[0]?.emoji === "👍",
+    "the reaction in alice's conversation",
+  );
+  await settle();
+  assert.deepEqual(logTexts(state, "@alice"), [
+    "1:hi alice, edited",
+    "2:hi bob",
+  ]);
+  assert.equal(state.logs.value["@deleted user"], undefined);
+  assert.deepEqual(
+    Object.keys(state.logs.value).filter((key) => key.startsWith("@")),
+    ["@alice"],
+  );
+});

@@ -10,6 +10,7 @@ import {
   expectError,
   type Frame,
   roundTrip,
+  TEST_PASSWORD,
   type TestClient,
   withClients,
 } from "./harness.ts";
@@ -424,4 +425,47 @@ Deno.test("mark_read: a later holder of the name counts only the messages sent s
         });
       }
     }
+  }));
+
+Deno.test("message_updated: an edit in a conversation with an account deleted and anonymised names 'deleted user' as its to, and a reload finds it in the conversation under the name it had (list_conversations, history), none under 'deleted user'", () =>
+  withClients(async (pool) => {
+    const root = await pool.register("root");
+    await pool.register("alice");
+    const bob = await pool.register("bob");
+    const said = await send(bob, "alice", "hi alice");
+    await root.ok("delete_account", { user: "alice", messages: "anonymise" });
+    const device = await pool.login({
+      username: "bob",
+      password: TEST_PASSWORD,
+    });
+    const from = device.received.length;
+    await bob.ok("edit_message", { id: said.id, text: "hi alice, edited" });
+    // Live, the names say no more whose conversation it is (the web
+    // client files it in the one whose page holds it).
+    const event = await device.event(
+      "message_updated",
+      (d) => d.id === said.id,
+      { from },
+    );
+    assert.equal(event.data.to, "deleted user");
+    // The reload: a new connection lists and reads the conversation.
+    const reload = await pool.login({
+      username: "bob",
+      password: TEST_PASSWORD,
+    });
+    const listed = (await reload.ok("list_conversations", {}))
+      .conversations as { with: string; deleted?: boolean }[];
+    assert.deepEqual(listed.map((c) => [c.with, c.deleted]), [[
+      "alice",
+      true,
+    ]]);
+    const page = (await reload.ok("history", { with: "alice" }))
+      .messages as PrivateMessage[];
+    assert.deepEqual(page.map((m) => [m.id, m.text, m.to]), [
+      [said.id, "hi alice, edited", "deleted user"],
+    ]);
+    assert.deepEqual(
+      (await reload.ok("history", { with: "deleted user" })).messages,
+      [],
+    );
   }));

@@ -17,7 +17,7 @@ import type {
   SystemEvent,
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
-import { nameKey } from "../../server/protocol/names.ts";
+import { ANONYMOUS_NAME, nameKey } from "../../server/protocol/names.ts";
 import * as actions from "../actions.ts";
 import { errorText } from "../error_text.ts";
 import { senderLabel } from "../format.ts";
@@ -341,10 +341,29 @@ export class ServerEvents {
     const other = roomKey(message.user) === roomKey(me)
       ? message.to
       : message.user;
-    const key = dmKey(other);
+    // An account deleted with its messages anonymised is `deleted user`
+    // on its side of every conversation (`to` of the other side's
+    // messages, `user` of its own), so the names no longer say which one:
+    // the conversation whose log holds the message, as history filed it
+    // (a reload lists it under the name it had), not one keyed `deleted
+    // user`. One held nowhere is read with its page.
+    const key = roomKey(other) === roomKey(ANONYMOUS_NAME)
+      ? this.#holding(message.id)
+      : dmKey(other);
+    if (key === undefined) return;
     this.#recount(key, message, me);
     const { to: _to, ...rest } = message;
     actions.messageUpdated(state, { ...rest, room: key });
+  }
+
+  // The private conversation whose log holds the message `id`.
+  #holding(id: string): string | undefined {
+    for (const [key, log] of Object.entries(this.#state.logs.value)) {
+      if (key.startsWith("@") && log.messages.some((m) => m.id === id)) {
+        return key;
+      }
+    }
+    return undefined;
   }
 
   /**
