@@ -185,6 +185,57 @@ stores.clients(
   },
 );
 
+stores.clients(
+  "a room left keeps its place through a later set_sections from any device, shown nowhere, and goes back to its section on a rejoin; a section removed meanwhile takes the place with it",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    await root.ok("create_room", { room: "dev" });
+    await root.ok("create_room", { room: "ops" });
+    await root.ok("create_room", { room: "lab", private: true });
+    await root.ok("invite", { room: "lab", user: "ann" });
+    for (const room of ["dev", "ops", "lab"]) {
+      await ann.ok("join_room", { room });
+    }
+    await ann.ok("set_sections", {
+      sections: [
+        { name: "Work", items: ["#dev", "#ops", "#general"] },
+        { name: "Secret", items: ["#lab"] },
+      ],
+    });
+    await ann.ok("leave_room", { room: "ops" });
+    await ann.ok("leave_room", { room: "lab" });
+    // Another device writes what it shows: neither room left.
+    const phone = await pool.login({ token: ann.token });
+    assert.deepEqual(loginSections(phone), [
+      { name: "Work", collapsed: false, items: ["#dev", "#general"] },
+      { name: "Secret", collapsed: false, items: [] },
+    ]);
+    const from = ann.received.length;
+    await phone.ok("set_sections", {
+      sections: [
+        { name: "work", items: ["#general", "#dev"], collapsed: true },
+      ],
+    });
+    // What the other devices hear names no room left.
+    const heard = await ann.event("sections", () => true, { from });
+    assert.deepEqual(heard.data.sections, [
+      { name: "work", collapsed: true, items: ["#general", "#dev"] },
+    ]);
+    await ann.ok("join_room", { room: "ops" });
+    await root.ok("invite", { room: "lab", user: "ann" });
+    await ann.ok("join_room", { room: "lab" });
+    // The reload: ops back at its place in Work; lab's section is gone.
+    assert.deepEqual(loginSections(await pool.login({ token: ann.token })), [
+      {
+        name: "work",
+        collapsed: true,
+        items: ["#general", "#ops", "#dev"],
+      },
+    ]);
+  },
+);
+
 stores.database(
   "upgrading: an account of a server of before has no sections after the first start, and a room renamed then keeps its place in the one it makes",
   (options) =>

@@ -6,7 +6,7 @@
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
-import { setSectionsData } from "../protocol/schemas.ts";
+import { MAX_SECTION_ITEMS, setSectionsData } from "../protocol/schemas.ts";
 import type { Section, SectionsEvent } from "../protocol/types.ts";
 import {
   conversationKey,
@@ -18,13 +18,14 @@ import { type MemberContext, parseData } from "./context.ts";
 const GUESTS = "Guests cannot keep sidebar sections: log in with an account.";
 
 /**
- * `set_sections`: replaces the account's whole layout. An item the
- * account cannot name (a room it does not belong to, or none of that
- * name; a conversation with someone who has no account) is dropped, not
- * refused: another device's layout may still hold a room this one has
- * just left, and a refusal would tell it no more than the drop does
- * (`room_not_found` says no more either). Its other connections, on every
- * node, get `sections` with what was kept.
+ * `set_sections`: replaces the account's whole layout, the places of the
+ * rooms it has left kept (withRoomsLeft). An item the account cannot name
+ * (a room it does not belong to, or none of that name; a conversation
+ * with someone who has no account) is dropped, not refused: another
+ * device's layout may still hold a room this one has just left, and a
+ * refusal would tell it no more than the drop does (`room_not_found` says
+ * no more either). Its other connections, on every node, get `sections`
+ * with what was kept, rooms left not named.
  */
 export async function setSections(
   ctx: MemberContext,
@@ -35,18 +36,22 @@ export async function setSections(
   const member = ctx.client.member;
   if (member.guest) return fail("forbidden", GUESTS);
   const { node } = ctx;
-  const { stored, names } = await placed(
-    node,
-    member.userKey,
-    data.sections,
-  );
+  const [{ stored, names, rooms }, before] = await Promise.all([
+    placed(node, member.userKey, data.sections),
+    node.store.listSections(member.userKey),
+  ]);
   // The store drops the conversations with nobody, in the write.
-  const kept = await node.store.setSections(member.userKey, stored);
+  const kept = await node.store.setSections(
+    member.userKey,
+    withRoomsLeft(stored, before, rooms),
+  );
   const event: SectionsEvent = {
     sections: kept.map((section) => ({
       name: section.name,
       collapsed: section.collapsed,
-      items: section.items.map((item) => names.get(item.stream)!),
+      // Rooms left stay in the store only: named, they would tell a
+      // former member that a private room still exists.
+      items: section.items.flatMap((item) => names.get(item.stream) ?? []),
     })),
   };
   return succeed(
@@ -68,7 +73,13 @@ async function placed(
   node: ChatNode,
   userKey: string,
   sections: { name: string; items: string[]; collapsed?: boolean }[],
-): Promise<{ stored: StoredSection[]; names: Map<string, string> }> {
+): Promise<
+  {
+    stored: StoredSection[];
+    names: Map<string, string>;
+    rooms: ReadonlySet<string>;
+  }
+> {
   const rooms = await node.roomsOf(userKey);
   const names = new Map<string, string>();
   const stored = sections.map((section): StoredSection => {
@@ -93,15 +104,50 @@ async function placed(
       items,
     };
   });
-  return { stored, names };
+  return { stored, names, rooms };
+}
+
+/**
+ * The new layout with the places of the rooms the account has left (or
+ * was removed from) kept, as Slack keeps them: no device shows those
+ * rooms, so none can write them, and a write from any device would lose
+ * them; kept, a room goes back to its section on a rejoin. Each goes back
+ * into the section of the same name (names compared as names are) at its
+ * old place, or as near as the section's length allows; a section no
+ * longer there takes its rooms' places with it. Within the bound on items
+ * (MAX_SECTION_ITEMS, what the account wrote first). Cost: the layout
+ * read once more per write (at most 550 rows).
+ */
+export function withRoomsLeft(
+  next: StoredSection[],
+  before: StoredSection[],
+  rooms: ReadonlySet<string>,
+): StoredSection[] {
+  const byName = new Map(next.map((section) => [nameKey(section.name), {
+    ...section,
+    items: [...section.items],
+  }]));
+  let count = next.reduce((n, section) => n + section.items.length, 0);
+  for (const section of before) {
+    const target = byName.get(nameKey(section.name));
+    if (target === undefined) continue;
+    section.items.forEach((item, place) => {
+      if (item.with !== undefined || rooms.has(item.stream)) return;
+      if (count >= MAX_SECTION_ITEMS) return;
+      if (target.items.some((other) => other.stream === item.stream)) return;
+      target.items.splice(Math.min(place, target.items.length), 0, item);
+      count++;
+    });
+  }
+  return next.map((section) => byName.get(nameKey(section.name))!);
 }
 
 /**
  * An account's layout as the login says it, undefined when it has none:
  * rooms it no longer belongs to are left out (kept, for a rejoin, as its
  * stars are: named, they told a former member that a private room still
- * existed; the next set_sections, which names only rooms the account is
- * in, drops them); conversations with a deleted account went with it.
+ * existed; set_sections keeps their places, withRoomsLeft);
+ * conversations with a deleted account went with it.
  */
 export async function sectionsOf(
   node: ChatNode,
