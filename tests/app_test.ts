@@ -45,6 +45,9 @@ Deno.test("http: /metrics is Prometheus text with connections, messages and room
     assert.match(body, /^chat_connections 1$/m);
     assert.match(body, /^chat_rooms 2$/m);
     assert.match(body, /^chat_messages_stored_total 1$/m);
+    // Its search index thread has not died.
+    assert.match(body, /^# TYPE chat_search_index_restarts_total counter$/m);
+    assert.match(body, /^chat_search_index_restarts_total 0$/m);
     assert.match(body, /^chat_event_loop_delay_seconds\{quantile="0.99"\} /m);
     assert.match(body, /^chat_event_loop_delay_max_seconds /m);
     assert.match(body, /^# HELP /m);
