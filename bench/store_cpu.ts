@@ -16,7 +16,10 @@
  * the checkpoint thread's included) per message and per commit, and the
  * main thread's alone (Linux's `/proc/thread-self/schedstat`), which is
  * what bounds the server when a part moves to a thread of its own. CPU,
- * not wall time: the machine may be busy. `rounds` repeats the sizes.
+ * not wall time: the machine may be busy. And the main thread's time
+ * blocked a commit (neither on a core nor waiting for one: the commit's
+ * fsync, which a busy machine does not lengthen as it does wall time).
+ * `rounds` repeats the sizes.
  *
  * Then, for the same size, the WAL bytes a message, which no load
  * changes: the store opened again without the checkpoint thread, 64
@@ -93,11 +96,13 @@ async function append(store: Store, count: number, size: number) {
   }
 }
 
-// This thread's CPU in µs (Linux's schedstat: nanoseconds on a core),
-// apart from the checkpoint thread's and any other.
-function threadCpuUs(): number {
-  const text = Deno.readTextFileSync("/proc/thread-self/schedstat");
-  return Number(text.split(" ")[0]) / 1000;
+// This thread's time in µs from Linux's schedstat (nanoseconds on a core,
+// and runnable but waiting for one), apart from the checkpoint thread's
+// and any other.
+function threadTimesUs(): { cpu: number; runnable: number } {
+  const [cpu, runnable] = Deno.readTextFileSync("/proc/thread-self/schedstat")
+    .split(" ").map(Number);
+  return { cpu: cpu / 1000, runnable: runnable / 1000 };
 }
 
 // A WAL frame: a 4 KiB page (SQLite's default, which the store keeps) and
@@ -139,10 +144,17 @@ try {
       await append(store, Math.max(size, messages / 4), size);
       const commits = store.appendCommits;
       const before = process.cpuUsage();
-      const mainBefore = threadCpuUs();
+      const mainBefore = threadTimesUs();
+      const wallBefore = performance.now();
       await append(store, messages, size);
       const used = process.cpuUsage(before);
-      const mainUsed = threadCpuUs() - mainBefore;
+      const mainAfter = threadTimesUs();
+      const mainUsed = mainAfter.cpu - mainBefore.cpu;
+      // Neither on a core nor waiting for one: blocked, nearly all of it
+      // in the commits' fsyncs (nothing else here waits; the load's
+      // queueing is in `runnable`, not here).
+      const mainBlocked = (performance.now() - wallBefore) * 1000 - mainUsed -
+        (mainAfter.runnable - mainBefore.runnable);
       const made = store.appendCommits - commits;
       await store.close();
       const wal = await walBytes(`${dir}/r${round}s${size}.db`, size);
@@ -157,6 +169,8 @@ try {
           per(mainUsed, stored)
         }); a commit ${
           per(used.user + used.system, made)
+        }; main thread blocked µs a commit ${
+          per(mainBlocked, made)
         }; WAL bytes a message ${wal.toFixed(0)} (${
           (wal * size / FRAME).toFixed(1)
         } frames a commit)`,
