@@ -115,8 +115,16 @@ export type RateCategory =
   | "mail"
   | "request";
 
-/** What is limited per client address, whoever asks. */
-export type AddressCategory = "history" | "room" | "people";
+/**
+ * What is limited per client address, whoever asks; and `mailbox`, per
+ * recipient of set_email's mails (a key of its own, not a client's).
+ */
+export type AddressCategory =
+  | "history"
+  | "room"
+  | "people"
+  | "mail"
+  | "mailbox";
 
 /** Limits per category, per connection, per user and per address. */
 export interface RateLimitConfig {
@@ -126,8 +134,10 @@ export interface RateLimitConfig {
    * Per client address: history pages (WebSocket `history` and HTTP
    * `GET /api/rooms/:room/messages` together), each up to 200 messages,
    * so that scraping a server costs time; rooms created by guests; the
-   * accounts guests list (`list_members`).
-   * Loopback is not limited; left out, nothing is.
+   * accounts guests list (`list_members`); set_email's mails, by the
+   * address that asks and by the mailbox they go to (`mailbox`).
+   * Loopback is not limited (but for `mailbox`, which is no client's);
+   * left out, nothing is.
    */
   perAddress?: Partial<Record<AddressCategory, BucketSpec>>;
   /** Rate-limited replies within 10 s after which a connection is closed. */
@@ -296,6 +306,18 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // name per request would start each with a full bucket. One address
     // of guests gets what one account gets.
     people: { burst: 60, perSecond: 10 },
+    // set_email's mails from one address, whatever accounts ask: an
+    // address makes 20 accounts an hour, each with the five of its own
+    // bucket, and mailed 100 links to one mailbox in 18 s (round 18).
+    // A household or an office behind one address sets its addresses
+    // within ten; then one every 10 minutes, as an account's.
+    mail: { burst: 10, perSecond: 1 / 600 },
+    // set_email's mails to one mailbox, whoever asks and from wherever
+    // (many addresses, a /48's /64s): five at once (its owner's typo,
+    // a mail in the spam folder), then one every 20 minutes, 72 a day
+    // at most. The cost: someone who knows an address and spends its
+    // bucket keeps its owner's link waiting up to 20 minutes at a time.
+    mailbox: { burst: 5, perSecond: 1 / 1200 },
   },
   strikesBeforeDisconnect: 100,
   // Slack's pace for a webhook (about one a second), with room for a burst.
@@ -361,6 +383,8 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     history: { burst: 0, perSecond: 0 },
     room: { burst: 0, perSecond: 0 },
     people: { burst: 0, perSecond: 0 },
+    mail: { burst: 0, perSecond: 0 },
+    mailbox: { burst: 0, perSecond: 0 },
   },
   strikesBeforeDisconnect: 0,
 };

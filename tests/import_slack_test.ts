@@ -783,6 +783,36 @@ Deno.test("import-slack: a zip's file that unpacks to more than V8's longest str
   });
 });
 
+Deno.test("import-slack: a zip's file that inflates past the size its directory says is cut there and the rest never inflated (round 18: a 256 KiB zip inflated 256 MiB, 13.7 s)", async () => {
+  await withDir(async (dir) => {
+    // users.json: `[]` then 64 MiB of spaces, said to be 2 bytes, its
+    // deflated bytes cut in half: read to their end, they fail (an
+    // unexpected end), which shows whether inflating stopped at 2 bytes.
+    const text = new Uint8Array(64 * 1024 * 1024).fill(0x20);
+    text.set(strToU8("[]"));
+    const whole = zipSync({ "users.json": [text, { level: 9 }] });
+    const view = new DataView(whole.buffer);
+    const dataAt = 30 + view.getUint16(26, true) + view.getUint16(28, true);
+    const length = Math.floor(view.getUint32(18, true) / 2);
+    const local = whole.slice(0, dataAt);
+    const central = whole.slice(view.getUint32(whole.length - 6, true));
+    const localView = new DataView(local.buffer);
+    localView.setUint32(18, length, true);
+    localView.setUint32(22, 2, true);
+    const centralView = new DataView(central.buffer);
+    centralView.setUint32(20, length, true);
+    centralView.setUint32(24, 2, true);
+    centralView.setUint32(central.length - 6, dataAt + length, true);
+    const bytes = new Uint8Array(dataAt + length + central.length);
+    bytes.set(local);
+    bytes.set(whole.subarray(dataAt, dataAt + length), dataAt);
+    bytes.set(central, dataAt + length);
+    await Deno.writeFile(`${dir}/export.zip`, bytes);
+    const files = await openSlackExport(`${dir}/export.zip`);
+    assert.deepEqual(await files.json("users.json"), []);
+  });
+});
+
 Deno.test("import-slack: a mention of someone the export does not list, or of a user group, labelled with an account's name, mentions nobody here rather than that account", async () => {
   await withDir(async (dir) => {
     const files = workspace();
@@ -923,6 +953,39 @@ Deno.test("import-slack: names are made valid and unique by look, and people nev
     "ann_smith2",
     "U0DEF",
   ]);
+});
+
+Deno.test("import-slack: an export of 8,000 people and 8,000 channels all of one name converts in seconds, each a number of its own (round 18)", async () => {
+  // A hostile users.json: each name tried every number from 2 up again
+  // (quadratic): 4,000 people of one name took 15 s, 8,000 more than a
+  // minute, 100,000 (a few MB of JSON) hours of the operator's import.
+  const count = 8_000;
+  await withDir(async (dir) => {
+    await writeFolder(dir, {
+      "users.json": Array.from(
+        { length: count },
+        (_, i) => ({ id: `U${i}`, name: "ann" }),
+      ),
+      "channels.json": Array.from(
+        { length: count },
+        (_, i) => ({ id: `C${i}`, name: "dev", created: T }),
+      ),
+    });
+    const started = performance.now();
+    const converted = await convertSlack(await openSlackExport(dir));
+    const rows = [...converted.lines()].map((line) => JSON.parse(line));
+    const took = performance.now() - started;
+    const people = rows.filter((row) => row.kind === "account")
+      .map((row) => row.username);
+    assert.equal(new Set(people).size, count);
+    assert.equal(people.at(-1), `ann${count}`);
+    const rooms = rows.filter((row) => row.kind === "room")
+      .map((row) => row.name);
+    assert.ok(rooms.includes(`dev${count}`));
+    // Linear, it takes well under a second; a wide margin for a busy
+    // machine, far below what the quadratic walk took.
+    assert.ok(took < 15_000, `converted in ${Math.round(took)} ms`);
+  });
 });
 
 Deno.test("import-slack: reactions' names are the built-in set's emoji, with their skin tones; a team's own emoji are none", () => {

@@ -159,6 +159,15 @@ Deno.test("set_email: a new address stops the old one's link; null removes the a
         "Ann <ann@example.org>",
         "a,b@example.org",
         `${"a".repeat(250)}@example.org`,
+        // Round 18: shown as ann@example.org, mailed to another domain
+        // (xn--example-2z6c.org), or turned around.
+        "ann@exa\u200Bmple.org",
+        "ann@example.org\u202Egro",
+        "ann\u2060@example.org",
+        // Empty labels: the SMTP client refused them, as `internal`.
+        "ann@example..org",
+        "ann@example.org.",
+        "ann@.example.org",
       ]
     ) {
       await expectError(ann, "set_email", { address: bad }, "invalid_message");
@@ -246,4 +255,70 @@ Deno.test("set_email: an account mails five links at once, then one every 10 min
     await smtp.next((m) => m.to === "ann5@example.org");
     assert.equal(smtp.mails.length, 5);
   });
+});
+
+Deno.test("set_email: one mailbox gets five links at once, then one every 20 minutes, whichever accounts ask; its other spellings count as it", async () => {
+  await withMailServer(async (_server, pool, smtp) => {
+    for (let i = 1; i <= 5; i++) {
+      const sender = await pool.register(`sender${i}`);
+      await sender.ok("set_email", { address: "victim@example.org" });
+    }
+    const sixth = await pool.register("sender6");
+    for (const address of ["victim@example.org", "VICTIM@Example.ORG"]) {
+      const refused = await expectError(
+        sixth,
+        "set_email",
+        { address },
+        "rate_limited",
+      );
+      assert.ok(Number(refused.data.retry_after_ms) > 1_000_000);
+    }
+    // Another mailbox has its own.
+    await sixth.ok("set_email", { address: "sender6@example.org" });
+    await smtp.next((m) => m.to === "sender6@example.org");
+    assert.equal(
+      smtp.mails.filter((m) => m.to.toLowerCase() === "victim@example.org")
+        .length,
+      5,
+    );
+  });
+});
+
+Deno.test("set_email: one client address mails ten links at once, whatever accounts it makes, then one every 10 minutes; another address has its own", async () => {
+  await withMailServer(async (server, _pool, smtp) => {
+    const from = (address: string) =>
+      new ClientPool(server.wsUrl, {
+        headers: { "x-forwarded-for": address },
+      });
+    const flood = from("198.51.100.7");
+    const elsewhere = from("198.51.100.8");
+    try {
+      let sent = 0;
+      for (let account = 1; account <= 3; account++) {
+        const client = await flood.register(`flood${account}`);
+        for (let mail = 1; mail <= 4; mail++) {
+          const address = `target${account}x${mail}@example.org`;
+          if (sent < 10) {
+            await client.ok("set_email", { address });
+            sent++;
+            continue;
+          }
+          const refused = await expectError(
+            client,
+            "set_email",
+            { address },
+            "rate_limited",
+          );
+          assert.ok(Number(refused.data.retry_after_ms) > 500_000);
+        }
+      }
+      const other = await elsewhere.register("other");
+      await other.ok("set_email", { address: "other@example.org" });
+      await smtp.next((m) => m.to === "other@example.org");
+      assert.equal(smtp.mails.length, 11);
+    } finally {
+      await flood.closeAll();
+      await elsewhere.closeAll();
+    }
+  }, { trustProxy: true });
 });

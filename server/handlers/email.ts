@@ -9,6 +9,7 @@ import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
 import { setEmailData } from "../protocol/schemas.ts";
 import type { EmailState } from "../protocol/types.ts";
 import { log } from "../log.ts";
+import { takeMail } from "../mail/mail_pace.ts";
 import {
   newEmailLink,
   verificationMail,
@@ -49,6 +50,11 @@ export async function setEmail(
     await node.store.setEmail(member.userKey, null);
     return announced(node, member, { address: null, verified: false });
   }
+  const refused = takeMail(node.addressLimits, {
+    client: member.address,
+    mailbox: address,
+  });
+  if (refused !== undefined) return refused;
   const link = newEmailLink(Date.now());
   await node.store.setEmail(member.userKey, address, link.stored);
   try {

@@ -262,12 +262,15 @@ export const setStatusData = z.object({
 /**
  * An email address as set_email keeps it: one line, no spaces, angle
  * brackets, quotes or commas (nothing a mail header could read as a second
- * address or a header of its own), a name, `@` and a domain with a dot, at
- * most 254 characters (RFC 5321's path), trimmed and with its domain in
- * lower case. No more than that: the link mailed to it is the real test.
+ * address or a header of its own), a name, `@` and a domain of labels
+ * between dots, none empty, at most 254 characters (RFC 5321's path),
+ * trimmed and with its domain in lower case. No invisible or turning
+ * character (\p{Cf}): `ann@exa\u200Bmple.org` showed as ann@example.org
+ * and was mailed to xn--example-2z6c.org (round 18). No more than that:
+ * the link mailed to it is the real test.
  */
 export const emailAddress = z.string().trim().max(254).regex(
-  /^[^\s@<>()",;:\\[\]\p{Cc}]{1,64}@[^\s@<>()",;:\\[\]\p{Cc}]+\.[^\s@<>()",;:\\[\]\p{Cc}.][^\s@<>()",;:\\[\]\p{Cc}]*$/u,
+  /^[^\s@<>()",;:\\[\]\p{Cc}\p{Cf}]{1,64}@(?:[^\s@<>()",;:\\[\]\p{Cc}\p{Cf}.]+\.)+[^\s@<>()",;:\\[\]\p{Cc}\p{Cf}.]+$/u,
   "An email address looks like name@example.org.",
 ).transform((address) => {
   const at = address.lastIndexOf("@");

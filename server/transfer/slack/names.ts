@@ -13,6 +13,14 @@ import { nameSkeleton } from "../../protocol/skeleton.ts";
 /** Hands out names of one namespace (accounts, or rooms), each once. */
 export class NameBook {
   #taken = new Set<string>();
+  /**
+   * Per stem, the number its next give tries first: numbers below it are
+   * taken. Without it each give of a stem tried every number from 2 up
+   * again, so 4,000 people of one name took 15 s and 100,000 hours
+   * (round 18). A number skipped there may still be free (another stem
+   * looked alike): it is only left unused.
+   */
+  #next = new Map<string, number>();
   #fallback: string;
   #people: boolean;
 
@@ -38,7 +46,7 @@ export class NameBook {
   give(wanted: string, instead?: string): string {
     const stem = valid(wanted) ?? (instead && valid(instead)) ??
       this.#fallback;
-    for (let n = 1;; n++) {
+    for (let n = this.#next.get(stem) ?? 1;; n++) {
       const suffix = n === 1 ? "" : String(n);
       const name = [...stem].slice(0, MAX_NAME_LENGTH - suffix.length)
         .join("") + suffix;
@@ -47,6 +55,7 @@ export class NameBook {
       if (this.#people && reservedName(name)) continue;
       if (cleanName(name) !== name || nameKey(name) === "") continue;
       this.#taken.add(skeleton);
+      this.#next.set(stem, n + 1);
       return name;
     }
   }
