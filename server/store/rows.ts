@@ -5,6 +5,7 @@
  */
 import { REPLY_QUOTE_LENGTH } from "../protocol/limits.ts";
 import { badgeOf } from "../accounts/identity.ts";
+import { isoTime } from "./iso_time.ts";
 import { pollOf, type StoredPoll } from "../polls.ts";
 import type {
   Attachment,
@@ -86,7 +87,7 @@ export interface MessageFields {
  * order of the protocol's examples; optional fields appear only when set.
  */
 export function toMessage<M extends MessageBase>(row: MessageFields): M {
-  const ts = new Date(row.ts).toISOString();
+  const ts = isoTime(row.ts);
   const message: MessageBase & { room?: string; to?: string } =
     row.room !== null
       ? {
@@ -123,7 +124,7 @@ export function toMessage<M extends MessageBase>(row: MessageFields): M {
     if (replyBadge !== undefined) message.reply_to.badge = replyBadge;
   }
   if (row.editedAt !== null) {
-    message.edited_at = new Date(row.editedAt).toISOString();
+    message.edited_at = isoTime(row.editedAt);
   }
   if (row.deleted) message.deleted = true;
   if (row.reactions !== null && row.reactions.length > 0) {
