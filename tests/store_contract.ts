@@ -79,8 +79,9 @@ export function storeContract(
   function test(
     title: string,
     body: Parameters<StoreTest>[1],
+    options: { ignore?: boolean } = {},
   ): void {
-    Deno.test(`${name}: ${title}`, async () => {
+    Deno.test(`${name}: ${title}`, options, async () => {
       // Undone last to first, pass or fail: the stores, then the storage.
       await using cleanup = new AsyncDisposableStack();
       const fixture = await makeStore();

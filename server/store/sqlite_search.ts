@@ -113,7 +113,7 @@ function filtersOf(
     // `+`: no index for this test. With messages_author there, SQLite
     // read a word's page by walking every message of the author's and
     // sorting them (21 ms for a word and an author of 2%, 1 ms before);
-    // only #authorPage reads that index, its count bounding it.
+    // only #indexedPage reads that index, its count bounding it.
     sql.push("+m.user_key = ? AND m.ts >= ?");
     params.push(query.from.userKey, query.from.since);
   }
@@ -288,7 +288,16 @@ export class SqliteSearch {
       // conversation): their own index drives the page.
       const streams = streamsOf(query);
       if (streams !== undefined && this.#fewIn(streams, reads)) {
-        return this.#streamPage(streams, kept, params, { top, bottom, limit });
+        return this.#indexedPage(
+          "messages_stream_seq_author",
+          {
+            sql: "m.stream IN (SELECT value FROM json_each(?))",
+            params: [JSON.stringify(streams)],
+          },
+          kept,
+          params,
+          { top, bottom, limit },
+        );
       }
       // `from` alone, an author of fewer messages here than a page reads
       // (each a row away from its neighbours, as a candidate of words):
@@ -299,7 +308,13 @@ export class SqliteSearch {
         this.#listFloor(author, bottom, top, reads, AUTHOR_IN_WINDOW)
             .floor === undefined
       ) {
-        return this.#authorPage(author, kept, params, { top, bottom, limit });
+        return this.#indexedPage(
+          "messages_author",
+          { sql: "m.user_key = ?", params: [author] },
+          kept,
+          params,
+          { top, bottom, limit },
+        );
       }
       return this.#listPage(kept, params, { top, bottom, limit, budget });
     }
@@ -495,13 +510,17 @@ export class SqliteSearch {
       : { ...recordsOf(rows), next };
   }
 
-  // A page of a search by filters alone whose author wrote few of the
-  // messages between `bottom` and `top` (fewer than a page's budget reads,
-  // counted first through messages_author): every one of them read through
-  // that index, newest first, so a rare author's messages come in one page
-  // (they took a page of 4,096 rows each, most of them empty, #listPage).
-  #authorPage(
-    userKey: string,
+  // A page of a search by filters alone read through one index of the
+  // messages, newest first, every row between `bottom` and `top` that
+  // passes `where` (the index's own test, its parameters first) and
+  // `kept`: a scope of a few quiet streams through
+  // messages_stream_seq_author (#fewIn), an author of few messages through
+  // messages_author (#listFloor's count), so their matches come in one
+  // page. Through the whole store's rows (#listPage) they took pages of
+  // 4,096 rows each, most of them other rooms' or other authors'.
+  #indexedPage(
+    index: "messages_stream_seq_author" | "messages_author",
+    where: { sql: string; params: string[] },
     kept: string,
     params: (string | number)[],
     { top, bottom, limit }: { top: number; bottom: number; limit: number },
@@ -509,11 +528,17 @@ export class SqliteSearch {
     return recordsOf(
       this.#q(
         `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-         FROM messages m INDEXED BY messages_author
+         FROM messages m INDEXED BY ${index}
            LEFT JOIN messages r ON r.id = m.reply_to
-         WHERE m.user_key = ? AND m.rowid BETWEEN ? AND ? AND ${kept}
+         WHERE ${where.sql} AND m.rowid BETWEEN ? AND ? AND ${kept}
          ORDER BY m.rowid DESC LIMIT ?`,
-      ).all(userKey, bottom, top, ...params, limit) as unknown as SearchRow[],
+      ).all(
+        ...where.params,
+        bottom,
+        top,
+        ...params,
+        limit,
+      ) as unknown as SearchRow[],
     );
   }
 
@@ -527,36 +552,6 @@ export class SqliteSearch {
        WHERE stream IN (SELECT value FROM json_each(?)) LIMIT ?)`,
     ).get(JSON.stringify(streams), reads) as unknown as [number];
     return count < reads;
-  }
-
-  // A page of a search by filters alone in a few quiet streams (#fewIn):
-  // every one of their messages between `bottom` and `top` read through
-  // messages_stream_seq_author, newest first, so a quiet room's matches come in
-  // one page. They took pages of 4,096 rows of the whole store each
-  // (#listPage), most of them other rooms', and an author of 512 or more
-  // messages elsewhere took those windows too (#authorPage's count).
-  #streamPage(
-    streams: string[],
-    kept: string,
-    params: (string | number)[],
-    { top, bottom, limit }: { top: number; bottom: number; limit: number },
-  ): SearchPage {
-    return recordsOf(
-      this.#q(
-        `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-         FROM messages m INDEXED BY messages_stream_seq_author
-           LEFT JOIN messages r ON r.id = m.reply_to
-         WHERE m.stream IN (SELECT value FROM json_each(?))
-           AND m.rowid BETWEEN ? AND ? AND ${kept}
-         ORDER BY m.rowid DESC LIMIT ?`,
-      ).all(
-        JSON.stringify(streams),
-        bottom,
-        top,
-        ...params,
-        limit,
-      ) as unknown as SearchRow[],
-    );
   }
 
   // How many of a term's list's entries between rowids `lo` and `hi` (at

@@ -1215,6 +1215,73 @@ export function threads(test: StoreTest): void {
     }
   });
 
+  // Ignored: both stores fail it (docs/security.md, Known limits, "A
+  // search's `next`..."): a page's work is bounded over the whole index,
+  // so where it stops names the time of the message where the budget ran
+  // out, whoever's it is. The index by reader it needs is designed and
+  // measured, not built (docs/performance.md, "A search bounded over its
+  // reader's scope").
+  test(
+    "a search's pages, next included, are the same whatever messages outside its reader's scope the store holds",
+    async (store) => {
+      // What alice gets: every page followed to the end, each page's results
+      // and `next`.
+      async function pages(words: string[], budget: number) {
+        const seen: { ids: string[]; next?: string }[] = [];
+        let before: string | undefined;
+        for (let page = 0; page < 200; page++) {
+          const { records, next } = await store.search({
+            words,
+            scope: EVERYWHERE(),
+            limit: 3,
+            before,
+            budget,
+          });
+          const ids = records.map((r) => r.message.id);
+          seen.push({ ids, next });
+          if (ids.length === 3) before = ids[2];
+          else if (next !== undefined) before = next;
+          else return seen;
+        }
+        throw new Error("no end");
+      }
+      await append(
+        store,
+        "general",
+        range(1, 40).map((n) => n % 4 ? `filler n${n}` : `zebra n${n}`),
+      );
+      const queries: [string[], number][] = [
+        [["zebra"], 64],
+        [["zebra", "n4"], 64],
+        [[], 64],
+      ];
+      const alone = [];
+      for (const [words, budget] of queries) {
+        alone.push(await pages(words, budget));
+      }
+      // bob and carol write each other 300 messages holding the word, newer
+      // than general's: alice reads none of them.
+      for (let i = 0; i < 300; i++) {
+        await store.appendPrivate({
+          fromKey: "bob",
+          from: "Bob",
+          toKey: "carol",
+          to: "Carol",
+          text: `zebra n4 private ${i}`,
+          delivered: true,
+        });
+      }
+      for (const [i, [words, budget]] of queries.entries()) {
+        assert.deepEqual(
+          await pages(words, budget),
+          alone[i],
+          `searching ${JSON.stringify(words)}`,
+        );
+      }
+    },
+    { ignore: true },
+  );
+
   test("a search with a word in no message ends at once, without next, whatever its work budget", async (store) => {
     const texts = range(1, 40).map((n) => `${n % 2 ? "left" : "right"} n${n}`);
     await append(store, "general", texts);
