@@ -716,7 +716,8 @@ const EN = {
   "admin.address": "Address",
   "admin.older": "Older entries",
   "admin.resetTitle": "Choose a new password",
-  "admin.resetNoToken": "This link is incomplete: ask an admin for a new one.",
+  "admin.resetNoToken":
+    "This link is incomplete: open the whole link you were given, or ask for a new one.",
   "admin.resetSave": "Save and sign in",
   "admin.resetTotpNeeded":
     "Your new password is saved. This account has two-factor authentication: sign in with the new password and a code from your app (or a recovery code).",
@@ -1667,7 +1668,7 @@ const FR: Record<MessageKey, string> = {
   "admin.older": "Entrées plus anciennes",
   "admin.resetTitle": "Choisissez un nouveau mot de passe",
   "admin.resetNoToken":
-    "Ce lien est incomplet : demandez-en un nouveau à un administrateur.",
+    "Ce lien est incomplet : ouvrez en entier le lien reçu, ou demandez-en un nouveau.",
   "admin.resetSave": "Enregistrer et se connecter",
   "admin.resetTotpNeeded":
     "Votre nouveau mot de passe est enregistré. Ce compte a la double authentification : connectez-vous avec le nouveau mot de passe et un code de votre application (ou un code de secours).",

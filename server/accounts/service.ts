@@ -774,7 +774,7 @@ export class AccountService {
     if (!account || account.bot) {
       return fail(
         "bad_credentials",
-        "This reset link is unknown, used or expired: ask an admin for a new one.",
+        "This reset link is unknown, used or expired: ask for a new one.",
       );
     }
     const newHash = await this.#queue.run(
