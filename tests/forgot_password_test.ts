@@ -9,8 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { hashToken } from "../server/accounts/tokens.ts";
-import { forgotPassword } from "../server/mail/forgot_password.ts";
-import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
+import {
+  FORGOT_UNDERWAY_MAX,
+  forgotPassword,
+} from "../server/mail/forgot_password.ts";
+import { DEFAULT_RATE_LIMITS, NO_RATE_LIMITS } from "../server/rate_limit.ts";
+// @ts-types="npm:@types/smtp-server@^3.5"
+import { SMTPServer } from "smtp-server";
 import type { Config } from "../server/mod.ts";
 import { type Answer, call } from "./api_helpers.ts";
 import {
@@ -348,4 +353,70 @@ Deno.test("password reset: a link's reset revokes the account's personal access 
     });
     assert.equal(rootMe.status, 200);
   });
+});
+
+Deno.test("forgot password: while 32 requests' mails are under way on a node, the next request is 429 rate_limited whatever it names; once they are sent, requests are taken again", async () => {
+  // An SMTP server that holds every mail's end until released: the
+  // requests' work waits in the mailer meanwhile.
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  let received = 0;
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    onAuth(auth, _session, callback) {
+      callback(null, { user: auth.username });
+    },
+    onData(stream, _session, callback) {
+      stream.resume();
+      stream.on("end", () =>
+        gate.then(() => {
+          received++;
+          callback();
+        }));
+    },
+    logger: false,
+  });
+  await new Promise<void>((resolve) =>
+    smtp.listen(0, "127.0.0.1", () => resolve())
+  );
+  const { port } = smtp.server.address() as { port: number };
+  try {
+    const server = await startTestServer({
+      smtpUrl: `smtp://chat:secret@127.0.0.1:${port}`,
+      mailFrom: "chat@example.org",
+      publicUrl: "https://chat.example.org",
+      rateLimits: NO_RATE_LIMITS,
+    });
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      await pool.register("ann");
+      await server.node.store.setEmail("ann", "ann@example.org", {
+        tokenHash: "hash-ann",
+        expiresAt: Date.now() + 60_000,
+      });
+      await server.node.store.verifyEmail("hash-ann", Date.now());
+      for (let i = 0; i < FORGOT_UNDERWAY_MAX; i++) {
+        const asked = await forgot(server, { account: "ann" }, "127.0.0.1");
+        assert.equal(asked.status, 202);
+      }
+      for (const account of ["ann", "nobody"]) {
+        const busy = await forgot(server, { account }, "127.0.0.1");
+        assert.equal(busy.status, 429);
+        assert.equal(busy.body.error, "rate_limited");
+      }
+      release();
+      await settled(server);
+      assert.equal(received, FORGOT_UNDERWAY_MAX);
+      const again = await forgot(server, { account: "ann" }, "127.0.0.1");
+      assert.equal(again.status, 202);
+      await settled(server);
+    } finally {
+      release();
+      await pool.closeAll();
+      await server.close();
+    }
+  } finally {
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  }
 });
