@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  artifact,
   browserTest,
   currentRoom,
   openPage,
@@ -45,6 +46,8 @@ browserTest(
       const forgot = page.getByTestId("login-forgot");
       assert.equal(await forgot.innerText(), "Mot de passe oublié ?");
       await forgot.click();
+      await page.getByTestId("forgot-account").waitFor();
+      await page.screenshot({ path: artifact("forgot_password.png") });
 
       // An address nobody verified: the same words, no mail.
       await page.getByTestId("forgot-account").fill("nobody@example.org");
@@ -59,6 +62,7 @@ browserTest(
       await sent.waitFor();
       assert.equal(await sent.innerText(), unknownWords);
       assert.match(unknownWords, /pendant une heure/);
+      await page.screenshot({ path: artifact("forgot_password_sent.png") });
 
       const mail = await smtp.next((m) =>
         m.subject === "Réinitialiser votre mot de passe"
