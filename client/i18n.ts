@@ -325,6 +325,15 @@ const EN = {
   "login.totp": "Code",
   "login.verify": "Verify",
   "login.totpBack": "Back",
+  "forgot.link": "Forgot password?",
+  "forgot.lead":
+    "Give your account's name or its email address: if the account has a verified address, a link to choose a new password is mailed to it.",
+  "forgot.account": "Name or email address",
+  "forgot.send": "Send me a link",
+  "forgot.sending": "Sending…",
+  "forgot.sent":
+    "If an account matches and has a verified address, a link is on its way to it. It works once, for an hour.",
+  "forgot.back": "Back to sign in",
   "tokens.title": "Access tokens",
   "tokens.intro":
     "A token lets a program act as you through the API (Authorization: Bearer). Revoke it when it is no longer used.",
@@ -707,7 +716,8 @@ const EN = {
   "admin.address": "Address",
   "admin.older": "Older entries",
   "admin.resetTitle": "Choose a new password",
-  "admin.resetNoToken": "This link is incomplete: ask an admin for a new one.",
+  "admin.resetNoToken":
+    "This link is incomplete: open the whole link you were given, or ask for a new one.",
   "admin.resetSave": "Save and sign in",
   "admin.resetTotpNeeded":
     "Your new password is saved. This account has two-factor authentication: sign in with the new password and a code from your app (or a recovery code).",
@@ -1259,6 +1269,15 @@ const FR: Record<MessageKey, string> = {
   "login.totp": "Code",
   "login.verify": "Vérifier",
   "login.totpBack": "Retour",
+  "forgot.link": "Mot de passe oublié ?",
+  "forgot.lead":
+    "Donnez le nom de votre compte ou son adresse e-mail : si le compte a une adresse vérifiée, un lien pour choisir un nouveau mot de passe lui est envoyé.",
+  "forgot.account": "Nom ou adresse e-mail",
+  "forgot.send": "M'envoyer un lien",
+  "forgot.sending": "Envoi…",
+  "forgot.sent":
+    "Si un compte correspond et a une adresse vérifiée, un lien est en route vers elle. Il sert une fois, pendant une heure.",
+  "forgot.back": "Retour à la connexion",
   "tokens.title": "Jetons d'accès",
   "tokens.intro":
     "Un jeton permet à un programme d'agir en votre nom par l'API (Authorization: Bearer). Révoquez-le quand il ne sert plus.",
@@ -1649,7 +1668,7 @@ const FR: Record<MessageKey, string> = {
   "admin.older": "Entrées plus anciennes",
   "admin.resetTitle": "Choisissez un nouveau mot de passe",
   "admin.resetNoToken":
-    "Ce lien est incomplet : demandez-en un nouveau à un administrateur.",
+    "Ce lien est incomplet : ouvrez en entier le lien reçu, ou demandez-en un nouveau.",
   "admin.resetSave": "Enregistrer et se connecter",
   "admin.resetTotpNeeded":
     "Votre nouveau mot de passe est enregistré. Ce compte a la double authentification : connectez-vous avec le nouveau mot de passe et un code de votre application (ou un code de secours).",

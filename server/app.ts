@@ -40,6 +40,7 @@ import { avatarRoutes } from "./routes/avatars.ts";
 import { emojiRoutes } from "./routes/emoji.ts";
 import { limitBody } from "./routes/body_limit.ts";
 import { fileRoutes, uploadPace } from "./routes/files.ts";
+import { forgotPasswordRoutes } from "./routes/forgot_password.ts";
 import { outgoingHookRoutes } from "./routes/outgoing_hooks.ts";
 import { pushRoutes } from "./routes/push.ts";
 import {
@@ -403,7 +404,7 @@ export function createApp(parts: AppParts): Hono {
 
   // A reset link's owner chooses a new password and is logged in; the
   // account's other sessions end, with their sockets, as after
-  // change_password.
+  // change_password, and so do its personal access tokens.
   app.post("/api/reset-password", jsonOnly, async (c) => {
     const body = await jsonOf(c, passwordResetBody, '{"token", "password"}');
     if (isFailure(body)) return httpFailure(c, body);
@@ -413,6 +414,9 @@ export function createApp(parts: AppParts): Hono {
       requester(c),
     );
     if (isFailure(result)) return httpFailure(c, result);
+    for (const token of result.revokedTokens) {
+      node.endSessions(result.account.key, { token }, "Password reset");
+    }
     if ("secondFactor" in result) {
       // 2FA stays on: the new password logs in with a code, as any.
       node.endSessions(result.account.key, {}, "Password reset");
@@ -426,6 +430,9 @@ export function createApp(parts: AppParts): Hono {
     setSessionCookie(c, result.token, sessionSeconds);
     return c.json({ ...describe(result.account), totp: false });
   });
+
+  // "Forgot password?": a reset link mailed to a verified address.
+  app.route("/", forgotPasswordRoutes(node));
 
   // The link mailed by set_email: its page sends the token here, which
   // verifies the address once. No session needed: the token is the proof,

@@ -56,6 +56,12 @@ export interface ServeInfo {
   remoteAddr: Deno.NetAddr;
   /** Set for upgrade requests: the raw connection, for the WebSocket endpoint. */
   upgrade?: UpgradeSocket;
+  /**
+   * Resolves once the answer has been handed to the connection (or the
+   * connection closed): work that must not delay it, nor show in its
+   * time, starts then (mail/forgot_password.ts).
+   */
+  answered?: () => Promise<void>;
 }
 
 /** Options of {@link startHttpServer}. */
@@ -125,7 +131,10 @@ export async function startHttpServer(
   let active = 0;
   const listener = getRequestListener(
     async (request, env) => {
-      const incoming = (env as { incoming: http.IncomingMessage }).incoming;
+      const { incoming, outgoing } = env as {
+        incoming: http.IncomingMessage;
+        outgoing: http.ServerResponse;
+      };
       // A `Request` cannot carry these methods: building one would throw
       // and answer 500 with no word of why.
       if (UNSERVED_METHODS.has(request.method)) return unserved(request.method);
@@ -133,6 +142,7 @@ export async function startHttpServer(
       try {
         const response = await options.fetch(standard(request), {
           remoteAddr: peerOf(incoming.socket),
+          answered: () => answeredOf(outgoing),
         });
         sendTimeout(incoming.socket, options.headerTimeoutSeconds);
         return response;
@@ -436,4 +446,13 @@ function isWebSocketUpgrade(
  */
 function sendTimeout(socket: net.Socket, seconds: number): void {
   socket.setTimeout(seconds * 1000);
+}
+
+// When a response is written whole (finish) or its connection ends first.
+function answeredOf(outgoing: http.ServerResponse): Promise<void> {
+  if (outgoing.writableFinished || outgoing.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    outgoing.once("finish", () => resolve());
+    outgoing.once("close", () => resolve());
+  });
 }

@@ -179,6 +179,19 @@ export interface RateLimitConfig {
    * (accounts/two_factor.ts); left out, none are limited.
    */
   perAccountTotpGuess?: BucketSpec;
+  /**
+   * "Forgot password?" requests from one client address (IPv4, or IPv6
+   * /64; loopback not counted), whatever account they name, answered
+   * `rate_limited` past it (mail/forgot_password.ts); left out, none are
+   * limited.
+   */
+  perForgotPasswordAddress?: BucketSpec;
+  /**
+   * Reset links mailed to one account by "Forgot password?", from every
+   * address together; past it nothing is mailed and the answer is the
+   * same; left out, none are limited.
+   */
+  perForgotPasswordAccount?: BucketSpec;
 }
 
 /**
@@ -356,6 +369,16 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   // day) makes it years. The cost: that thief keeps the owner's 6-digit
   // codes out too; a recovery code, a session or a token still log in.
   perAccountTotpGuess: { burst: 10, perSecond: 1 / 600 },
+  // Each request may mail someone, in our name: a person who mistypes
+  // their name, then their address, fits in 5; then one every 10 minutes
+  // (150 a day) holds a script walking names or addresses from one
+  // address to a crawl, and an office behind one NAT still gets its
+  // occasional forgetter through.
+  perForgotPasswordAddress: { burst: 5, perSecond: 1 / 600 },
+  // What one mailbox can be sent, however many addresses ask: three links
+  // at once (a mail slow to come, asked again), then one every 20 minutes
+  // (75 a day at most), each link working an hour.
+  perForgotPasswordAccount: { burst: 3, perSecond: 1 / 1200 },
 };
 
 /** No limits at all (benchmarks). */

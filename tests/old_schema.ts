@@ -354,6 +354,7 @@ function rewindSqlite(db: DatabaseSync, marker: string): void {
   if (before <= versionBefore(SQLITE_MIGRATIONS, EMAIL_MIGRATION)) {
     // SQLite drops no column an index names: the index first.
     db.exec("DROP INDEX accounts_email_token");
+    db.exec("DROP INDEX IF EXISTS accounts_verified_email");
     for (
       const column of [
         "email",

@@ -548,6 +548,15 @@ async function accountSteps(server: TestServer): Promise<Step[]> {
     post("/api/reset-password", 400, { body: { token: "wrong" } }),
     post("/api/verify-email", 401, { body: { token: "wrong" } }),
     post("/api/verify-email", 400, { body: {} }),
+    // A server without --smtp-url: neither is offered.
+    {
+      method: "GET",
+      route: "/api/forgot-password",
+      path: "/api/forgot-password",
+      options: {},
+      status: 403,
+    },
+    post("/api/forgot-password", 403, { body: { account: "carol" } }),
     {
       method: "GET",
       route: "/api/session",

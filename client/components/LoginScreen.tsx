@@ -2,13 +2,16 @@
 
 import { useSignal } from "@preact/signals";
 import type { JSX } from "preact";
+import { useEffect } from "preact/hooks";
 import {
   MAX_NAME_LENGTH,
   PASSWORD_MIN_LENGTH,
 } from "../../server/protocol/limits.ts";
 import * as actions from "../actions.ts";
 import { useApp } from "../app_context.ts";
+import { fetchForgotAvailable } from "../forgot_api.ts";
 import { lang, LANGS, type MessageKey, setLang, t } from "../i18n.ts";
+import { ForgotPassword } from "./ForgotPassword.tsx";
 import { LogoIcon } from "./Icons.tsx";
 
 /** The three ways in, one tab each. */
@@ -41,6 +44,12 @@ export function LoginScreen(): JSX.Element {
   // The second step of a sign-in whose password was right: its code.
   const second = current === "signin" && state.loginTotp.value;
   const length = [...password.value].length;
+  // "Forgot password?" is offered only by a server that mails (--smtp-url).
+  const canForget = useSignal(false);
+  const forgetting = useSignal(false);
+  useEffect(() => {
+    void fetchForgotAvailable().then((yes) => canForget.value = yes);
+  }, []);
 
   function submit(event: Event): void {
     event.preventDefault();
@@ -66,6 +75,15 @@ export function LoginScreen(): JSX.Element {
   if (busy) {
     label = current === "register" ? t("login.creating") : t("login.signingIn");
   } else if (!ready) label = t("app.connecting");
+
+  if (forgetting.value) {
+    return (
+      <ForgotPassword
+        initial={name.value}
+        onBack={() => forgetting.value = false}
+      />
+    );
+  }
 
   return (
     <main class="login">
@@ -204,6 +222,19 @@ export function LoginScreen(): JSX.Element {
           >
             {label}
           </button>
+          {current === "signin" && !second && canForget.value && (
+            <button
+              type="button"
+              class="button ghost login-back"
+              data-testid="login-forgot"
+              onClick={() => {
+                actions.loginErrorCleared(state);
+                forgetting.value = true;
+              }}
+            >
+              {t("forgot.link")}
+            </button>
+          )}
           {second && (
             <button
               type="button"

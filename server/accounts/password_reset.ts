@@ -11,6 +11,15 @@ import { hashToken, newSessionToken } from "./tokens.ts";
 /** How long a password reset link works: a day. */
 export const PASSWORD_RESET_MS = 24 * 3600 * 1000;
 
+/**
+ * How long a link mailed by "Forgot password?" works: an hour. Whoever
+ * asked for it is at the login page and opens it within minutes, while
+ * the mail stays in a mailbox (and its copies: forwarded, backed up, read
+ * on a shared computer) long after; an admin's link is handed over by a
+ * person, maybe the next day, so keeps its day.
+ */
+export const MAILED_RESET_MS = 3600 * 1000;
+
 /** A reset just made: the only time its token is told. */
 export interface PasswordReset {
   token: string;
@@ -19,15 +28,17 @@ export interface PasswordReset {
 }
 
 /**
- * Stores a reset of an account, valid for {@link PASSWORD_RESET_MS}, and
- * returns its token; only the token's hash is stored, with `audit` in the
- * same commit. A bot is refused (`forbidden`), nothing stored: the one
- * place the rule lives, for the admin and the operator alike.
+ * Stores a reset of an account, valid for `lifetimeMs` (default
+ * {@link PASSWORD_RESET_MS}), and returns its token; only the token's hash
+ * is stored, with `audit` in the same commit. A bot is refused
+ * (`forbidden`), nothing stored: the one place the rule lives, for the
+ * admin, the operator and a mailed link alike.
  */
 export async function createPasswordReset(
   store: Pick<AccountStore, "createPasswordReset">,
   account: Account,
   audit?: NewAuditEntry,
+  lifetimeMs = PASSWORD_RESET_MS,
 ): Promise<PasswordReset | Failure> {
   // A link would give the bot a password and whoever opens it a session,
   // a credential listed nowhere that outlives the revocation of every one
@@ -39,7 +50,7 @@ export async function createPasswordReset(
     );
   }
   const token = newSessionToken();
-  const expiresAt = Date.now() + PASSWORD_RESET_MS;
+  const expiresAt = Date.now() + lifetimeMs;
   await store.createPasswordReset(hashToken(token), {
     userKey: account.key,
     expiresAt,

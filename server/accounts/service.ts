@@ -118,6 +118,14 @@ export interface SecondFactorNeeded {
   secondFactor: true;
 }
 
+/**
+ * What a password reset did besides: the hashes of the personal access
+ * tokens it revoked, whose sockets the caller closes.
+ */
+export interface ResetDone {
+  revokedTokens: string[];
+}
+
 /** The account of a session token that is still live. */
 export interface Resumed {
   account: Account;
@@ -221,6 +229,15 @@ export class AccountService {
     for (const end of this.#pauses) end();
     await closing;
     await Promise.allSettled([...this.#underway]);
+  }
+
+  /**
+   * Keeps work on accounts started outside a request (a mailed reset,
+   * mail/forgot_password.ts) until it ends: close() waits for it, so it
+   * never meets a closed store or mailer.
+   */
+  track<T>(work: Promise<T>): Promise<T> {
+    return this.#track(work);
   }
 
   // Keeps track of a register or login until it ends.
@@ -709,19 +726,21 @@ export class AccountService {
 
   /**
    * A one-time password reset for an account: the token for its link,
-   * valid a day (password_reset.ts); only its hash is stored, with
-   * `audit` in the same commit. `forbidden` for a bot.
+   * valid a day unless `lifetimeMs` says (password_reset.ts); only its
+   * hash is stored, with `audit` in the same commit. `forbidden` for a bot.
    */
   createPasswordReset(
     account: Account,
     audit?: NewAuditEntry,
+    lifetimeMs?: number,
   ): Promise<PasswordReset | Failure> {
-    return createPasswordReset(this.#store, account, audit);
+    return createPasswordReset(this.#store, account, audit, lifetimeMs);
   }
 
   /**
    * Sets a new password with a reset token, which is then used up; every
-   * earlier session ends (the caller closes their sockets) and a new one
+   * earlier session and every personal access token of the account ends
+   * (the caller closes their sockets: `revokedTokens`) and a new session
    * starts, unless the account has 2FA on: the link does not turn it
    * off, nor stand in for its code, so no session starts and the owner
    * logs in with the new password and a code (`secondFactor`).
@@ -731,7 +750,7 @@ export class AccountService {
     token: string,
     password: string,
     from: Requester,
-  ): Promise<Authenticated | SecondFactorNeeded | Failure> {
+  ): Promise<((Authenticated | SecondFactorNeeded) & ResetDone) | Failure> {
     return this.#track(this.#resetPassword(token, password, from));
   }
 
@@ -739,7 +758,7 @@ export class AccountService {
     token: string,
     password: string,
     from: Requester,
-  ): Promise<Authenticated | SecondFactorNeeded | Failure> {
+  ): Promise<((Authenticated | SecondFactorNeeded) & ResetDone) | Failure> {
     const weak = checkPassword(password);
     if (weak) return weak;
     // The token is taken before the hash, so a made-up one costs no
@@ -755,7 +774,7 @@ export class AccountService {
     if (!account || account.bot) {
       return fail(
         "bad_credentials",
-        "This reset link is unknown, used or expired: ask an admin for a new one.",
+        "This reset link is unknown, used or expired: ask for a new one.",
       );
     }
     const newHash = await this.#queue.run(
@@ -765,12 +784,24 @@ export class AccountService {
     if (isFailure(newHash)) return newHash;
     await this.#store.setPasswordHash(account.key, newHash);
     await this.#store.deleteSessionsOf(account.key);
+    // A reset link (mailed, or an admin's) is what an owner uses when the
+    // password is lost or known to someone else: a token made with a
+    // stolen session would outlive it otherwise, as Mastodon revokes an
+    // account's apps on a reset. The cost: the owner's own scripts need
+    // a new token.
+    const revokedTokens: string[] = [];
+    for (const held of await this.#store.listApiTokens(account.key)) {
+      if (await this.#store.deleteApiToken(account.key, held.id)) {
+        revokedTokens.push(held.tokenHash);
+      }
+    }
     const banned = await this.#banned(account.key);
     if (banned) return banned;
     if (await this.twoFactor.enabled(account.key)) {
-      return { account, secondFactor: true };
+      return { account, secondFactor: true, revokedTokens };
     }
-    return await this.#newSession(account);
+    const session = await this.#newSession(account);
+    return isFailure(session) ? session : { ...session, revokedTokens };
   }
 
   /**

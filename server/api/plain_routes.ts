@@ -9,6 +9,7 @@ import { z } from "zod";
 import {
   changePasswordData,
   emailTokenBody,
+  forgotPasswordBody,
   passwordLoginData,
   passwordResetBody,
 } from "../protocol/schemas.ts";
@@ -116,6 +117,33 @@ function documentAccountRoutes(api: OpenAPIHono): void {
     request: { body: jsonBody(passwordResetBody) },
     responses: {
       200: loggedIn,
+      ...errors(400, 401, 403, 413, 415, 429),
+    },
+  });
+  registry.registerPath({
+    method: "get",
+    path: "/api/forgot-password",
+    summary: "Whether this server mails password reset links",
+    responses: {
+      200: json(
+        z.object({ available: z.literal(true) }),
+        "It does (the server has --smtp-url)",
+      ),
+      ...errors(401, 403),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/api/forgot-password",
+    summary:
+      "Ask for a password reset link mailed to an account's verified address",
+    description:
+      "An account's name or an email address. The answer is the same 202, without a body, whether or not an account was found or mailed; 403 on a server without --smtp-url.",
+    request: { body: jsonBody(forgotPasswordBody) },
+    responses: {
+      202: {
+        description: "Accepted: a link is mailed if there is one to mail",
+      },
       ...errors(400, 401, 403, 413, 415, 429),
     },
   });

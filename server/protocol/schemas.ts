@@ -796,6 +796,16 @@ export const emailTokenBody = z.object({
   token: z.string().min(1).max(256),
 });
 
+/**
+ * `POST /api/forgot-password` body: an account's name or an email address
+ * (one with `@`), and the language of the mail (the page's), English
+ * unless `fr`.
+ */
+export const forgotPasswordBody = z.object({
+  account: z.string().trim().min(1).max(254),
+  lang: z.enum(["en", "fr"]).optional(),
+});
+
 /** Turns a zod error into one sentence that names the offending field. */
 export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];

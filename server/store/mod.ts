@@ -1871,6 +1871,12 @@ export interface EmailStore {
     tokenHash: string,
     now: number,
   ): Promise<{ userKey: string; address: string } | undefined>;
+  /**
+   * The keys of the accounts whose verified address this is, compared
+   * without case (an unverified one never matches), oldest first, at most
+   * `limit`: whom "Forgot password?" by address mails.
+   */
+  verifiedEmailAccounts(address: string, limit: number): Promise<string[]>;
 }
 
 /**

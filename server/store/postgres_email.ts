@@ -53,4 +53,14 @@ export class PostgresEmail implements EmailStore {
       return row && { userKey: row.key, address: row.email };
     });
   }
+
+  verifiedEmailAccounts(address: string, limit: number): Promise<string[]> {
+    return this.#context.run(async (sql) => {
+      const rows = await sql<{ key: string }[]>`
+        SELECT key FROM accounts
+        WHERE lower(email) = lower(${address}) AND email_verified
+        ORDER BY created_at, key LIMIT ${limit}`;
+      return rows.map((row) => row.key);
+    });
+  }
 }

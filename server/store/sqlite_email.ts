@@ -60,4 +60,14 @@ export class SqliteEmail implements EmailStore {
       return row && { userKey: row.key, address: row.email };
     });
   }
+
+  verifiedEmailAccounts(address: string, limit: number): Promise<string[]> {
+    return this.#run(() =>
+      (this.#q(
+        `SELECT key FROM accounts INDEXED BY accounts_verified_email
+         WHERE lower(email) = lower(?) AND email_verified = 1
+         ORDER BY created_at, key LIMIT ?`,
+      ).all(address, limit) as { key: string }[]).map((row) => row.key)
+    );
+  }
 }

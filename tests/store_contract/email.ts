@@ -1,4 +1,7 @@
-/** The store contract for email addresses (setEmail, emailOf, verifyEmail). */
+/**
+ * The store contract for email addresses (setEmail, emailOf, verifyEmail,
+ * verifiedEmailAccounts).
+ */
 import assert from "node:assert/strict";
 import { account, type StoreTest } from "./support.ts";
 
@@ -87,5 +90,47 @@ export function emails(test: StoreTest): void {
     assert.equal(await store.verifyEmail("hash-ann", 0), undefined);
     await store.createAccount(account("ann"));
     assert.equal(await store.emailOf("ann"), undefined);
+  });
+
+  test("verifiedEmailAccounts finds the accounts whose verified address it is, without case, at most the limit; an unverified one never", async (store) => {
+    const now = 1_800_000_000_000;
+    for (const who of ["cat", "ann", "ben", "dan"]) {
+      await store.createAccount(account(who));
+      await store.setEmail(
+        who,
+        `${who === "dan" ? "dan" : "team"}@example.org`,
+        {
+          tokenHash: `hash-${who}`,
+          expiresAt: now + 1000,
+        },
+      );
+    }
+    assert.deepEqual(
+      await store.verifiedEmailAccounts("team@example.org", 5),
+      [],
+    );
+    for (const who of ["ann", "cat", "dan"]) {
+      await store.verifyEmail(`hash-${who}`, now);
+    }
+    assert.deepEqual(
+      (await store.verifiedEmailAccounts("Team@EXAMPLE.org", 5)).sort(),
+      ["ann", "cat"],
+    );
+    assert.equal(
+      (await store.verifiedEmailAccounts("team@example.org", 1)).length,
+      1,
+    );
+    assert.deepEqual(await store.verifiedEmailAccounts("dan@example.org", 5), [
+      "dan",
+    ]);
+    assert.deepEqual(await store.verifiedEmailAccounts("x@example.org", 5), []);
+    await store.setEmail("cat", "cat@example.org", {
+      tokenHash: "hash-cat2",
+      expiresAt: now + 1000,
+    });
+    assert.deepEqual(
+      await store.verifiedEmailAccounts("team@example.org", 5),
+      ["ann"],
+    );
   });
 }
