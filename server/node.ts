@@ -17,6 +17,7 @@ import {
   publishCorrections,
   publishUpdate,
 } from "./handlers/message_updates.ts";
+import { sectionsOnJoin } from "./handlers/sections.ts";
 import { LinkPreviews } from "./link_previews/mod.ts";
 import { log } from "./log.ts";
 import { dropHttpPushSubscriptions } from "./push_http_sweep.ts";
@@ -789,6 +790,10 @@ export class ChatNode {
     if (!added) return undefined;
     const state = await this.store.readState(user.key, roomKey);
     this.registry.joinRooms(user.key, [roomKey]);
+    // A room left kept its place in the account's sections: the layout
+    // with it back, told after the membership (the client lists the room,
+    // then places it).
+    const sections = await sectionsOnJoin(this, user.key, roomKey);
     const room = this.registry.roomInfo(roomKey);
     const name = room?.name ?? roomKey;
     const event: MembershipEvent = {
@@ -807,6 +812,9 @@ export class ChatNode {
         event,
         notice,
       });
+      if (sections !== undefined) {
+        this.publish({ kind: "user", key: user.key }, "sections", sections);
+      }
       this.#announceMembership(roomKey, user.name, {
         kind: "joined",
         text: notice

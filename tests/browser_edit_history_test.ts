@@ -7,9 +7,9 @@
 import assert from "node:assert/strict";
 import { PHONE } from "./browser_a11y_support.ts";
 import {
+  assertNoInkAbove,
   browserTest,
   confirmedFrom,
-  inkPixels,
   openPage,
   register,
   send,
@@ -113,29 +113,10 @@ browserTest(
       ).click();
       const old = kim.getByTestId("edit-version").nth(1);
       await old.getByTestId("edit-version-text").waitFor();
-      // The old text's ink in a colour nothing else on the page has.
-      const box = await old.evaluate((element) => {
-        const text = element.querySelector<HTMLElement>(".edit-version-text")!;
-        text.style.color = "rgb(0, 255, 0)";
-        const { left, top, width, height } = element.getBoundingClientRect();
-        return { x: left, y: top, width, height };
-      });
-      await kim.mouse.move(0, 0);
       // Above the old version's line: the version above and its head.
-      const top = Math.max(0, box.y - 90);
-      const above = await inkPixels(
-        kim,
-        await kim.screenshot({
-          clip: { x: box.x, y: top, width: box.width, height: box.y - top },
-          animations: "disabled",
-        }),
-      );
-      const own = await inkPixels(
-        kim,
-        await kim.screenshot({ clip: box, animations: "disabled" }),
-      );
-      assert.ok(own > 0, "the old text's own letters are counted");
-      assert.equal(above, 0, `${above} pixels of the old text's marks above`);
+      await assertNoInkAbove(old, ".edit-version-text", {
+        what: "the old text's",
+      });
     } finally {
       await ida.close();
     }

@@ -10,12 +10,12 @@ import type { Locator, Page } from "playwright-core";
 import { TestClient } from "./harness.ts";
 import {
   artifact,
+  assertNoInkAbove,
   browserTest,
   confirmedFrom,
   currentConversation,
   currentRoom,
   guest,
-  inkPixels,
   messages,
   noteAppearance,
   notifications,
@@ -970,32 +970,11 @@ browserTest(
       hasText: "Unknown command /z",
     });
     await line.waitFor();
-    // The line's ink in a colour nothing else on the page has, so that
-    // its pixels can be counted wherever they fall (only the colour
-    // changes: the clipping under test is the stylesheet's).
-    const row = await line.evaluate((element) => {
-      const text = element.querySelector<HTMLElement>(".notice-text")!;
-      text.style.color = "rgb(0, 255, 0)";
-      const box = element.getBoundingClientRect();
-      return { x: box.left, y: box.top, width: box.width, height: box.height };
-    });
-    await kim.mouse.move(0, 0);
     // Above the row's top edge and its 6 pixels of margin: the row above.
-    const top = Math.max(0, row.y - 90);
-    const above = await inkPixels(
-      kim,
-      await kim.screenshot({
-        clip: { x: row.x, y: top, width: row.width, height: row.y - 6 - top },
-        animations: "disabled",
-      }),
-    );
-    // The count sees the line's own ink, so a zero above is not blindness.
-    const own = await inkPixels(
-      kim,
-      await kim.screenshot({ clip: row, animations: "disabled" }),
-    );
-    assert.ok(own > 0, "the line's own letters are counted");
-    assert.equal(above, 0, `${above} pixels of the line's marks above it`);
+    await assertNoInkAbove(line, ".notice-text", {
+      margin: 6,
+      what: "the line's",
+    });
   },
 );
 

@@ -8,8 +8,8 @@
  */
 import assert from "node:assert/strict";
 import {
+  assertNoInkAbove,
   browserTest,
-  inkPixels,
   openPage,
   register,
   send,
@@ -144,30 +144,11 @@ browserTest(
       const card = page.getByTestId("link-preview");
       await card.waitFor();
       await card.locator(".link-preview-title").waitFor();
-      // The card's ink in a colour nothing else on the page has.
-      const box = await card.evaluate((element) => {
-        element.style.color = "rgb(0, 255, 0)";
-        element.querySelector<HTMLElement>(".link-preview-title")!.style
-          .color = "rgb(0, 255, 0)";
-        const { left, top, width, height } = element.getBoundingClientRect();
-        return { x: left, y: top, width, height };
-      });
-      await page.mouse.move(0, 0);
       // Above the card's top edge and its 6 pixels of margin.
-      const top = Math.max(0, box.y - 90);
-      const above = await inkPixels(
-        page,
-        await page.screenshot({
-          clip: { x: box.x, y: top, width: box.width, height: box.y - 6 - top },
-          animations: "disabled",
-        }),
-      );
-      const own = await inkPixels(
-        page,
-        await page.screenshot({ clip: box, animations: "disabled" }),
-      );
-      assert.ok(own > 0, "the card's own letters are counted");
-      assert.equal(above, 0, `${above} pixels of the card's marks above it`);
+      await assertNoInkAbove(card, ".link-preview, .link-preview-title", {
+        margin: 6,
+        what: "the card's",
+      });
     } finally {
       await pages.close();
     }

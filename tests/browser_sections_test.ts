@@ -150,3 +150,34 @@ browserTest(
     await sectionOf(phone, "Travail").waitFor({ state: "detached" });
   },
 );
+
+browserTest(
+  "web client: a room left and joined again goes back to its section at once, not under Rooms until the next reload",
+  async (browser, server) => {
+    const page = await openPage(browser, server);
+    await register(page, "alice");
+    await send(page, "/create design");
+    await currentRoom(page, "design");
+    await page.getByTestId("sidebar-menu").click();
+    await page.getByTestId("section-new").click();
+    await page.getByTestId("section-name").fill("Work");
+    await page.getByTestId("section-name").press("Enter");
+    await page.getByTestId("room-menu").click();
+    await page.getByTestId("section-move").click();
+    await page.locator('[data-testid="section-choice"]').getByText("Work")
+      .click();
+    const placed = sectionOf(page, "Work").locator(
+      '[data-testid="room-item"][data-room="design"]',
+    );
+    await placed.waitFor();
+    await send(page, "/leave design");
+    await placed.waitFor({ state: "detached" });
+    // A reload: the login's layout names no room left.
+    await page.reload();
+    await sectionOf(page, "Work").waitFor();
+    await send(page, "/join design");
+    await currentRoom(page, "design");
+    await placed.waitFor();
+    await roomIn(page, "room-list", "design").waitFor({ state: "detached" });
+  },
+);

@@ -656,7 +656,7 @@ function isFile(path: string): boolean {
  * How many pixels of a PNG are of the pure green a test gave some text:
  * decoded by the page itself (its policy allows data: images).
  */
-export async function inkPixels(page: Page, png: Uint8Array): Promise<number> {
+async function inkPixels(page: Page, png: Uint8Array): Promise<number> {
   return await page.evaluate(async (base64) => {
     const image = new Image();
     image.src = `data:image/png;base64,${base64}`;
@@ -674,4 +674,64 @@ export async function inkPixels(page: Page, png: Uint8Array): Promise<number> {
     }
     return count;
   }, Buffer.from(png).toString("base64"));
+}
+
+/** What {@linkcode assertNoInkAbove} is told besides the box and its ink. */
+export interface InkAboveOptions {
+  /** Pixels above the box that belong to it (its top margin), not counted. Default 0. */
+  margin?: number;
+  /** Whose ink, for the failure's sentence ("the question's marks"). */
+  what: string;
+}
+
+/**
+ * Asserts that the text a selector names inside a box (the box itself
+ * included when it matches) draws nothing above the box: stacked accents
+ * that the stylesheet must clip. The text is painted a green nothing else on
+ * the page has, and its pixels are counted in the 90 above the box's top
+ * (less its margin) and within the box, so that a zero above is not
+ * blindness. Only the colour changes: the clipping under test is the
+ * stylesheet's.
+ */
+export async function assertNoInkAbove(
+  box: Locator,
+  ink: string,
+  options: InkAboveOptions,
+): Promise<void> {
+  const page = box.page();
+  const clip = await box.evaluate((element, ink) => {
+    const painted = [element, ...element.querySelectorAll("*")].filter((
+      each,
+    ) => each.matches(ink));
+    for (const each of painted) {
+      (each as HTMLElement).style.color = "rgb(0, 255, 0)";
+    }
+    const { left, top, width, height } = element.getBoundingClientRect();
+    return { x: left, y: top, width, height, painted: painted.length };
+  }, ink);
+  assert.ok(clip.painted > 0, `nothing in the box matches ${ink}`);
+  // The pointer away, so that no hover colours or moves anything.
+  await page.mouse.move(0, 0);
+  const top = Math.max(0, clip.y - 90);
+  const above = await inkPixels(
+    page,
+    await page.screenshot({
+      clip: {
+        x: clip.x,
+        y: top,
+        width: clip.width,
+        height: clip.y - (options.margin ?? 0) - top,
+      },
+      animations: "disabled",
+    }),
+  );
+  const own = await inkPixels(
+    page,
+    await page.screenshot({
+      clip: { x: clip.x, y: clip.y, width: clip.width, height: clip.height },
+      animations: "disabled",
+    }),
+  );
+  assert.ok(own > 0, `${options.what} own letters are counted`);
+  assert.equal(above, 0, `${above} pixels of ${options.what} marks above`);
 }

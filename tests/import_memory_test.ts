@@ -4,7 +4,9 @@
  * large export would meet a heap it does not fit. Whatever the kinds of
  * its lines, an import holds no more than a batch of them: a file of many
  * thread_follow and reaction lines comes in under a heap that held every
- * line before (each line was kept until the end: interruption.ts).
+ * line before (each line was kept until the end: interruption.ts); and
+ * `deno task import-slack`'s converter holds one conversation's rows, not
+ * the export's (spool.ts).
  */
 import assert from "node:assert/strict";
 import { ulid } from "ulid";
@@ -140,6 +142,90 @@ Deno.test("import: a file of 30,000 thread_follow and 30,000 reaction lines come
       stderr,
       /Imported 200 account, 1 room, 1 stream, 30,000 thread_follow, 300 message, 30,000 reaction/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * A Slack export's folder of `messages` messages by 100 users in 20
+ * channels, day files of 200: every tenth a thread root with three
+ * replies, three in ten with a reaction, one in ten naming someone.
+ */
+async function writeSlackExport(dir: string, messages: number): Promise<void> {
+  const start = Date.UTC(2024, 0, 1) / 1000;
+  const users = Array.from({ length: 100 }, (_, i) => ({
+    id: `U${i}`,
+    name: `user${i}`,
+  }));
+  const channels = Array.from({ length: 20 }, (_, i) => ({
+    id: `C${i}`,
+    name: i === 0 ? "general" : `channel${i}`,
+    is_general: i === 0,
+    created: start,
+    members: users.map((user) => user.id),
+  }));
+  await Deno.writeTextFile(`${dir}/users.json`, JSON.stringify(users));
+  await Deno.writeTextFile(`${dir}/channels.json`, JSON.stringify(channels));
+  const perChannel = Math.ceil(messages / channels.length);
+  for (const [c, channel] of channels.entries()) {
+    await Deno.mkdir(`${dir}/${channel.name}`);
+    for (let day = 0; day * 200 < perChannel; day++) {
+      const list = [];
+      let root = "";
+      for (let i = day * 200; i < Math.min(perChannel, (day + 1) * 200); i++) {
+        const ts = `${start + day * 86_400 + i}.${String(c).padStart(6, "0")}`;
+        const message: Record<string, unknown> = {
+          type: "message",
+          user: `U${i % 100}`,
+          text: i % 10 === 5
+            ? `<@U${(i + 1) % 100}> about message ${i} of ${channel.name}`
+            : `message ${i} of ${channel.name}, said at some length`,
+          ts,
+        };
+        if (i % 10 === 0) root = ts;
+        if (i % 10 <= 3) message.thread_ts = root;
+        if (i % 10 < 3) {
+          message.reactions = [
+            { name: "+1", users: [`U${(i + 2) % 100}`], count: 1 },
+          ];
+        }
+        list.push(message);
+      }
+      const date = new Date((start + day * 86_400) * 1000).toISOString()
+        .slice(0, 10);
+      await Deno.writeTextFile(
+        `${dir}/${channel.name}/${date}.json`,
+        JSON.stringify(list),
+      );
+    }
+  }
+}
+
+Deno.test("import-slack: a Slack export of 60,000 messages comes in with a V8 heap of 32 MiB: the converter holds one conversation's rows, not every one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-import-memory-" });
+  try {
+    await Deno.mkdir(`${dir}/export`);
+    await writeSlackExport(`${dir}/export`, 60_000);
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        `--v8-flags=--max-old-space-size=${HEAP_MIB}`,
+        `${ROOT}scripts/import_slack.ts`,
+        `${dir}/export`,
+        "--db",
+        `${dir}/chat.db`,
+      ],
+      cwd: ROOT,
+      stdout: "null",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.doesNotMatch(stderr, /out of memory/);
+    assert.equal(output.code, 0, stderr.slice(-2000));
+    assert.match(stderr, /60,000 room messages/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

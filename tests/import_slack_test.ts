@@ -11,7 +11,10 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { strToU8, zipSync } from "fflate";
 import { createPasswordReset } from "../server/accounts/password_reset.ts";
-import { convertSlack } from "../server/transfer/slack/convert.ts";
+import {
+  type ConvertedSlack,
+  convertSlack,
+} from "../server/transfer/slack/convert.ts";
 import {
   openSlackExport,
   SlackExportError,
@@ -267,6 +270,15 @@ async function importWorkspace(
 }
 
 /** A temporary folder for one test, removed when it ends. */
+/** A converted export's lines, its temporary files removed after. */
+async function linesOf(converted: ConvertedSlack): Promise<string[]> {
+  try {
+    return await Array.fromAsync(converted.lines());
+  } finally {
+    await converted.close();
+  }
+}
+
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "chat-slack-" });
   try {
@@ -690,7 +702,7 @@ Deno.test("import-slack: a thread whose last reply is split (over 4,000 characte
     ];
     await writeFolder(dir, files);
     const converted = await convertSlack(await openSlackExport(dir));
-    const rows = [...converted.lines()].map((line) => JSON.parse(line));
+    const rows = (await linesOf(converted)).map((line) => JSON.parse(line));
     const root = rows.find((row) => row.text === "Release plan?");
     const replies = rows.filter((row) => row.reply_to === root.id)
       .map((row) => row.seq as number);
@@ -727,7 +739,7 @@ Deno.test("import-slack: JSON files that start with a byte order mark read from 
       await openSlackExport(`${dir}/export.zip`),
       now,
     );
-    assert.deepEqual([...folder.lines()], [...zip.lines()]);
+    assert.deepEqual(await linesOf(folder), await linesOf(zip));
   });
 });
 
@@ -749,7 +761,7 @@ Deno.test("import-slack: from a folder, a file past the one file's cap stops it 
       await openSlackExport(`${dir}/export.zip`),
       now,
     );
-    assert.deepEqual([...folder.lines()], [...zip.lines()]);
+    assert.deepEqual(await linesOf(folder), await linesOf(zip));
     // 513 MiB, sparse: no disk written, and the cap read before the bytes.
     await Deno.truncate(`${dir}/export/dev/2024-03-01.json`, 513 * 1024 ** 2);
     await assert.rejects(
@@ -827,7 +839,7 @@ Deno.test("import-slack: a mention of someone the export does not list, or of a 
     ];
     await writeFolder(dir, files);
     const converted = await convertSlack(await openSlackExport(dir));
-    const rows = [...converted.lines()].map((line) => JSON.parse(line));
+    const rows = (await linesOf(converted)).map((line) => JSON.parse(line));
     const asked = rows.find((row) =>
       row.kind === "message" && String(row.text).startsWith("ask")
     );
@@ -848,16 +860,29 @@ Deno.test("import-slack: each message's line names the day file and ts it came f
   await withDir(async (dir) => {
     await writeFolder(dir, workspace());
     const converted = await convertSlack(await openSlackExport(dir));
-    const lines = [...converted.lines()];
-    const number = lines.findIndex((line) => line.includes('"text":"Friday"')) +
-      1;
-    assert.ok(number > 1);
-    assert.equal(
-      converted.origin(number),
-      `dev/2024-03-01.json, the message of ts ${ts(110)}`,
-    );
-    assert.equal(converted.origin(1), undefined, "the header is no message");
-    assert.equal(converted.origin(lines.length), undefined, "nor the end");
+    try {
+      const lines = await Array.fromAsync(converted.lines());
+      const number = lines.findIndex((line) =>
+        line.includes('"text":"Friday"')
+      ) + 1;
+      assert.ok(number > 1);
+      assert.equal(
+        await converted.origin(number),
+        `dev/2024-03-01.json, the message of ts ${ts(110)}`,
+      );
+      assert.equal(
+        await converted.origin(1),
+        undefined,
+        "the header is no message",
+      );
+      assert.equal(
+        await converted.origin(lines.length),
+        undefined,
+        "nor the end",
+      );
+    } finally {
+      await converted.close();
+    }
   });
 });
 

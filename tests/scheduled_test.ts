@@ -692,6 +692,45 @@ stores.database(
 );
 
 const clusterSkip = clusterSkipReason();
+
+/**
+ * Schedules each text by its author to general an hour ahead, one after
+ * another in the order given, then makes them all due at once straight in
+ * the cluster's database, so that both nodes' sweeps meet them together;
+ * returns their ids in that order.
+ */
+async function dueTogether(
+  databaseUrl: string,
+  writes: { author: TestClient; text: string }[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const { author, text } of writes) {
+    ids.push(
+      (await schedule(author, {
+        room: "general",
+        text,
+        send_at: ahead(3600_000),
+      })).id,
+    );
+  }
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`UPDATE scheduled_messages SET send_at = ${Date.now()}`;
+  } finally {
+    await sql.end();
+  }
+  return ids;
+}
+
+/** Waits until `device` has heard scheduled_sent for each of `ids`. */
+async function heardSent(device: TestClient, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    await device.event("scheduled_sent", (d) => d.id === id, {
+      timeoutMs: PATIENT_WAIT_MS,
+    });
+  }
+}
+
 Deno.test({
   name:
     "two nodes sweeping one store send each scheduled message once, and the author's connections on both hear scheduled_sent",
@@ -700,34 +739,11 @@ Deno.test({
     withCluster(2, async (cluster, pools) => {
       const ann = await pools[0].register("ann");
       const other = await pools[1].login({ token: ann.token });
-      const ids: string[] = [];
-      for (let i = 0; i < 20; i++) {
-        ids.push(
-          (await schedule(ann, {
-            room: "general",
-            text: `m${i}`,
-            send_at: ahead(3600_000),
-          })).id,
-        );
-      }
-      // All 20 come due at once, straight in the database, so that both
-      // nodes' sweeps meet them together.
-      const sql = postgres(cluster.databaseUrl, {
-        max: 1,
-        onnotice: () => {},
-      });
-      try {
-        await sql`UPDATE scheduled_messages SET send_at = ${Date.now()}`;
-      } finally {
-        await sql.end();
-      }
-      for (const device of [ann, other]) {
-        for (const id of ids) {
-          await device.event("scheduled_sent", (d) => d.id === id, {
-            timeoutMs: PATIENT_WAIT_MS,
-          });
-        }
-      }
+      const ids = await dueTogether(
+        cluster.databaseUrl,
+        Array.from({ length: 20 }, (_, i) => ({ author: ann, text: `m${i}` })),
+      );
+      for (const device of [ann, other]) await heardSent(device, ids);
       const { messages } = await ann.ok("history", {
         room: "general",
         limit: 100,
@@ -752,34 +768,16 @@ Deno.test({
       // id) alternate between the authors: a node's first batch of 100
       // holds each author's first half, and the other node's sweep meets
       // the second halves while the first node is still sending.
-      const ids = new Map<TestClient, string[]>([[ann, []], [ben, []]]);
-      for (let i = 0; i < MAX_SCHEDULED; i++) {
-        for (const author of [ann, ben]) {
-          ids.get(author)!.push(
-            (await schedule(author, {
-              room: "general",
-              text: `${author === ann ? "a" : "b"}${i}`,
-              send_at: ahead(3600_000),
-            })).id,
-          );
-        }
-      }
-      const sql = postgres(cluster.databaseUrl, {
-        max: 1,
-        onnotice: () => {},
-      });
-      try {
-        await sql`UPDATE scheduled_messages SET send_at = ${Date.now()}`;
-      } finally {
-        await sql.end();
-      }
-      for (const [author, its] of ids) {
-        for (const id of its) {
-          await author.event("scheduled_sent", (d) => d.id === id, {
-            timeoutMs: PATIENT_WAIT_MS,
-          });
-        }
-      }
+      const ids = await dueTogether(
+        cluster.databaseUrl,
+        Array.from({ length: MAX_SCHEDULED }, (_, i) => [
+          { author: ann, text: `a${i}` },
+          { author: ben, text: `b${i}` },
+        ]).flat(),
+      );
+      // Each author hears its own: the even ids are ann's, the odd ben's.
+      await heardSent(ann, ids.filter((_, i) => i % 2 === 0));
+      await heardSent(ben, ids.filter((_, i) => i % 2 === 1));
       const { messages } = await ann.ok("history", {
         room: "general",
         limit: 2 * MAX_SCHEDULED,

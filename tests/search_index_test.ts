@@ -413,3 +413,42 @@ Deno.test("search index: a thread that dies is started again from its marks, sai
       await store.close();
     }
   }));
+
+Deno.test("search index: a thread started again that cannot read its file makes it again, and searches read the new file, not the one it replaced", () =>
+  withDir(async (path) => {
+    const logged: string[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => logged.push(args.join(" "));
+    const store = await SqliteStore.open(path, {
+      ...OPTIONS,
+      searchIndex: { ...NO_TIMED_PASS.searchIndex, workerUrl: DYING_WORKER },
+    });
+    try {
+      await store.appendMessage(inGeneral("before it died"));
+      assert.deepEqual(await searchGeneral(store, "before"), [
+        "before it died",
+      ]);
+      const { ino } = await Deno.stat(searchIndexPath(path));
+      // The thread writes over its file's header, then dies at this
+      // search's catch-up; its answer is not the test's subject.
+      await Deno.writeTextFile(`${path}-die`, "unreadable");
+      await searchGeneral(store, "before").catch(() => {});
+      await eventually(() => assert.equal(store.searchIndexRestarts, 1), {
+        timeoutMs: PATIENT_WAIT_MS,
+      });
+      // Made again: another file where the old one was.
+      assert.notEqual((await Deno.stat(searchIndexPath(path))).ino, ino);
+      await store.appendMessage(inGeneral("after the restart"));
+      // Both found through the new file: the one before, indexed again
+      // from 0, and the one after.
+      assert.deepEqual(await searchGeneral(store, "restart"), [
+        "after the restart",
+      ]);
+      assert.deepEqual(await searchGeneral(store, "before"), [
+        "before it died",
+      ]);
+    } finally {
+      console.error = error;
+      await store.close();
+    }
+  }));

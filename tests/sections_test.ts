@@ -236,6 +236,86 @@ stores.clients(
   },
 );
 
+/**
+ * Waits for `client`'s next `sections` event after frame `from`, and
+ * checks that its `membership` event for `room` came first (the client
+ * lists the room before the layout places it); the layout it names.
+ */
+async function sectionsAfterJoin(
+  client: TestClient,
+  room: string,
+  from: number,
+): Promise<unknown> {
+  const heard = await client.event("sections", () => true, { from });
+  const joined = client.received.findIndex((f, i) =>
+    i >= from && f.action === "membership" && f.data.room === room &&
+    f.data.member === true
+  );
+  assert.ok(
+    joined >= 0 && joined < client.received.indexOf(heard),
+    `membership for ${room} before sections`,
+  );
+  return heard.data.sections;
+}
+
+stores.clients(
+  "a rejoin puts a room left back in its section at once: every device of the account gets sections after its membership event, by join_room or by an invite; a join of a room without a place sends none",
+  async (pool) => {
+    const root = await pool.register("root");
+    const ann = await pool.register("ann");
+    await root.ok("create_room", { room: "ops" });
+    await root.ok("create_room", { room: "misc" });
+    await root.ok("create_room", { room: "lab", private: true });
+    await root.ok("invite", { room: "lab", user: "ann" });
+    await ann.ok("join_room", { room: "ops" });
+    await ann.ok("set_sections", {
+      sections: [{ name: "Work", items: ["#general", "#ops", "#lab"] }],
+    });
+    await ann.ok("leave_room", { room: "ops" });
+    await ann.ok("leave_room", { room: "lab" });
+    const phone = await pool.login({ token: ann.token });
+    assert.deepEqual(loginSections(phone), [
+      { name: "Work", collapsed: false, items: ["#general"] },
+    ]);
+
+    let from = [ann.received.length, phone.received.length];
+    await ann.ok("join_room", { room: "ops" });
+    for (const [i, device] of [ann, phone].entries()) {
+      assert.deepEqual(await sectionsAfterJoin(device, "ops", from[i]), [
+        { name: "Work", collapsed: false, items: ["#general", "#ops"] },
+      ]);
+    }
+
+    // Added back by a member of the private room: no join_room of its own.
+    from = [ann.received.length, phone.received.length];
+    await root.ok("invite", { room: "lab", user: "ann" });
+    for (const [i, device] of [ann, phone].entries()) {
+      assert.deepEqual(await sectionsAfterJoin(device, "lab", from[i]), [
+        {
+          name: "Work",
+          collapsed: false,
+          items: ["#general", "#ops", "#lab"],
+        },
+      ]);
+    }
+
+    // A room the layout never held: its join changes no layout.
+    from = [ann.received.length, phone.received.length];
+    await ann.ok("join_room", { room: "misc" });
+    await phone.event("membership", (d) => d.room === "misc", {
+      from: from[1],
+    });
+    await roundTrip(ann);
+    await roundTrip(phone);
+    for (const [i, device] of [ann, phone].entries()) {
+      assert.deepEqual(
+        device.received.slice(from[i]).filter((f) => f.action === "sections"),
+        [],
+      );
+    }
+  },
+);
+
 stores.database(
   "upgrading: an account of a server of before has no sections after the first start, and a room renamed then keeps its place in the one it makes",
   (options) =>

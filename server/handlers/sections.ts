@@ -158,6 +158,39 @@ export async function sectionsOf(
     node.roomsOf(userKey),
   ]);
   if (layout.length === 0) return undefined;
+  return named(node, layout, rooms);
+}
+
+/**
+ * The `sections` event a join makes when the account's layout kept the
+ * room's place (it left the room, or was removed, and is back): without
+ * it the room showed under Rooms until the next login or layout write.
+ * Undefined when the layout does not hold the room, the common join. Read
+ * once the membership is stored, so the room is named. Cost: the layout
+ * read once per join (at most 550 rows), the account's rooms once more
+ * when the room is placed.
+ */
+export async function sectionsOnJoin(
+  node: ChatNode,
+  userKey: string,
+  roomKey: string,
+): Promise<SectionsEvent | undefined> {
+  const layout = await node.store.listSections(userKey);
+  const placed = layout.some((section) =>
+    section.items.some((item) =>
+      item.with === undefined && item.stream === roomKey
+    )
+  );
+  if (!placed) return undefined;
+  return { sections: named(node, layout, await node.roomsOf(userKey)) };
+}
+
+/** A stored layout as the protocol names it, rooms not in `rooms` left out. */
+function named(
+  node: ChatNode,
+  layout: StoredSection[],
+  rooms: ReadonlySet<string>,
+): Section[] {
   return layout.map((section) => ({
     name: section.name,
     collapsed: section.collapsed,

@@ -63,6 +63,12 @@ export interface ThreadIndexerOptions {
   onMarks: (marks: Pick<SearchMarks, "rowid" | "change">) => void;
   /** When a pass fails (the next tries again), or the thread died. */
   onError: (message: string) => void;
+  /**
+   * When a thread started again after one died runs, before any search
+   * waits for it: it may have made its file again (one it could not
+   * read), so a reader of the old one opens the file anew.
+   */
+  onRestarted?: () => void;
 }
 
 /**
@@ -140,7 +146,10 @@ export class ThreadIndexer implements SearchIndexer {
         }
       } else if (message.type === "started") {
         // Counted once it runs: a search from now on waits for it.
-        if (this.#everStarted) this.#restarts++;
+        if (this.#everStarted) {
+          this.#restarts++;
+          this.#options.onRestarted?.();
+        }
         this.#running = true;
         this.#everStarted = true;
         this.#started.resolve();

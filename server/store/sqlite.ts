@@ -650,19 +650,29 @@ export class SqliteStore implements Store {
       busyTimeoutMs: options.busyTimeoutMs,
       onMarks,
       onError,
+      // A thread started again may have made its file again (it could not
+      // read it: search_index_worker.ts' openIndex), a new file where the
+      // old one was: a connection left on the old one read it, unlinked
+      // and never indexed again, until the server restarted. Opened anew
+      // at every restart, which the back-off keeps rare.
+      onRestarted: () => this.#openIndexReader(path, options.busyTimeoutMs),
     });
-    this.#indexStarted = indexer.started().then(() => {
-      if (this.#closed) return;
-      this.#indexDb = new DatabaseSync(searchIndexPath(path), {
-        readOnly: true,
-      });
-      this.#indexDb.exec(
-        `PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`,
-      );
-    });
+    this.#indexStarted = indexer.started().then(() =>
+      this.#openIndexReader(path, options.busyTimeoutMs)
+    );
     // Whoever opens the store awaits it (open); a search only waits.
     this.#indexStarted.catch(() => {});
     return indexer;
+  }
+
+  // The index file's reader, opened (again) once its thread runs; its
+  // statements are the connection's, so they go with it.
+  #openIndexReader(path: string, busyTimeoutMs: number): void {
+    if (this.#closed) return;
+    this.#indexDb?.close();
+    this.#indexSql = {};
+    this.#indexDb = new DatabaseSync(searchIndexPath(path), { readOnly: true });
+    this.#indexDb.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   }
 
   // The thread applied the changes up to `change`: the next append commit

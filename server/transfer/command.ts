@@ -245,7 +245,7 @@ export async function importCommand(args: string[]): Promise<number> {
 export async function importInto(
   options: StorePlace,
   input: AsyncIterable<string>,
-  origin?: (line: number) => string | undefined,
+  origin?: (line: number) => Promise<string | undefined>,
 ): Promise<number> {
   const undo = await noteLeftovers(options);
   // From here a signal rolls back and removes what the import made.
@@ -277,7 +277,7 @@ export async function importInto(
     // An ImportError names the line; anything else (the database went
     // away) rolled the transaction back all the same.
     const from = error instanceof ImportError && error.line > 0
-      ? origin?.(error.line)
+      ? await origin?.(error.line).catch(() => undefined)
       : undefined;
     const where = from === undefined ? "" : ` (${from})`;
     console.error(

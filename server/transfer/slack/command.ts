@@ -118,21 +118,21 @@ export async function importSlackCommand(args: string[]): Promise<number> {
     return 1;
   }
   for (const line of converted.report) console.error(line);
-  if (jsonl) {
-    const writer = Deno.stdout.writable.getWriter();
-    const encoder = new TextEncoder();
-    try {
-      for (const line of converted.lines()) {
-        await writer.write(encoder.encode(`${line}\n`));
+  try {
+    if (jsonl) {
+      const writer = Deno.stdout.writable.getWriter();
+      const encoder = new TextEncoder();
+      try {
+        for await (const line of converted.lines()) {
+          await writer.write(encoder.encode(`${line}\n`));
+        }
+      } finally {
+        writer.releaseLock();
       }
-    } finally {
-      writer.releaseLock();
+      return 0;
     }
-    return 0;
+    return await importInto(place, converted.lines(), converted.origin);
+  } finally {
+    await converted.close();
   }
-  return await importInto(place, each(converted.lines()), converted.origin);
-}
-
-async function* each(lines: Iterable<string>): AsyncGenerator<string> {
-  yield* lines;
 }

@@ -6,8 +6,10 @@
  * private rooms with their members, archived channels archived rooms,
  * DMs private conversations; every message in its place at its time.
  * Everything imported is read: each member's read position is the end.
- * The rows are made in memory (one per message), their lines as the
- * import reads them, which writes them in one transaction.
+ * A conversation's rows are made in memory, then written to temporary
+ * files, one a table (spool.ts), and their lines made as the import reads
+ * them, which writes them in one transaction: the converter holds the
+ * lists (accounts, rooms, streams, memberships) and one conversation.
  */
 import { conversationKey } from "../../store/mod.ts";
 import { GENERAL_ROOM } from "../../protocol/types.ts";
@@ -29,6 +31,7 @@ import {
 import { SlackExportError, type SlackFiles } from "./export_files.ts";
 import { type SlackNames, slackToMarkup } from "./markup.ts";
 import { NameBook } from "./names.ts";
+import { RowSpool } from "./spool.ts";
 import {
   listOf,
   type SlackChannel,
@@ -43,11 +46,13 @@ import {
 /** The converted export. */
 export interface ConvertedSlack {
   /** The lines, header first and end last, each made as it is read. */
-  lines(): Iterable<string>;
+  lines(): AsyncIterable<string>;
   /** Where a line came from in the Slack export, by its 1-based number. */
-  origin(line: number): string | undefined;
+  origin(line: number): Promise<string | undefined>;
   /** What became of the export, for stderr: renames, counts, skips. */
   report: string[];
+  /** Removes the temporary files of its rows. */
+  close(): Promise<void>;
 }
 
 /** A room to make, and where its messages are. */
@@ -80,11 +85,28 @@ type Account = Person & {
 
 /** What a conversation's rows are added to, and what it counts. */
 interface Made {
+  /** One conversation's rows, moved to `spools` once it is converted. */
   rows: Rows;
+  spools: Spools;
   streams: Row[];
   reads: Row[];
   tally: Tally;
   report: string[];
+  /** The earliest message's time, and the replies and pins among them. */
+  earliest: number;
+  replies: number;
+  pins: number;
+  /** The spooled rows by kind. */
+  kinds: Map<string, number>;
+}
+
+/** Every conversation's rows so far, a file a table. */
+interface Spools {
+  messages: RowSpool;
+  origins: RowSpool<string>;
+  reactions: RowSpool;
+  mentions: RowSpool;
+  follows: RowSpool;
 }
 
 /** Reads a Slack export and converts it; a bad one throws SlackExportError. */
@@ -93,18 +115,44 @@ export async function convertSlack(
   options: { now?: number } = {},
 ): Promise<ConvertedSlack> {
   const lists = await readLists(files);
+  const dir = await Deno.makeTempDir({ prefix: "chat-import-slack-" });
+  const spools: Spools = {
+    messages: new RowSpool(dir, "messages"),
+    origins: new RowSpool<string>(dir, "origins"),
+    reactions: new RowSpool(dir, "reactions"),
+    mentions: new RowSpool(dir, "mentions"),
+    follows: new RowSpool(dir, "follows"),
+  };
+  const close = async () => {
+    for (const spool of Object.values(spools)) spool.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    return await convert(files, lists, spools, close, options);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function convert(
+  files: SlackFiles,
+  lists: Lists,
+  spools: Spools,
+  close: () => Promise<void>,
+  options: { now?: number },
+): Promise<ConvertedSlack> {
   const made: Made = {
-    rows: {
-      messages: [],
-      origins: [],
-      reactions: [],
-      mentions: [],
-      follows: [],
-    },
+    rows: emptyRows(),
+    spools,
     streams: [],
     reads: [],
     tally: new Map(),
     report: [],
+    earliest: Infinity,
+    replies: 0,
+    pins: 0,
+    kinds: new Map(),
   };
   const { people, book } = readPeople(lists.users, made.report);
   const { plans, names, accountKeys } = planRooms(lists, people, made);
@@ -142,6 +190,7 @@ export async function convertSlack(
   for (const room of plans) {
     const read = room.folder === "" ? [] : await readDays(files, room.folder);
     const last = convertConversation(room.place, read, context);
+    spill(made);
     addStream(made, room.place, last);
   }
   const byKey = new Map([...people.values()].map((p) => [p.key, p]));
@@ -169,13 +218,11 @@ export async function convertSlack(
       await readDays(files, dm.id),
       context,
     );
+    spill(made);
     // A conversation is made by its first message: none, none made.
     if (last > 0) addStream(made, place, last);
   }
-  const createdAt = firstMoment(lists, made.rows, options.now);
-  for (const row of made.rows.messages) {
-    row.sender = `${row.sender}${createdAt}`;
-  }
+  const createdAt = firstMoment(lists, made.earliest, options.now);
   for (const { line } of plans) {
     if (line.created_at === 0) line.created_at = createdAt;
   }
@@ -197,27 +244,35 @@ export async function convertSlack(
       joined_at: room.line.created_at,
     }))
   );
-  const { rows } = made;
-  // In the order of the export's tables (format.ts TABLES).
-  const sections: Row[][] = [
+  // In the order of the export's tables (format.ts TABLES); the spooled
+  // ones' kinds counted as they were written.
+  const sections: (Row[] | RowSpool)[] = [
     accounts,
     plans.map((plan) => plan.line),
     made.streams,
     memberships,
     made.reads,
-    rows.follows,
-    rows.messages,
-    rows.reactions,
-    rows.mentions,
+    spools.follows,
+    spools.messages,
+    spools.reactions,
+    spools.mentions,
   ];
   const counts: Record<string, number> = {};
-  for (const row of sections.flat()) {
-    counts[String(row.kind)] = (counts[String(row.kind)] ?? 0) + 1;
+  for (const section of sections) {
+    if (section instanceof RowSpool) continue;
+    for (const row of section) {
+      counts[String(row.kind)] = (counts[String(row.kind)] ?? 0) + 1;
+    }
   }
+  for (const [kind, n] of made.kinds) counts[kind] = n;
   // The header is line 1: the messages' lines follow the sections before.
   const firstMessage = 2 +
-    sections.slice(0, sections.indexOf(rows.messages))
-      .reduce((sum, section) => sum + section.length, 0);
+    sections.slice(0, sections.indexOf(spools.messages))
+      .reduce(
+        (sum, section) =>
+          sum + (section instanceof RowSpool ? section.count : section.length),
+        0,
+      );
   const header = {
     kind: "header",
     format: FORMAT,
@@ -229,17 +284,62 @@ export async function convertSlack(
   };
   made.report.push(summary(lists.users, people, plans, made, counts));
   return {
-    // Made as they are read: the rows are in memory once, not twice.
-    *lines() {
+    // Made as they are read; a message's sender takes the accounts' time,
+    // known only once every message was read.
+    async *lines() {
       yield JSON.stringify(header);
       for (const section of sections) {
-        for (const row of section) yield JSON.stringify(withoutNulls(row));
+        const messages = section === spools.messages;
+        const rows = section instanceof RowSpool ? section.rows() : section;
+        for await (const row of rows) {
+          if (messages) row.sender = `${row.sender}${createdAt}`;
+          yield JSON.stringify(withoutNulls(row));
+        }
       }
       yield JSON.stringify({ kind: "end", counts });
     },
-    origin: (line) => rows.origins[line - firstMessage],
+    origin: (line) => spools.origins.at(line - firstMessage),
     report: made.report,
+    close,
   };
+}
+
+function emptyRows(): Rows {
+  return {
+    messages: [],
+    origins: [],
+    reactions: [],
+    mentions: [],
+    follows: [],
+  };
+}
+
+/**
+ * A converted conversation's rows to their files (its pins and follows
+ * are settled by now), counted by kind for the end line and the summary;
+ * the next conversation starts with none in memory.
+ */
+function spill(made: Made): void {
+  const { rows, spools } = made;
+  for (const row of rows.messages) {
+    made.earliest = Math.min(made.earliest, Number(row.ts));
+    if (row.reply_to !== null) made.replies++;
+    if (row.pinned_at) made.pins++;
+  }
+  for (
+    const table of ["follows", "messages", "reactions", "mentions"] as const
+  ) {
+    for (const row of rows[table]) {
+      spools[table].push(row);
+      made.kinds.set(
+        String(row.kind),
+        (made.kinds.get(String(row.kind)) ?? 0) + 1,
+      );
+    }
+  }
+  for (const origin of rows.origins) spools.origins.push(origin);
+  // Emptied in place: convertConversation's context holds these arrays.
+  for (const table of Object.values(rows)) table.length = 0;
 }
 
 /** users.json and channels.json, and the optional lists. */
@@ -413,7 +513,7 @@ function addStream(made: Made, place: Place, last: number): void {
  * conversation or message), as a conversation's history shows only what
  * was sent since its sides' accounts were made.
  */
-function firstMoment(lists: Lists, rows: Rows, now?: number): number {
+function firstMoment(lists: Lists, messages: number, now?: number): number {
   let earliest = Infinity;
   for (
     const { created } of [
@@ -425,9 +525,7 @@ function firstMoment(lists: Lists, rows: Rows, now?: number): number {
   ) {
     if (created) earliest = Math.min(earliest, created * 1000);
   }
-  for (const row of rows.messages) {
-    earliest = Math.min(earliest, Number(row.ts));
-  }
+  earliest = Math.min(earliest, messages);
   return earliest === Infinity ? (now ?? Date.now()) : earliest;
 }
 
@@ -498,7 +596,7 @@ function summary(
   users: SlackUser[],
   people: Map<string, Account>,
   plans: RoomPlan[],
-  { rows, tally }: Made,
+  { replies, pins, tally }: Made,
   counts: Record<string, number>,
 ): string {
   const n = (value: number) => value.toLocaleString("en");
@@ -516,9 +614,8 @@ function summary(
     `${n(counts.stream - plans.length)} private conversations; ` +
     `${n(counts.message ?? 0)} room messages, ` +
     `${n(counts.private_message ?? 0)} private messages, ` +
-    `${n(rows.messages.filter((row) => row.reply_to !== null).length)} ` +
-    `thread replies, ${n(counts.reaction ?? 0)} reactions, ` +
-    `${n(rows.messages.filter((row) => row.pinned_at).length)} pins, ` +
+    `${n(replies)} thread replies, ${n(counts.reaction ?? 0)} reactions, ` +
+    `${n(pins)} pins, ` +
     `${n(counts.mention ?? 0)} mentions`,
   ];
   if (tally.size > 0) lines.push("Skipped or changed:");
