@@ -269,7 +269,6 @@ async function importWorkspace(
   return await task("import-slack", [zip, ...where]);
 }
 
-/** A temporary folder for one test, removed when it ends. */
 /** A converted export's lines, its temporary files removed after. */
 async function linesOf(converted: ConvertedSlack): Promise<string[]> {
   try {
@@ -279,6 +278,7 @@ async function linesOf(converted: ConvertedSlack): Promise<string[]> {
   }
 }
 
+/** A temporary folder for one test, removed when it ends. */
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "chat-slack-" });
   try {
@@ -998,7 +998,7 @@ Deno.test("import-slack: an export of 8,000 people and 8,000 channels all of one
     });
     const started = performance.now();
     const converted = await convertSlack(await openSlackExport(dir));
-    const rows = [...converted.lines()].map((line) => JSON.parse(line));
+    const rows = (await linesOf(converted)).map((line) => JSON.parse(line));
     const took = performance.now() - started;
     const people = rows.filter((row) => row.kind === "account")
       .map((row) => row.username);
