@@ -267,7 +267,7 @@ browserTest(
 const SMTP_PORT = freePort();
 
 browserTest(
-  "web client: on a server that sends mail, 'Profile…' sets the email address, says it is not verified, and the link mailed opens a page (in French for a French browser) that verifies it; 'Profile…' then says so",
+  "web client: on a server that sends mail, 'Profile…' sets the email address, says it is not verified, and the link mailed opens a page (in French for a French browser) that verifies it; 'Profile…' then says so, and turns the missed-message mails off",
   async (browser, server) => {
     const smtp = await startSmtpReceiver({ port: SMTP_PORT });
     try {
@@ -309,6 +309,17 @@ browserTest(
       dialog = await openProfile();
       await dialog.getByTestId("profile-email-state")
         .filter({ hasText: "Verified." }).waitFor();
+      // Missed-message mails: on by default, turned off and kept so.
+      const missed = dialog.getByTestId("profile-missed-mail");
+      assert.equal(await missed.isChecked(), true);
+      await missed.uncheck();
+      await dialog.getByTestId("profile-save").click();
+      await dialog.waitFor({ state: "detached" });
+      dialog = await openProfile();
+      assert.equal(
+        await dialog.getByTestId("profile-missed-mail").isChecked(),
+        false,
+      );
     } finally {
       await smtp.close();
     }
