@@ -5,14 +5,17 @@
  * unsubscribe link turns them off without login.
  */
 import assert from "node:assert/strict";
+import postgres from "postgres";
 import { type Config, NO_RATE_LIMITS } from "../server/mod.ts";
 import { call } from "./api_helpers.ts";
 import {
   ClientPool,
+  clusterSkipReason,
   expectError,
   startTestServer,
   type TestClient,
   type TestServer,
+  withCluster,
 } from "./harness.ts";
 import { type SmtpReceiver, startSmtpReceiver } from "./smtp_receiver.ts";
 
@@ -211,4 +214,91 @@ Deno.test("set_missed_mail: the login tells the setting (on, English); off or Fr
     await pool.closeAll();
     await plain.close();
   }
+});
+
+Deno.test("missed mails: an account back (a page watching) before the delay runs out gets no mail; its queue is dropped", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const ben = await pool.register("ben");
+    await ann.ok("visibility", { hidden: true });
+    await ben.ok("private_message", { to: "ann", text: "while away" });
+    await server.node.missedMail!.idle();
+    assert.equal((await server.node.store.missedMessages("ann")).length, 1);
+    await ann.ok("visibility", { hidden: false });
+    // The sweep's send, its mail or none, then its confirmation: wait for
+    // the queue to empty (the server's state, not a clock).
+    while ((await server.node.store.missedMessages("ann")).length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(
+      smtp.mails.filter((m) => m.subject.includes("missed")),
+      [],
+    );
+  });
+});
+
+Deno.test({
+  name:
+    "missed mails: two nodes sweeping one store send each account's mail once",
+  ignore: clusterSkipReason() !== undefined,
+  fn: async () => {
+    const smtp = await startSmtpReceiver();
+    try {
+      await withCluster(2, async (cluster, pools) => {
+        const names = Array.from({ length: 10 }, (_, i) => `away${i}`);
+        const away = [];
+        for (const name of names) away.push(await pools[0].register(name));
+        // Verified addresses straight in the database: the links are
+        // another test's.
+        const sql = postgres(cluster.databaseUrl, {
+          max: 1,
+          onnotice: () => {},
+        });
+        try {
+          await sql`UPDATE accounts SET email = key || '@example.org',
+            email_verified = true WHERE key LIKE 'away%'`;
+          for (const client of away) {
+            await client.ok("visibility", { hidden: true });
+          }
+          const ben = await pools[0].register("ben");
+          for (const name of names) {
+            await ben.ok("private_message", { to: name, text: `hi ${name}` });
+          }
+          for (const name of names) {
+            await smtp.next((m) => m.to === `${name}@example.org`);
+          }
+          // Every mail confirmed (the queue empty): any second copy would
+          // have been received before its confirmation.
+          for (;;) {
+            const [{ n }] = await sql<{ n: number }[]>`
+              SELECT count(*)::int AS n FROM missed_mails`;
+            if (n === 0) break;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        } finally {
+          await sql.end();
+        }
+        assert.deepEqual(
+          smtp.mails.map((m) => m.to).toSorted(),
+          names.map((name) => `${name}@example.org`).toSorted(),
+          cluster.output(),
+        );
+      }, {
+        args: [
+          "--smtp-url",
+          smtp.url,
+          "--mail-from",
+          "chat@example.org",
+          "--public-url",
+          "https://chat.example.org",
+          "--missed-mail-delay",
+          "1",
+          "--reminder-sweep",
+          "50",
+        ],
+      });
+    } finally {
+      await smtp.close();
+    }
+  },
 });
