@@ -563,6 +563,8 @@ const EN = {
   "profile.emailVerified": "Verified.",
   "profile.emailUnverified":
     "Not verified yet: open the link mailed to it (saving a new address sends a new link).",
+  "profile.missedMail":
+    "Email me the private messages and mentions I miss while away",
   "email.verifyTitle": "Email address",
   "email.verifying": "Verifying…",
   "email.verified": "{address} is verified.",
@@ -1512,6 +1514,8 @@ const FR: Record<MessageKey, string> = {
   "profile.emailVerified": "Vérifiée.",
   "profile.emailUnverified":
     "Pas encore vérifiée : ouvrez le lien qui lui a été envoyé (enregistrer une nouvelle adresse envoie un nouveau lien).",
+  "profile.missedMail":
+    "M’envoyer par e-mail les messages privés et mentions manqués pendant mon absence",
   "email.verifyTitle": "Adresse e-mail",
   "email.verifying": "Vérification…",
   "email.verified": "{address} est vérifiée.",

@@ -16,6 +16,7 @@ import type {
   EmailState,
   Group,
   MessageBadge,
+  MissedMailState,
   Role,
   RoomSummary,
   Section,
@@ -361,6 +362,12 @@ export interface AppState {
    * server sends no mail, and then no email setting is shown.
    */
   email: Signal<EmailState | null>;
+  /**
+   * The account's missed-message mails setting (login's `missed_mail`,
+   * then `set_missed_mail` and its event); null when the server sends no
+   * mail.
+   */
+  missedMail: Signal<MissedMailState | null>;
   /**
    * When the account was created (login's `since`, ms since the epoch):
    * messages under its name from before are a former holder's. Null for a
@@ -745,6 +752,7 @@ export function createAppState(): AppState {
     myStatus: signal(null),
     totp: signal(false),
     email: signal(null),
+    missedMail: signal(null),
     since: signal(null),
     statuses: signal({}),
     avatars: signal({}),

@@ -20,6 +20,7 @@ import type {
   InviteInfo,
   Membership,
   MembershipEvent,
+  MissedMailState,
   NotifyLevelEvent,
   PrivateMessage,
   Profile,
@@ -325,6 +326,12 @@ export function isEmailState(value: unknown): value is EmailState {
   return isFields(value) &&
     (value.address === null || typeof value.address === "string") &&
     typeof value.verified === "boolean";
+}
+
+/** Whether a value is a missed-message mails setting (login, set_missed_mail, `missed_mail`). */
+export function isMissedMailState(value: unknown): value is MissedMailState {
+  return isFields(value) && typeof value.enabled === "boolean" &&
+    (value.language === "en" || value.language === "fr");
 }
 
 /** Whether a value is a custom status (set_status), null for none. */

@@ -1,5 +1,7 @@
 import { type Context, Hono } from "hono";
 import { verifyEmailToken } from "./mail/verification.ts";
+import { UNSUBSCRIBE_PATH } from "./mail/unsubscribe.ts";
+import { unsubscribeRoutes } from "./mail/unsubscribe_routes.ts";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
@@ -253,12 +255,20 @@ export function createApp(parts: AppParts): Hono {
   // Before anything reads a body: nothing another site sends changes state.
   // An incoming webhook's post is the exception: other sites' servers send
   // it, its secret URL is its credential, and it reads no cookie.
+  // So is a mail's one-click unsubscribe (RFC 8058): the mail provider's
+  // server posts it, its signature is its credential, and it reads no
+  // cookie (mail/unsubscribe_routes.ts).
   const sameOrigin = sameOriginOnly(parts.allowOrigins);
   app.use((c, next) =>
-    c.req.method === "POST" && /^\/api\/hooks\/[^/]+$/.test(c.req.path)
+    c.req.method === "POST" &&
+      (/^\/api\/hooks\/[^/]+$/.test(c.req.path) ||
+        c.req.path === UNSUBSCRIBE_PATH)
       ? next()
       : sameOrigin(c, next)
   );
+  // Served without --smtp-url too: a link mailed before it was unset still
+  // stops the mails.
+  app.route("/", unsubscribeRoutes(node));
 
   const smallBodies = limitBody(
     64 * 1024,

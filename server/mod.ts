@@ -155,6 +155,7 @@ export async function startServer(
     reminderSweepMs: config.reminderSweepMs,
     reminderLeaseMs: parts.reminderLeaseMs,
     mail: mailSettings(config),
+    missedMailDelayMs: config.missedMailDelaySeconds * 1000,
   });
   await node.start();
   const maxConnections = config.maxConnections || connectionBudget();

@@ -59,6 +59,7 @@ import { Retention } from "./retention.ts";
 import type { NewAuditEntry, Store, StreamReadState } from "./store/mod.ts";
 import { TurnQueue } from "./turns.ts";
 import type { MailSettings } from "./mail/mailer.ts";
+import { type ClaimedMissedMail, MissedMail } from "./mail/missed_mail.ts";
 import { WebhookDispatcher } from "./webhooks.ts";
 import { WIDE_BROADCAST } from "./writer.ts";
 
@@ -124,6 +125,8 @@ export interface NodeParts {
   linkPreviewAllow?: readonly string[];
   /** Email (`--smtp-url`); none: the server offers no email feature. */
   mail?: MailSettings;
+  /** How long a missed message waits for its mail (`--missed-mail-delay`, ms; default 2 minutes). */
+  missedMailDelayMs?: number;
 }
 
 /**
@@ -201,6 +204,8 @@ export class ChatNode {
   readonly linkPreviews?: LinkPreviews;
   /** The mailer and the links' base; absent without `--smtp-url`. */
   readonly mail?: MailSettings;
+  /** Missed-message mails; absent without `--smtp-url`. */
+  readonly missedMail?: MissedMail;
   #sequencer: RoomSequencer;
   #retention: Retention;
   #reminders: ReminderSweep;
@@ -264,8 +269,14 @@ export class ChatNode {
       files: parts.files,
       days: parts.retentionDays,
     });
-    // One sweep for both: reminders, then scheduled messages' sends.
+    // One sweep for all: reminders, scheduled messages' sends, mails.
     const store = parts.store;
+    if (parts.mail !== undefined) {
+      this.missedMail = new MissedMail(this, parts.mail, {
+        delayMs: parts.missedMailDelayMs ?? 120_000,
+      });
+    }
+    const missedMail = this.missedMail;
     this.#reminders = new ReminderSweep({
       everyMs: parts.reminderSweepMs ?? 5000,
       leaseMs: parts.reminderLeaseMs,
@@ -286,6 +297,13 @@ export class ChatNode {
           confirm: (row) => store.confirmScheduled(row.userKey, row.id),
           holder: (row) => row.userKey,
         }),
+        ...missedMail === undefined ? [] : [sweepJob<ClaimedMissedMail>({
+          what: "missed-message mail",
+          claim: (now, limit, until) =>
+            store.claimDueMissedMails(now, limit, until),
+          fire: (due) => missedMail.send(due),
+          confirm: (due) => missedMail.confirm(due),
+        })],
       ],
     });
     const guard = new OutboundGuard(parts.webhookAllow ?? [], parts.resolve);
@@ -487,6 +505,9 @@ export class ChatNode {
     this.linkPreviews?.messageStored(roomKey, message, previewAuthor);
     this.push.roomMessage(room, message, nameKey(message.user), {
       here,
+      groups,
+    });
+    this.missedMail?.roomMessage(room, message, nameKey(message.user), {
       groups,
     });
     this.broker.publish({
@@ -1064,6 +1085,7 @@ export class ChatNode {
     await this.accounts.close();
     await this.webhooks.close();
     await this.push.close();
+    await this.missedMail?.idle();
     await this.linkPreviews?.close();
     this.mail?.mailer.close();
     await this.userLimits.close();

@@ -488,6 +488,7 @@ export function categoryOf(action: string): RateCategory {
     // account key probe per conversation, in the write.
     case "set_sections":
     case "set_do_not_disturb":
+    case "set_missed_mail":
     case "save_message":
     case "unsave_message":
     case "mark_thread_read":

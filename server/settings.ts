@@ -468,7 +468,7 @@ export const SETTINGS = {
     default: undefined,
     shownDefault: "no email",
     help:
-      "send email (address verification) through this SMTP server: `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://…:465`; needs `--mail-from` and `--public-url`",
+      "send email (address verification, forgot-password links, missed-message mails) through this SMTP server: `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://…:465`; needs `--mail-from` and `--public-url`",
   }),
   /** The `From:` of the mails the server sends. */
   mailFrom: setting({
@@ -479,6 +479,18 @@ export const SETTINGS = {
     default: undefined,
     help:
       "the sender of the server's mails: `chat@example.org` or `Chat <chat@example.org>`",
+  }),
+  /**
+   * How long a missed private message or mention waits before its mail
+   * (mail/missed_mail.ts): the ones within it go in one mail.
+   */
+  missedMailDelaySeconds: setting({
+    flag: "missed-mail-delay",
+    placeholder: "SECONDS",
+    kind: integer({ min: 0, max: 7 * 24 * 3600 }),
+    default: 120,
+    help:
+      "with `--smtp-url`, how long a private message or a mention missed by someone away waits before it is mailed to them (those within this window go in one mail; one read meanwhile is left out)",
   }),
   /** The server's address as people open it: the links in mails start so. */
   publicUrl: setting({

@@ -19,7 +19,7 @@ import {
   send,
   transitionsDone,
 } from "./browser_support.ts";
-import { TestClient } from "./harness.ts";
+import { eventually, TestClient } from "./harness.ts";
 import { freePort, startSmtpReceiver } from "./smtp_receiver.ts";
 
 /**
@@ -267,7 +267,7 @@ browserTest(
 const SMTP_PORT = freePort();
 
 browserTest(
-  "web client: on a server that sends mail, 'Profile…' sets the email address, says it is not verified, and the link mailed opens a page (in French for a French browser) that verifies it; 'Profile…' then says so",
+  "web client: on a server that sends mail, 'Profile…' sets the email address, says it is not verified, and the link mailed opens a page (in French for a French browser) that verifies it; 'Profile…' then says so, and turns the missed-message mails off; the interface's language set to French makes them French",
   async (browser, server) => {
     const smtp = await startSmtpReceiver({ port: SMTP_PORT });
     try {
@@ -309,6 +309,28 @@ browserTest(
       dialog = await openProfile();
       await dialog.getByTestId("profile-email-state")
         .filter({ hasText: "Verified." }).waitFor();
+      // Missed-message mails: on by default, turned off and kept so.
+      const missed = dialog.getByTestId("profile-missed-mail");
+      assert.equal(await missed.isChecked(), true);
+      await missed.uncheck();
+      await dialog.getByTestId("profile-save").click();
+      await dialog.waitFor({ state: "detached" });
+      dialog = await openProfile();
+      assert.equal(
+        await dialog.getByTestId("profile-missed-mail").isChecked(),
+        false,
+      );
+      await ann.keyboard.press("Escape");
+      await dialog.waitFor({ state: "detached" });
+      // The interface in French: the mails will be French too.
+      await ann.getByTestId("settings").click();
+      await ann.getByTestId("lang-fr").click();
+      await eventually(async () =>
+        assert.deepEqual(
+          await server.node.store.missedMailSetting("ann"),
+          { enabled: false, language: "fr" },
+        )
+      );
     } finally {
       await smtp.close();
     }

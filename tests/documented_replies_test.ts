@@ -385,6 +385,7 @@ Deno.test("documented replies: every action's success reply, administration's to
       });
       await ok(boss, "set_email", { address: "boss@example.org" });
       await ok(boss, "set_email", { address: null });
+      await ok(boss, "set_missed_mail", { enabled: false, language: "fr" });
       await ok(boss, "logout", {});
 
       const failures = replies.flatMap(([action, how, data]) => {

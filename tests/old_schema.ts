@@ -68,6 +68,7 @@ import {
   LINK_PREVIEWS_MIGRATION,
   MEMBER_PAGES_MIGRATION,
   MENTION_IDS_MIGRATION,
+  MISSED_MAIL_MIGRATION,
   NOTIFY_LEVELS_MIGRATION,
   ONE_MESSAGE_INDEX_MIGRATION,
   PLACES_BY_ROOM_MIGRATION,
@@ -140,6 +141,11 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, MISSED_MAIL_MIGRATION)) {
+    await sql`DROP TABLE missed_messages, missed_mails`;
+    await sql`ALTER TABLE accounts DROP COLUMN missed_mail,
+      DROP COLUMN mail_language`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, EMAIL_MIGRATION)) {
     // The token's index goes with its column.
     await sql`ALTER TABLE accounts DROP COLUMN email,
@@ -351,6 +357,12 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, MISSED_MAIL_MIGRATION)) {
+    db.exec("DROP TABLE missed_messages");
+    db.exec("DROP TABLE missed_mails");
+    db.exec("ALTER TABLE accounts DROP COLUMN missed_mail");
+    db.exec("ALTER TABLE accounts DROP COLUMN mail_language");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, EMAIL_MIGRATION)) {
     // SQLite drops no column an index names: the index first.
     db.exec("DROP INDEX accounts_email_token");

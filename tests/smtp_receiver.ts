@@ -15,6 +15,10 @@ export interface ReceivedMail {
   to: string;
   subject: string;
   text: string;
+  /** Its HTML part, or "" for none. */
+  html: string;
+  /** Its header lines by lower-cased name, as written (the last of a name). */
+  headers: Record<string, string>;
 }
 
 /** A running receiver. */
@@ -68,6 +72,12 @@ export async function startSmtpReceiver(
           to: to?.text ?? "",
           subject: parsed.subject ?? "",
           text: parsed.text ?? "",
+          html: typeof parsed.html === "string" ? parsed.html : "",
+          headers: Object.fromEntries(
+            parsed.headerLines.map((
+              { key, line },
+            ) => [key, line.slice(line.indexOf(":") + 1).trim()]),
+          ),
         });
         for (const wake of waiters) wake();
         callback();

@@ -34,6 +34,7 @@ import { messageEdits } from "./store_contract/edits.ts";
 import { doNotDisturb } from "./store_contract/do_not_disturb.ts";
 import { statuses } from "./store_contract/status.ts";
 import { emails } from "./store_contract/email.ts";
+import { missedMails } from "./store_contract/missed_mail.ts";
 import { profiles } from "./store_contract/profile.ts";
 import { customEmoji } from "./store_contract/emoji.ts";
 import { totp } from "./store_contract/totp.ts";
@@ -123,6 +124,7 @@ export function storeContract(
   doNotDisturb(test);
   statuses(test);
   emails(test);
+  missedMails(test);
   profiles(test);
   customEmoji(test);
   totp(test);

@@ -374,6 +374,14 @@ export function transferContract(
         address: "bob@example.org",
         verified: true,
       });
+      assert.deepEqual(await (await copy.store()).missedMailSetting("bob"), {
+        enabled: false,
+        language: "en",
+      });
+      assert.deepEqual(
+        await (await copy.store()).missedMailSetting("alice"),
+        { enabled: true, language: "fr" },
+      );
       assert.deepEqual(
         await (await copy.store()).verifyEmail("alice-link", Date.now()),
         { userKey: "alice", address: "alice@example.org" },
@@ -1104,6 +1112,9 @@ async function populate(store: Store): Promise<void> {
     expiresAt: later,
   });
   await store.verifyEmail("bob-link", now);
+  // bob's missed-message mails off; alice's in French.
+  await store.setMissedMail("bob", { enabled: false });
+  await store.setMissedMail("alice", { language: "fr" });
   await store.setEmail("alice", "alice@example.org", {
     tokenHash: "alice-link",
     expiresAt: later,

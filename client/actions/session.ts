@@ -8,6 +8,7 @@ import type {
   EmailState,
   LoginSuccess,
   Membership as ServerMembership,
+  MissedMailState,
   Role,
 } from "../../server/protocol/types.ts";
 import { GENERAL_ROOM } from "../../server/protocol/types.ts";
@@ -126,6 +127,7 @@ export function loggedIn(
     state.myStatus.value = data.status ?? null;
     state.totp.value = data.totp ?? false;
     state.email.value = data.email ?? null;
+    state.missedMail.value = data.missed_mail ?? null;
     state.since.value = data.since ?? null;
     state.statuses.value = {};
     avatarsReset(state, data.username, data.avatar);
@@ -152,6 +154,7 @@ export function sessionResumed(state: AppState, data: LoginSuccess): void {
     state.totp.value = data.totp ?? false;
     // Set or verified on another device, or by its link, while away.
     state.email.value = data.email ?? null;
+    state.missedMail.value = data.missed_mail ?? null;
     // Statuses set or cleared while away came as no event: asked again.
     state.statuses.value = {};
     avatarsReset(state, data.username, data.avatar);
@@ -225,6 +228,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.tokensOpen.value = false;
     state.totp.value = false;
     state.email.value = null;
+    state.missedMail.value = null;
     state.since.value = null;
     state.hooksOpen.value = null;
     state.loadingOlder.value = {};
@@ -278,4 +282,12 @@ function membershipsLoaded(state: AppState, data: LoginSuccess): void {
 export function emailChanged(state: AppState, email: EmailState): void {
   // A server without mail sends no event: the setting stays hidden.
   if (state.email.value !== null) state.email.value = email;
+}
+
+/** The missed-message mails setting changed (here, elsewhere, or by a mail's link). */
+export function missedMailChanged(
+  state: AppState,
+  setting: MissedMailState,
+): void {
+  if (state.missedMail.value !== null) state.missedMail.value = setting;
 }

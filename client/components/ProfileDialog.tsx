@@ -10,7 +10,7 @@ import type { JSX } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import { MAX_PROFILE_TITLE } from "../../server/protocol/profiles.ts";
 import { useApp } from "../app_context.ts";
-import { t } from "../i18n.ts";
+import { lang, t } from "../i18n.ts";
 import { timeZones } from "../profile_time.ts";
 import { Dialog } from "./Dialog.tsx";
 import { DialogFooter, useDialogForm } from "./DialogFooter.tsx";
@@ -25,6 +25,10 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
   // Shown only when the server sends mail (login's `email`).
   const mail = state.email.value;
   const address = useSignal(mail?.address ?? "");
+  // Missed-message mails: on or off, and in this page's language, sent
+  // only when either differs from what the server keeps.
+  const missed = state.missedMail.value;
+  const missedOn = useSignal(missed?.enabled ?? true);
   const form = useDialogForm(
     async () => {
       const refused = await connection.setProfile({
@@ -37,6 +41,17 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
       const typed = address.value.trim();
       if (mail && typed !== (state.email.value?.address ?? "")) {
         const failed = await connection.setEmail(typed === "" ? null : typed);
+        if (failed) return failed.message;
+      }
+      const kept = state.missedMail.value;
+      if (
+        kept &&
+        (kept.enabled !== missedOn.value || kept.language !== lang.value)
+      ) {
+        const failed = await connection.setMissedMail({
+          enabled: missedOn.value,
+          language: lang.value,
+        });
         if (failed) return failed.message;
       }
       return null;
@@ -149,6 +164,21 @@ export function ProfileDialog(props: { onClose: () => void }): JSX.Element {
                   ? t("profile.emailVerified")
                   : t("profile.emailUnverified")}
               </p>
+            )}
+            {missed && (
+              <label class="check-label">
+                <input
+                  type="checkbox"
+                  data-testid="profile-missed-mail"
+                  checked={missedOn.value}
+                  disabled={busy.value}
+                  onChange={(e) => {
+                    missedOn.value = e.currentTarget.checked;
+                    error.value = null;
+                  }}
+                />
+                {t("profile.missedMail")}
+              </label>
             )}
           </>
         )}

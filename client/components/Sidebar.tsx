@@ -597,6 +597,12 @@ function SettingsMenu(): JSX.Element {
               onClick={() => {
                 setLang(option.lang);
                 open.value = false;
+                // Missed-message mails come in the interface's language.
+                const mail = state.missedMail.value;
+                if (mail && mail.language !== option.lang) {
+                  void connection.setMissedMail({ language: option.lang })
+                    .then((failed) => actions.errorShown(state, failed));
+                }
               }}
             >
               {option.name}

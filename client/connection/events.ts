@@ -48,6 +48,7 @@ import {
   isFields,
   isGroupUpdatedEvent,
   isMembershipEvent,
+  isMissedMailState,
   isNotifyLevelEvent,
   isPrivateMessage,
   isReadStateEvent,
@@ -236,6 +237,11 @@ export class ServerEvents {
         break;
       case "email":
         if (isEmailState(data)) actions.emailChanged(this.#state, data);
+        break;
+      case "missed_mail":
+        if (isMissedMailState(data)) {
+          actions.missedMailChanged(this.#state, data);
+        }
         break;
       case "do_not_disturb":
         if (isDoNotDisturbEvent(data)) {

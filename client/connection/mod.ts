@@ -727,6 +727,19 @@ export class Connection {
     return null;
   }
 
+  /**
+   * Sets the account's missed-message mails: on or off, and their
+   * language. Resolves to the error, or null.
+   */
+  async setMissedMail(
+    change: { enabled?: boolean; language?: "en" | "fr" },
+  ): Promise<RequestError | null> {
+    const result = await this.#requests.request("set_missed_mail", change);
+    if (!result.ok) return result.error;
+    actions.missedMailChanged(this.#state, result.data);
+    return null;
+  }
+
   /** An account's card, read as it opens (nothing keeps it up to date). */
   async getProfile(name: string): Promise<Result<Profile>> {
     const result = await this.#requests.request("get_profile", { name });

@@ -17,6 +17,7 @@ import type {
   InviteInfo,
   LoginSuccess,
   MessageEdits,
+  MissedMailState,
   NotifyLevelEvent,
   Person,
   PrivateMessage,
@@ -43,6 +44,7 @@ import {
   isInvite,
   isMembershipList,
   isMessageList,
+  isMissedMailState,
   isNotifyLevelEvent,
   isPrivateList,
   isPrivateMessage,
@@ -109,6 +111,7 @@ export interface Replies {
   get_status: { statuses: StatusEvent[] };
   set_profile: Record<string, never>;
   set_email: EmailState;
+  set_missed_mail: MissedMailState;
   get_profile: { profile: Profile };
   invite: { room: string; user: string };
   set_topic: { room: string; topic?: string };
@@ -262,6 +265,7 @@ export const REPLY_CHECKS: {
     Array.isArray(d.statuses) && d.statuses.every(isStatusEvent),
   set_profile: () => true,
   set_email: isEmailState,
+  set_missed_mail: isMissedMailState,
   get_profile: (d) => isProfile(d.profile),
   invite: isRoomUser,
   set_topic: (d) =>

@@ -52,6 +52,7 @@ import { setDoNotDisturb } from "./do_not_disturb.ts";
 import { getStatus, setStatus } from "./status.ts";
 import { getProfile, setProfile } from "./profiles.ts";
 import { setEmail } from "./email.ts";
+import { setMissedMail } from "./missed_mail.ts";
 import { listConversations } from "./conversations.ts";
 import { ignoreUser, listIgnored, unignoreUser } from "./ignores.ts";
 import { createGroup, deleteGroup, listGroups, updateGroup } from "./groups.ts";
@@ -125,6 +126,7 @@ export const MEMBER_HANDLERS: Readonly<Record<string, MemberHandler>> = {
   set_profile: setProfile,
   get_profile: getProfile,
   set_email: setEmail,
+  set_missed_mail: setMissedMail,
   list_conversations: listConversations,
   ignore_user: ignoreUser,
   unignore_user: unignoreUser,

@@ -118,6 +118,7 @@ export async function privateMessage(
     // Offline, or online with every client hidden: push decides (presence).
     if (toKey !== member.userKey) {
       node.push.privateMessage(toKey, member.userKey, message);
+      node.missedMail?.privateMessage(toKey, member.userKey, message);
       node.webhooks.privateMessageStored(toKey, message);
     }
     node.linkPreviews?.messageStored(stream, message, previewAuthor(member));

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { emailStateOf } from "./email.ts";
+import { missedMailStateOf } from "./missed_mail.ts";
 import type {
   Authenticated,
   LiveSession,
@@ -419,6 +420,7 @@ async function enterServer(
       // One read by key, only on a server that sends mail.
       if (node.mail !== undefined) {
         reply.email = await emailStateOf(node, userKey);
+        reply.missed_mail = await missedMailStateOf(node, userKey);
       }
     }
     if (identity.guestKey !== undefined) reply.guest_key = identity.guestKey;

@@ -8,11 +8,15 @@
 // @ts-types="npm:@types/nodemailer@^8"
 import nodemailer from "nodemailer";
 
-/** One plain-text email to one address. */
+/** One email to one address: plain text, and HTML beside it if given. */
 export interface Mail {
   to: string;
   subject: string;
   text: string;
+  /** The same as HTML, for readers that show it. */
+  html?: string;
+  /** More header lines (`List-Unsubscribe`...), on one line each. */
+  headers?: Record<string, string>;
 }
 
 /** Sends mail; one per node, closed with it. */

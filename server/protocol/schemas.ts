@@ -277,6 +277,18 @@ export const emailAddress = z.string().trim().max(254).regex(
   return address.slice(0, at + 1) + address.slice(at + 1).toLowerCase();
 });
 
+/**
+ * `set_missed_mail` data: whether missed-message mails go, in which
+ * language; either may be left out (kept as it is), not both.
+ */
+export const setMissedMailData = z.object({
+  enabled: z.boolean().optional(),
+  language: z.enum(["en", "fr"]).optional(),
+}).refine(
+  (data) => data.enabled !== undefined || data.language !== undefined,
+  "Give 'enabled' (a boolean), 'language' (\"en\" or \"fr\"), or both.",
+);
+
 /** `set_email` data: the address, or null to remove it. */
 export const setEmailData = z.object({
   address: emailAddress.nullable(),

@@ -710,6 +710,17 @@ export interface ServerLimits {
   max_file_bytes: number;
 }
 
+/**
+ * An account's missed-message mails setting (`set_missed_mail`, the
+ * `missed_mail` event, the login reply's `missed_mail`).
+ */
+export interface MissedMailState {
+  /** Whether a private message or mention missed is mailed. */
+  enabled: boolean;
+  /** The language of its mails. */
+  language: "en" | "fr";
+}
+
 /** An account's email address as its owner sees it. */
 export interface EmailState {
   /** The address, null for none. */
@@ -782,6 +793,8 @@ export interface LoginSuccess {
    * settings only then. Absent for guests.
    */
   email?: EmailState;
+  /** Its missed-message mails setting, on a server that sends mail. */
+  missed_mail?: MissedMailState;
   /**
    * A guest's secret: sent back with a later guest login under the same
    * name, it makes that login the same guest (retried `client_id`s then

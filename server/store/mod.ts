@@ -2464,6 +2464,84 @@ export interface TotpStore {
   disableTotp(userKey: string, audit?: NewAuditEntry): Promise<boolean>;
 }
 
+/** An account's missed-message mails setting (`set_missed_mail`). */
+export interface MissedMailSetting {
+  /** Whether it gets them (on unless turned off). */
+  enabled: boolean;
+  /** The language its mails are written in. */
+  language: "en" | "fr";
+}
+
+/** A message an account missed, queued for its next missed-message mail. */
+export interface MissedMessage {
+  /** The message's id. */
+  id: string;
+  /** Its room key, or conversation key. */
+  stream: string;
+  /** When it was queued (ms). */
+  at: number;
+}
+
+/** An account's missed-message mail the sweep claimed, due at `dueAt`. */
+export interface DueMissedMail {
+  userKey: string;
+  dueAt: number;
+}
+
+/**
+ * Missed-message mails (mail/missed_mail.ts): each account's setting, and
+ * the queue of the messages it missed, a mail waiting per account, claimed
+ * under a lease by one node's sweep as reminders are (leases.ts).
+ */
+export interface MissedMailStore {
+  /** An account's setting; undefined when there is no such account. */
+  missedMailSetting(userKey: string): Promise<MissedMailSetting | undefined>;
+  /**
+   * Changes an account's setting: the setting after, or undefined when
+   * there is no such account. Turned off, its queue goes with it.
+   */
+  setMissedMail(
+    userKey: string,
+    change: Partial<MissedMailSetting>,
+  ): Promise<MissedMailSetting | undefined>;
+  /** Those of `userKeys` with a verified address and the mails on. */
+  missedMailTargets(userKeys: readonly string[]): Promise<string[]>;
+  /**
+   * Queues a missed message for the account's next mail, due at `dueAt`
+   * unless one is waiting already (its time stays: several messages, one
+   * mail). False, and nothing written, when the account has `max` queued
+   * already or this one is queued.
+   */
+  queueMissed(
+    userKey: string,
+    missed: MissedMessage,
+    dueAt: number,
+    max: number,
+  ): Promise<boolean>;
+  /**
+   * Claims up to `limit` accounts' mails due at `now` and not held by a
+   * lease still running, leasing them until `until` in one atomic step
+   * (claimDueReminders' rule): one claimer per lease.
+   */
+  claimDueMissedMails(
+    now: number,
+    limit: number,
+    until: number,
+  ): Promise<DueMissedMail[]>;
+  /** The messages queued for an account's mail, the oldest first. */
+  missedMessages(userKey: string): Promise<MissedMessage[]>;
+  /**
+   * Clears the messages `ids` from a claimed mail once sent (or dropped):
+   * the mail goes when none is left, else (messages queued while it was
+   * being sent) it is due again at `nextDue`, its lease ended.
+   */
+  confirmMissedMail(
+    userKey: string,
+    ids: readonly string[],
+    nextDue: number,
+  ): Promise<void>;
+}
+
 export interface Store
   extends
     RoomStore,
@@ -2489,6 +2567,7 @@ export interface Store
     MentionStore,
     ThreadStore,
     TotpStore,
+    MissedMailStore,
     EmojiStore {
   /**
    * Group commits of appends so far: messages stored divided by this is

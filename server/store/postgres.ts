@@ -43,6 +43,7 @@ import {
   type MessageDraft,
   type MessageEdit,
   type MessageRecord,
+  type MissedMailStore,
   type NewAuditEntry,
   type NotificationStore,
   type OutboundStore,
@@ -109,6 +110,7 @@ import { PostgresSections } from "./postgres_sections.ts";
 import { PostgresStars } from "./postgres_stars.ts";
 import { PostgresDoNotDisturb } from "./postgres_do_not_disturb.ts";
 import { PostgresEmail } from "./postgres_email.ts";
+import { PostgresMissedMail } from "./postgres_missed_mail.ts";
 import { PostgresStatus } from "./postgres_status.ts";
 import { PostgresProfile } from "./postgres_profile.ts";
 import { PostgresEmoji } from "./postgres_emoji.ts";
@@ -230,6 +232,7 @@ export interface PostgresStore
     DoNotDisturbStore,
     StatusStore,
     EmailStore,
+    MissedMailStore,
     ProfileStore,
     EmojiStore,
     TotpStore,
@@ -278,6 +281,7 @@ export class PostgresStore implements Store {
   #doNotDisturb: PostgresDoNotDisturb;
   #status: PostgresStatus;
   #email: PostgresEmail;
+  #missedMail: PostgresMissedMail;
   #profile: PostgresProfile;
   #emoji: PostgresEmoji;
   #totp: PostgresTotp;
@@ -318,6 +322,7 @@ export class PostgresStore implements Store {
     this.#doNotDisturb = new PostgresDoNotDisturb(this.#context);
     this.#status = new PostgresStatus(this.#context);
     this.#email = new PostgresEmail(this.#context);
+    this.#missedMail = new PostgresMissedMail(this.#context);
     this.#profile = new PostgresProfile(this.#context);
     this.#emoji = new PostgresEmoji(this.#context);
     this.#totp = new PostgresTotp(this.#context);
@@ -360,6 +365,7 @@ export class PostgresStore implements Store {
     );
     delegate(PostgresStore, PostgresStatus, (store) => store.#status);
     delegate(PostgresStore, PostgresEmail, (store) => store.#email);
+    delegate(PostgresStore, PostgresMissedMail, (store) => store.#missedMail);
     delegate(PostgresStore, PostgresProfile, (store) => store.#profile);
     delegate(PostgresStore, PostgresEmoji, (store) => store.#emoji);
     delegate(PostgresStore, PostgresTotp, (store) => store.#totp);

@@ -304,6 +304,12 @@ export class PostgresAccounts implements AccountStore {
         ), unsaved AS (
           DELETE FROM saved_messages
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)
+        ), unmissed AS (
+          DELETE FROM missed_messages
+          WHERE user_key = ${key} AND (SELECT gone FROM deleted)
+        ), unmailed AS (
+          DELETE FROM missed_mails
+          WHERE user_key = ${key} AND (SELECT gone FROM deleted)
         ), unscheduled AS (
           DELETE FROM scheduled_messages
           WHERE user_key = ${key} AND (SELECT gone FROM deleted)

@@ -3662,4 +3662,27 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX accounts_verified_email ON accounts (lower(email))
     WHERE email_verified;
   `,
+  `
+  -- Missed-message mails (mail/missed_mail.ts): whether the account wants
+  -- them and in which language (a column each of its row, on by default),
+  -- and the queue: a row per account with a mail waiting (when it is due,
+  -- the lease of the node sending it), and a row per message it holds.
+  -- Cost: two columns of every account's row; the queue's rows live from
+  -- a message missed until its mail went, a few minutes.
+  ALTER TABLE accounts ADD COLUMN missed_mail boolean NOT NULL DEFAULT true;
+  ALTER TABLE accounts ADD COLUMN mail_language TEXT NOT NULL DEFAULT 'en';
+  CREATE TABLE missed_mails (
+    user_key TEXT PRIMARY KEY,
+    due_at BIGINT NOT NULL,
+    lease BIGINT
+  );
+  CREATE INDEX missed_mails_due ON missed_mails (due_at);
+  CREATE TABLE missed_messages (
+    user_key TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    PRIMARY KEY (user_key, message_id)
+  );
+  `,
 ];

@@ -51,6 +51,7 @@ import {
   type MessageDraft,
   type MessageEdit,
   type MessageRecord,
+  type MissedMailStore,
   type NewAuditEntry,
   type NotificationStore,
   type OutboundStore,
@@ -124,6 +125,7 @@ import { SqliteSections } from "./sqlite_sections.ts";
 import { SqliteStars } from "./sqlite_stars.ts";
 import { SqliteDoNotDisturb } from "./sqlite_do_not_disturb.ts";
 import { SqliteEmail } from "./sqlite_email.ts";
+import { SqliteMissedMail } from "./sqlite_missed_mail.ts";
 import { SqliteStatus } from "./sqlite_status.ts";
 import { SqliteProfile } from "./sqlite_profile.ts";
 import { SqliteEmoji } from "./sqlite_emoji.ts";
@@ -252,6 +254,7 @@ export interface SqliteStore
     DoNotDisturbStore,
     StatusStore,
     EmailStore,
+    MissedMailStore,
     ProfileStore,
     EmojiStore,
     TotpStore,
@@ -329,6 +332,7 @@ export class SqliteStore implements Store {
   #doNotDisturb = new SqliteDoNotDisturb(this.#context);
   #status = new SqliteStatus(this.#context);
   #email = new SqliteEmail(this.#context);
+  #missedMail = new SqliteMissedMail(this.#context);
   #profile = new SqliteProfile(this.#context);
   #emoji = new SqliteEmoji(this.#context);
   #totp = new SqliteTotp(this.#context);
@@ -389,6 +393,7 @@ export class SqliteStore implements Store {
     delegate(SqliteStore, SqliteDoNotDisturb, (store) => store.#doNotDisturb);
     delegate(SqliteStore, SqliteStatus, (store) => store.#status);
     delegate(SqliteStore, SqliteEmail, (store) => store.#email);
+    delegate(SqliteStore, SqliteMissedMail, (store) => store.#missedMail);
     delegate(SqliteStore, SqliteProfile, (store) => store.#profile);
     delegate(SqliteStore, SqliteEmoji, (store) => store.#emoji);
     delegate(SqliteStore, SqliteTotp, (store) => store.#totp);

@@ -352,6 +352,8 @@ export class SqliteAccounts implements AccountStore {
         this.#q("DELETE FROM read_positions WHERE user_key = ?").run(key);
         this.#q("DELETE FROM drafts WHERE user_key = ?").run(key);
         this.#q("DELETE FROM saved_messages WHERE user_key = ?").run(key);
+        this.#q("DELETE FROM missed_messages WHERE user_key = ?").run(key);
+        this.#q("DELETE FROM missed_mails WHERE user_key = ?").run(key);
         this.#q("DELETE FROM scheduled_messages WHERE user_key = ?").run(key);
         this.#q("DELETE FROM thread_follows WHERE user_key = ?").run(key);
         this.#q("DELETE FROM notification_levels WHERE user_key = ?").run(key);

@@ -539,6 +539,13 @@ export const TABLES: readonly TableSpec[] = [
       bool("email_verified", { missing: false }),
       text("email_token_hash", { nullable: true, secret: null }),
       int("email_token_expires", { nullable: true, secret: null }),
+      // Its missed-message mails setting (set_missed_mail); absent from
+      // files exported before it was kept: on, in English. The mails
+      // queued are not carried (missed_mails, missed_messages): they live
+      // minutes, and an imported server may be another address
+      // (--public-url) whose mail of them would come late, or twice.
+      bool("missed_mail", { missing: true }),
+      text("mail_language", { missing: "en", pattern: /^(en|fr)$/ }),
     ],
     key: ["key"],
   },

@@ -380,6 +380,10 @@ export const SEARCH_FILE_MIGRATION =
   "The search index moves to a file of its own";
 /** Text of the migration that keeps each account's email address. */
 export const EMAIL_MIGRATION = "An account's email address (set_email)";
+
+/** Text of the migration that added missed-message mails (setting and queue). */
+export const MISSED_MAIL_MIGRATION =
+  "Missed-message mails (mail/missed_mail.ts)";
 /** Text of the migration that keeps each account's profile card. */
 export const PROFILE_MIGRATION = "A profile card (set_profile)";
 

@@ -1,0 +1,328 @@
+/**
+ * Missed-message mails (Zulip's "missed message emails"): an account away
+ * (no page watching: offline, or every page hidden) when a private message
+ * or a mention its settings would push reaches it gets one mail, a delay
+ * later (`--missed-mail-delay`), of what it missed in that window: the
+ * messages are queued in the store, one mail an account, and the sweep of
+ * reminders (reminders.ts) claims each mail due under a lease, so of
+ * several nodes one sends it. At the send the mail is written by the rules
+ * of now: a message read meanwhile (read state, on any device), deleted,
+ * or no longer the account's to read is left out, and nothing is sent when
+ * the account is watching again (back, it sees its unread counts), has no
+ * verified address any more, turned the mails off, or is banned.
+ *
+ * Only to a verified address, only on a server with `--smtp-url`. Each
+ * mail carries a signed unsubscribe link (mail/unsubscribe.ts), and is in
+ * the account's language (`set_missed_mail`), text and HTML, the messages'
+ * text escaped.
+ *
+ * What it costs a message: nothing for one that names nobody; for a
+ * mention or a private message, one presence read and one store read of
+ * those named (most have no verified address: done), then for each away
+ * with the mails on the probes a push makes and one write. An `@room`
+ * mails nobody: its push pages through the whole room, and a mail a
+ * member of a large room for every `@room` would be a flood (Zulip's
+ * wildcard mentions are off in mails by default for large streams).
+ */
+import { html } from "hono/html";
+import { mayReadRecord } from "../access.ts";
+import { readable } from "../handlers/message_updates.ts";
+import { log } from "../log.ts";
+import { HERE_MENTION_KEY, mentionKeys } from "../mentions.ts";
+import type { ChatNode } from "../node.ts";
+import { nameKey } from "../protocol/names.ts";
+import type { ChatMessage, PrivateMessage } from "../protocol/types.ts";
+import {
+  conversationKey,
+  conversationUsers,
+  type DueMissedMail,
+  type MissedMailSetting,
+} from "../store/mod.ts";
+import type { Mail, MailSettings } from "./mailer.ts";
+import { unsubscribeLink } from "./unsubscribe.ts";
+
+const logger = log("mail");
+
+/** Messages one account's mail holds at most; past them, none is queued. */
+export const MISSED_MAX = 50;
+
+/** Longest text of one message in a mail, in characters. */
+const TEXT_MAX = 1000;
+
+/** A mail claimed by the sweep, with what it read and so clears. */
+export interface ClaimedMissedMail extends DueMissedMail {
+  /** The queued messages' ids the send read: cleared once it is done. */
+  read?: string[];
+}
+
+/** One message as a mail shows it. */
+interface MailedMessage {
+  sender: string;
+  /** The room's name; absent for a private message. */
+  room?: string;
+  text: string;
+  link: string;
+}
+
+/** Queues and sends the missed-message mails of a node with mail. */
+export class MissedMail {
+  #node: ChatNode;
+  #mail: MailSettings;
+  #delayMs: number;
+  #running = new Set<Promise<void>>();
+
+  constructor(
+    node: ChatNode,
+    mail: MailSettings,
+    options: { delayMs: number },
+  ) {
+    this.#node = node;
+    this.#mail = mail;
+    this.#delayMs = options.delayMs;
+  }
+
+  /**
+   * A room message was stored: the members it names or whose `@group` it
+   * notifies, away, get it queued (the probes of a mention's push). Its
+   * `@here` named members online, most watching; `@room` mails nobody.
+   */
+  roomMessage(
+    room: { key: string; name: string },
+    message: ChatMessage,
+    authorKey: string,
+    notified: { groups?: readonly string[] } = {},
+  ): void {
+    const keys = mentionKeys(
+      message.text,
+      authorKey,
+      false,
+      undefined,
+      notified.groups,
+    ).filter((key) => key !== HERE_MENTION_KEY && key !== authorKey);
+    if (keys.length === 0) return;
+    const store = this.#node.store;
+    this.#queue(
+      keys,
+      message.id,
+      room.key,
+      async (key) =>
+        await store.isMember(key, room.key) &&
+        !await store.isIgnoring(key, authorKey) &&
+        await store.notifyLevel(key, room.key) !== "none",
+    );
+  }
+
+  /** A private message was stored: its recipient, away, gets it queued. */
+  privateMessage(toKey: string, fromKey: string, message: PrivateMessage) {
+    if (toKey === fromKey) return;
+    const stream = conversationKey(toKey, fromKey);
+    this.#queue(
+      [toKey],
+      message.id,
+      stream,
+      async () => await this.#node.store.notifyLevel(toKey, stream) !== "none",
+    );
+  }
+
+  // Those of `keys` with the mails on and a verified address (one read),
+  // not watching now (presence, as a push: the moment the message was
+  // stored), not banned, `allowed`, not paused (set_do_not_disturb holds
+  // mails as it holds pushes): the message queued for each.
+  #queue(
+    keys: readonly string[],
+    id: string,
+    stream: string,
+    allowed: (key: string) => Promise<boolean>,
+  ): void {
+    const node = this.#node;
+    const run = (async () => {
+      const watching = await node.presence.watchingAmong(keys);
+      const away = keys.filter((key) => !watching.has(key));
+      if (away.length === 0) return;
+      for (const key of await node.store.missedMailTargets(away)) {
+        if (await node.store.findBan({ userKey: key })) continue;
+        if (!await allowed(key)) continue;
+        const until = await node.store.doNotDisturb(key);
+        if (until !== null && until > Date.now()) continue;
+        const now = Date.now();
+        await node.store.queueMissed(
+          key,
+          { id, stream, at: now },
+          now + this.#delayMs,
+          MISSED_MAX,
+        );
+      }
+    })().catch((error) =>
+      logger.error("A missed message was not queued: {error}", { error })
+    ).finally(() => this.#running.delete(run));
+    this.#running.add(run);
+  }
+
+  /**
+   * Sends a claimed mail (the sweep's job): what is still unread and
+   * readable of its messages, unless there is no one to send it to. Throws
+   * when the SMTP server refuses it: the claim is tried again once its
+   * lease runs out.
+   */
+  async send(due: ClaimedMissedMail): Promise<void> {
+    const { store } = this.#node;
+    const queued = await store.missedMessages(due.userKey);
+    due.read = queued.map((missed) => missed.id);
+    const account = await store.findAccount(due.userKey);
+    if (!account || await store.findBan({ userKey: account.key })) return;
+    const address = await store.emailOf(account.key);
+    const setting = await store.missedMailSetting(account.key);
+    if (!address?.verified || !setting?.enabled) return;
+    // Back (a page watching): it sees its unread counts, no mail needed.
+    const watching = await this.#node.presence.watchingAmong([account.key]);
+    if (watching.has(account.key)) return;
+    const reader = { userKey: account.key, since: account.createdAt };
+    const shown: MailedMessage[] = [];
+    for (const missed of queued) {
+      const record = await store.findMessage(missed.id);
+      if (!record || record.message.deleted) continue;
+      if (!await mayReadRecord(this.#node, reader, record)) continue;
+      const state = await store.readState(account.key, record.stream);
+      if (state.lastReadSeq >= record.message.seq) continue;
+      const message = readable(this.#node, record.stream, record.message);
+      shown.push({
+        sender: message.user,
+        ...("room" in message ? { room: message.room } : {}),
+        text: message.text.length > TEXT_MAX
+          ? `${message.text.slice(0, TEXT_MAX)}…`
+          : message.text,
+        link: this.#messageLink(account.username, record.stream, message),
+      });
+    }
+    if (shown.length === 0) return;
+    const unsubscribe = await unsubscribeLink(this.#node, account.key);
+    await this.#mail.mailer.send(
+      await missedMail({
+        to: address.address,
+        username: account.username,
+        messages: shown,
+        setting,
+        publicUrl: this.#mail.publicUrl,
+        unsubscribe,
+      }),
+    );
+  }
+
+  /** Clears what a send read, the rest (queued meanwhile) due again. */
+  confirm(due: ClaimedMissedMail): Promise<void> {
+    return this.#node.store.confirmMissedMail(
+      due.userKey,
+      due.read ?? [],
+      Date.now() + this.#delayMs,
+    );
+  }
+
+  // The message's link as client/message_link.ts reads it.
+  #messageLink(
+    username: string,
+    stream: string,
+    message: { seq: number; user: string; room?: string },
+  ): string {
+    const base = this.#mail.publicUrl;
+    if (conversationUsers(stream) === undefined && message.room !== undefined) {
+      return `${base}/#/room/${
+        encodeURIComponent(message.room)
+      }/${message.seq}`;
+    }
+    const other = nameKey(message.user) === nameKey(username)
+      ? username
+      : message.user;
+    return `${base}/#/dm/${encodeURIComponent(username)}/${
+      encodeURIComponent(other)
+    }/${message.seq}`;
+  }
+
+  /** Waits for the queueing under way (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
+  }
+}
+
+const WORDS = {
+  en: {
+    subject: (n: number) =>
+      n === 1 ? "You missed a message" : `You missed ${n} messages`,
+    lead: (name: string) =>
+      `Hello ${name}, while you were away you got these messages:`,
+    direct: "direct message",
+    open: "Open it",
+    why:
+      "You get this mail because you were away when these messages reached you.",
+    stop: "Stop these mails:",
+  },
+  fr: {
+    subject: (n: number) =>
+      n === 1
+        ? "Vous avez manqué un message"
+        : `Vous avez manqué ${n} messages`,
+    lead: (name: string) =>
+      `Bonjour ${name}, pendant votre absence vous avez reçu ces messages :`,
+    direct: "message privé",
+    open: "L’ouvrir",
+    why:
+      "Vous recevez ce courriel car vous étiez absent quand ces messages vous sont parvenus.",
+    stop: "Ne plus recevoir ces courriels :",
+  },
+};
+
+/**
+ * The mail of missed messages, in the account's language: text and HTML
+ * (every text from people escaped), with RFC 8058's one-click unsubscribe.
+ */
+export async function missedMail(options: {
+  to: string;
+  username: string;
+  messages: readonly MailedMessage[];
+  setting: MissedMailSetting;
+  publicUrl: string;
+  unsubscribe: string;
+}): Promise<Mail> {
+  const words = WORDS[options.setting.language];
+  const where = (m: MailedMessage) =>
+    m.room === undefined
+      ? `${m.sender} (${words.direct})`
+      : `${m.sender} #${m.room}`;
+  const text = [
+    words.lead(options.username),
+    "",
+    ...options.messages.flatMap((m) => [
+      `${where(m)}:`,
+      m.text,
+      m.link,
+      "",
+    ]),
+    words.why,
+    `${words.stop} ${options.unsubscribe}`,
+  ].join("\n");
+  const body = html`
+    <!doctype html>
+    <html lang="${options.setting.language}">
+      <body>
+    <p>${words.lead(options.username)}</p>
+    ${options.messages.map((m) =>
+      html`
+        <div style="margin:1em 0"><strong>${where(m)}</strong>
+        <div style="white-space:pre-wrap">${m.text}</div>
+        <a href="${m.link}">${words.open}</a></div>
+      `
+    )}<p style="color:#666">${words.why}<br>
+    <a href="${options.unsubscribe}">${words.stop}</a></p>
+      </body>
+    </html>
+  `;
+  return {
+    to: options.to,
+    subject: words.subject(options.messages.length),
+    text,
+    html: String(await body),
+    headers: {
+      "List-Unsubscribe": `<${options.unsubscribe}>`,
+      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    },
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * Missed-message mails through a real SMTP server (tests/smtp_receiver.ts):
+ * an account away gets one mail of the private messages and mentions it
+ * missed, after `--missed-mail-delay`, unless read meanwhile; its
+ * unsubscribe link turns them off without login.
+ */
+import assert from "node:assert/strict";
+import postgres from "postgres";
+import { type Config, NO_RATE_LIMITS } from "../server/mod.ts";
+import { call } from "./api_helpers.ts";
+import {
+  ClientPool,
+  clusterSkipReason,
+  expectError,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+  withCluster,
+} from "./harness.ts";
+import { type SmtpReceiver, startSmtpReceiver } from "./smtp_receiver.ts";
+
+async function withMissedMail(
+  body: (server: TestServer, pool: ClientPool, smtp: SmtpReceiver) => Promise<
+    void
+  >,
+  options: Partial<Config> = {},
+): Promise<void> {
+  const smtp = await startSmtpReceiver();
+  try {
+    const server = await startTestServer({
+      smtpUrl: smtp.url,
+      mailFrom: "Chat <chat@example.org>",
+      publicUrl: "https://chat.example.org/",
+      // Wide enough for a busy machine to send the batch within it.
+      missedMailDelaySeconds: 2,
+      reminderSweepMs: 100,
+      rateLimits: NO_RATE_LIMITS,
+      ...options,
+    });
+    const pool = new ClientPool(server.wsUrl);
+    try {
+      await body(server, pool, smtp);
+    } finally {
+      await pool.closeAll();
+      await server.close();
+    }
+  } finally {
+    await smtp.close();
+  }
+}
+
+/** Registers `name` with a verified address `<name>@example.org`. */
+async function verified(
+  server: TestServer,
+  pool: ClientPool,
+  smtp: SmtpReceiver,
+  name: string,
+): Promise<TestClient> {
+  const client = await pool.register(name);
+  const address = `${name}@example.org`;
+  await client.ok("set_email", { address });
+  const mail = await smtp.next((m) => m.to === address);
+  const token = /verify-email#(\S+)/.exec(mail.text)![1];
+  const used = await call(server, "POST", "/api/verify-email", {
+    headers: { origin: server.url },
+    body: { token },
+  });
+  assert.equal(used.status, 200);
+  return client;
+}
+
+Deno.test("missed mails: a private message and a mention reaching an account away go in one mail after the delay, with links, escaped HTML and a one-click unsubscribe; one read meanwhile is left out", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const ben = await pool.register("ben");
+    // ann's only page is hidden: away, as a phone in a pocket.
+    await ann.ok("visibility", { hidden: true });
+    const first = await ben.ok("private_message", {
+      to: "ann",
+      text: "read already",
+    });
+    const seq = (first.message as { seq: number }).seq;
+    await ann.ok("mark_read", { with: "ben", seq });
+    await ben.ok("private_message", { to: "ann", text: "see <b>this</b>" });
+    await ben.ok("send_message", { text: "@ann the disk is full" });
+    const mail = await smtp.next((m) =>
+      m.to === "ann@example.org" && m.subject.includes("missed")
+    );
+    assert.equal(mail.subject, "You missed 2 messages");
+    assert.match(mail.text, /see <b>this<\/b>/);
+    assert.match(mail.text, /@ann the disk is full/);
+    assert.doesNotMatch(mail.text, /read already/);
+    assert.match(mail.text, /https:\/\/chat\.example\.org\/#\/dm\/ann\/ben\/2/);
+    assert.match(
+      mail.text,
+      /https:\/\/chat\.example\.org\/#\/room\/general\/\d+/,
+    );
+    assert.match(mail.html, /see &lt;b&gt;this&lt;\/b&gt;/);
+    assert.doesNotMatch(mail.html, /<b>this/);
+    const link =
+      /^<(https:\/\/chat\.example\.org\/api\/missed-mail\/unsubscribe\?\S+)>$/
+        .exec(mail.headers["list-unsubscribe"]);
+    assert.ok(link, mail.headers["list-unsubscribe"]);
+    assert.equal(
+      mail.headers["list-unsubscribe-post"],
+      "List-Unsubscribe=One-Click",
+    );
+    assert.equal(
+      smtp.mails.filter((m) => m.subject.includes("missed")).length,
+      1,
+      "one mail for the batch",
+    );
+
+    // The one-click POST of a mail client: no login, no Origin.
+    const path = link[1].replace("https://chat.example.org", "");
+    const forged = await fetch(
+      `${server.url}${path.replace(/sig=[^&]+/, "sig=AAAA")}`,
+      { method: "POST", body: "List-Unsubscribe=One-Click" },
+    );
+    assert.equal(forged.status, 403);
+    await forged.body?.cancel();
+    const page = await fetch(`${server.url}${path}`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<form\s+method="post">/);
+    const off = await fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+    assert.equal(off.status, 200);
+    await off.body?.cancel();
+    assert.deepEqual(await server.node.store.missedMailSetting("ann"), {
+      enabled: false,
+      language: "en",
+    });
+  });
+});
+
+Deno.test("missed mails: nothing is queued for an account watching, one without a verified address, or one that turned them off", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const cid = await pool.register("cid");
+    await cid.ok("visibility", { hidden: true });
+    const ben = await pool.register("ben");
+    await ben.ok("private_message", { to: "ann", text: "ann watches" });
+    await ben.ok("private_message", { to: "cid", text: "cid has no address" });
+    await server.node.missedMail!.idle();
+    assert.deepEqual(await server.node.store.missedMessages("ann"), []);
+    assert.deepEqual(await server.node.store.missedMessages("cid"), []);
+    await server.node.store.setMissedMail("ann", { enabled: false });
+    await ann.ok("visibility", { hidden: true });
+    await ben.ok("private_message", { to: "ann", text: "turned off" });
+    await server.node.missedMail!.idle();
+    assert.deepEqual(await server.node.store.missedMessages("ann"), []);
+  });
+});
+
+Deno.test("set_missed_mail: the login tells the setting (on, English); off or French is told to the other devices and kept; a French account's mail is French; guests and a server without mail are refused", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const login = ann.received.find((f) => f.data.request === "register")!;
+    assert.deepEqual(login.data.missed_mail, {
+      enabled: true,
+      language: "en",
+    });
+    const phone = await pool.login({ token: ann.token });
+    assert.deepEqual(
+      await ann.ok("set_missed_mail", { language: "fr" }),
+      { request: "set_missed_mail", enabled: true, language: "fr" },
+    );
+    await phone.event("missed_mail", (d) => d.language === "fr");
+    await expectError(ann, "set_missed_mail", {}, "invalid_message");
+    await expectError(
+      ann,
+      "set_missed_mail",
+      { language: "de" },
+      "invalid_message",
+    );
+    const guest = await pool.guest("visitor");
+    await expectError(
+      guest,
+      "set_missed_mail",
+      { enabled: false },
+      "forbidden",
+    );
+    await phone.close();
+    await ann.ok("visibility", { hidden: true });
+    const ben = await pool.register("ben");
+    await ben.ok("private_message", { to: "ann", text: "bonjour" });
+    const mail = await smtp.next((m) =>
+      m.to === "ann@example.org" && m.subject.includes("manqué")
+    );
+    assert.equal(mail.subject, "Vous avez manqué un message");
+    assert.match(mail.text, /Bonjour ann/);
+    assert.deepEqual(
+      await ann.ok("set_missed_mail", { enabled: false }),
+      { request: "set_missed_mail", enabled: false, language: "fr" },
+    );
+    const later = await pool.login({ token: ann.token });
+    const again = later.received.find((f) => f.data.request === "login")!;
+    assert.deepEqual(again.data.missed_mail, {
+      enabled: false,
+      language: "fr",
+    });
+  });
+  const plain = await startTestServer();
+  const pool = new ClientPool(plain.wsUrl);
+  try {
+    const ben = await pool.register("ben");
+    const login = ben.received.find((f) => f.data.request === "register")!;
+    assert.equal("missed_mail" in login.data, false);
+    await expectError(ben, "set_missed_mail", { enabled: false }, "forbidden");
+  } finally {
+    await pool.closeAll();
+    await plain.close();
+  }
+});
+
+Deno.test("missed mails: an account back (a page watching) before the delay runs out gets no mail; its queue is dropped", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const ben = await pool.register("ben");
+    await ann.ok("visibility", { hidden: true });
+    await ben.ok("private_message", { to: "ann", text: "while away" });
+    await server.node.missedMail!.idle();
+    assert.equal((await server.node.store.missedMessages("ann")).length, 1);
+    await ann.ok("visibility", { hidden: false });
+    // The sweep's send, its mail or none, then its confirmation: wait for
+    // the queue to empty (the server's state, not a clock).
+    while ((await server.node.store.missedMessages("ann")).length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(
+      smtp.mails.filter((m) => m.subject.includes("missed")),
+      [],
+    );
+  });
+});
+
+Deno.test({
+  name:
+    "missed mails: two nodes sweeping one store send each account's mail once",
+  ignore: clusterSkipReason() !== undefined,
+  fn: async () => {
+    const smtp = await startSmtpReceiver();
+    try {
+      await withCluster(2, async (cluster, pools) => {
+        const names = Array.from({ length: 10 }, (_, i) => `away${i}`);
+        const away = [];
+        for (const name of names) away.push(await pools[0].register(name));
+        // Verified addresses straight in the database: the links are
+        // another test's.
+        const sql = postgres(cluster.databaseUrl, {
+          max: 1,
+          onnotice: () => {},
+        });
+        try {
+          await sql`UPDATE accounts SET email = key || '@example.org',
+            email_verified = true WHERE key LIKE 'away%'`;
+          for (const client of away) {
+            await client.ok("visibility", { hidden: true });
+          }
+          const ben = await pools[0].register("ben");
+          for (const name of names) {
+            await ben.ok("private_message", { to: name, text: `hi ${name}` });
+          }
+          for (const name of names) {
+            await smtp.next((m) => m.to === `${name}@example.org`);
+          }
+          // Every mail confirmed (the queue empty): any second copy would
+          // have been received before its confirmation.
+          for (;;) {
+            const [{ n }] = await sql<{ n: number }[]>`
+              SELECT count(*)::int AS n FROM missed_mails`;
+            if (n === 0) break;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        } finally {
+          await sql.end();
+        }
+        assert.deepEqual(
+          smtp.mails.map((m) => m.to).toSorted(),
+          names.map((name) => `${name}@example.org`).toSorted(),
+          cluster.output(),
+        );
+      }, {
+        args: [
+          "--smtp-url",
+          smtp.url,
+          "--mail-from",
+          "chat@example.org",
+          "--public-url",
+          "https://chat.example.org",
+          "--missed-mail-delay",
+          "1",
+          "--reminder-sweep",
+          "50",
+        ],
+      });
+    } finally {
+      await smtp.close();
+    }
+  },
+});
