@@ -23,10 +23,10 @@ import {
   eventually,
   expectError,
   startTestServer,
-  type TestClient,
   type TestServer,
 } from "./harness.ts";
-import { type SmtpReceiver, startSmtpReceiver } from "./smtp_receiver.ts";
+import { verifyAddress, withMailServer } from "./mail_support.ts";
+import type { SmtpReceiver } from "./smtp_receiver.ts";
 
 type Body = (
   server: TestServer,
@@ -34,32 +34,12 @@ type Body = (
   smtp: SmtpReceiver,
 ) => Promise<void>;
 
-async function withMailServer(
-  body: Body,
-  options: Partial<Config> = {},
-): Promise<void> {
-  const smtp = await startSmtpReceiver();
-  try {
-    const server = await startTestServer({
-      smtpUrl: smtp.url,
-      mailFrom: "Chat <chat@example.org>",
-      publicUrl: "https://chat.example.org/",
-      trustProxy: true,
-      ...options,
-    });
-    const pool = new ClientPool(server.wsUrl);
-    try {
-      await body(server, pool, smtp);
-    } finally {
-      await pool.closeAll();
-      await server.close();
-    }
-  } finally {
-    await smtp.close();
-  }
+/** `POST /api/forgot-password` from `address` (default another machine's). */
+/** A mail server whose client addresses come from X-Forwarded-For. */
+function withServer(body: Body, options: Partial<Config> = {}): Promise<void> {
+  return withMailServer(body, { trustProxy: true, ...options });
 }
 
-/** `POST /api/forgot-password` from `address` (default another machine's). */
 function forgot(
   server: TestServer,
   body: unknown,
@@ -74,25 +54,6 @@ function forgot(
 /** The requests' work under way on the server, ended. */
 function settled(server: TestServer): Promise<void> {
   return forgotPassword(server.node)!.settled();
-}
-
-/** Sets `address` on the account of `client` and opens its link. */
-async function verify(
-  server: TestServer,
-  smtp: SmtpReceiver,
-  client: TestClient,
-  address: string,
-): Promise<void> {
-  await client.ok("set_email", { address });
-  const mail = await smtp.next((m) =>
-    m.to === address && m.subject === "Confirm your email address"
-  );
-  const token = /verify-email#(\S+)/.exec(mail.text)![1];
-  const used = await call(server, "POST", "/api/verify-email", {
-    headers: { origin: server.url },
-    body: { token },
-  });
-  assert.equal(used.status, 200);
 }
 
 /** The token of the reset link in a mail, checking the link's start. */
@@ -110,11 +71,11 @@ function resetMails(smtp: SmtpReceiver) {
 }
 
 Deno.test("forgot password: an account's name mails its verified address a link working an hour; the link sets the password once and ends every session; the audit log says who asked from where", async () => {
-  await withMailServer(async (server, pool, smtp) => {
+  await withServer(async (server, pool, smtp) => {
     const root = await pool.register("root");
     const ann = await pool.register("ann");
     const phone = await pool.login({ token: ann.token });
-    await verify(server, smtp, ann, "ann@example.org");
+    await verifyAddress(server, smtp, ann, "ann@example.org");
 
     const asked = await forgot(server, { account: "ANN" });
     assert.equal(asked.status, 202);
@@ -162,9 +123,9 @@ Deno.test("forgot password: an account's name mails its verified address a link 
 });
 
 Deno.test("forgot password: the link expires after an hour", async () => {
-  await withMailServer(async (server, pool, smtp) => {
+  await withServer(async (server, pool, smtp) => {
     const ann = await pool.register("ann");
-    await verify(server, smtp, ann, "ann@example.org");
+    await verifyAddress(server, smtp, ann, "ann@example.org");
     const before = Date.now();
     await forgot(server, { account: "ann" });
     await smtp.next((m) => m.subject === "Reset your password");
@@ -192,12 +153,12 @@ Deno.test("forgot password: the link expires after an hour", async () => {
 });
 
 Deno.test("forgot password: the answer is the same 202 without a body for an unknown name, an account without an address, one whose address is not verified, an unknown address and a verified account; only the verified address is mailed", async () => {
-  await withMailServer(async (server, pool, smtp) => {
+  await withServer(async (server, pool, smtp) => {
     await pool.register("root");
     const ann = await pool.register("ann");
     await pool.register("ben");
     const cat = await pool.register("cat");
-    await verify(server, smtp, ann, "ann@example.org");
+    await verifyAddress(server, smtp, ann, "ann@example.org");
     await cat.ok("set_email", { address: "cat@example.org" });
     const answers: [number, unknown, string | null][] = [];
     for (
@@ -221,12 +182,12 @@ Deno.test("forgot password: the answer is the same 202 without a body for an unk
 });
 
 Deno.test("forgot password: an address mails each account whose verified address it is, case aside, to the address kept, each its own link; in French when the page is", async () => {
-  await withMailServer(async (server, pool, smtp) => {
+  await withServer(async (server, pool, smtp) => {
     const ann = await pool.register("ann");
     const ann2 = await pool.register("ann2");
     const other = await pool.register("other");
-    await verify(server, smtp, ann, "Team@example.org");
-    await verify(server, smtp, ann2, "team@example.org");
+    await verifyAddress(server, smtp, ann, "Team@example.org");
+    await verifyAddress(server, smtp, ann2, "team@example.org");
     await other.ok("set_email", { address: "team@example.org" });
     const asked = await forgot(server, {
       account: "TEAM@Example.org",
@@ -250,9 +211,9 @@ Deno.test("forgot password: an address mails each account whose verified address
 });
 
 Deno.test("forgot password: an address asks 5 times at once, then once every 10 minutes (429 with retry_after_ms, whatever the account); another address is not held; an account is mailed 3 links, then the same 202 mails nothing", async () => {
-  await withMailServer(async (server, pool, smtp) => {
+  await withServer(async (server, pool, smtp) => {
     const ann = await pool.register("ann");
-    await verify(server, smtp, ann, "ann@example.org");
+    await verifyAddress(server, smtp, ann, "ann@example.org");
     for (let i = 0; i < 5; i++) {
       const asked = await forgot(
         server,
@@ -280,7 +241,7 @@ Deno.test("forgot password: an address asks 5 times at once, then once every 10 
 });
 
 Deno.test("forgot password: a body without an account, or over 254 characters, is 400; a server without --smtp-url answers 403 to both routes, and its login page offers nothing", async () => {
-  await withMailServer(async (server) => {
+  await withServer(async (server) => {
     const offered = await call(server, "GET", "/api/forgot-password");
     assert.deepEqual([offered.status, offered.body], [200, {
       available: true,
@@ -315,10 +276,10 @@ Deno.test("forgot password: a body without an account, or over 254 characters, i
 });
 
 Deno.test("password reset: a link's reset revokes the account's personal access tokens and closes their sockets; another account's stay", async () => {
-  await withMailServer(async (server, pool, smtp) => {
+  await withServer(async (server, pool, smtp) => {
     const root = await pool.register("root");
     const ann = await pool.register("ann");
-    await verify(server, smtp, ann, "ann@example.org");
+    await verifyAddress(server, smtp, ann, "ann@example.org");
     const made = await call(server, "POST", "/api/tokens", {
       token: ann.token,
       body: { name: "script" },

@@ -3,16 +3,11 @@
  * with `--smtp-url` offers and one without does not.
  */
 import assert from "node:assert/strict";
-import { type Config, NO_RATE_LIMITS, startServer } from "../server/mod.ts";
+import { NO_RATE_LIMITS, startServer } from "../server/mod.ts";
 import { SettingError } from "../server/setting_kinds.ts";
 import { call } from "./api_helpers.ts";
-import {
-  ClientPool,
-  expectError,
-  startTestServer,
-  type TestServer,
-} from "./harness.ts";
-import { type SmtpReceiver, startSmtpReceiver } from "./smtp_receiver.ts";
+import { ClientPool, expectError, startTestServer } from "./harness.ts";
+import { withMailServer } from "./mail_support.ts";
 
 /** A client's login reply's data. */
 function loginData(
@@ -28,32 +23,6 @@ function linkToken(text: string): string {
   const found = /https:\/\/chat\.example\.org\/verify-email#(\S+)/.exec(text);
   assert.ok(found, `a verification link in: ${text}`);
   return found[1];
-}
-
-async function withMailServer(
-  body: (server: TestServer, pool: ClientPool, smtp: SmtpReceiver) => Promise<
-    void
-  >,
-  options: Partial<Config> = {},
-): Promise<void> {
-  const smtp = await startSmtpReceiver();
-  try {
-    const server = await startTestServer({
-      smtpUrl: smtp.url,
-      mailFrom: "Chat <chat@example.org>",
-      publicUrl: "https://chat.example.org/",
-      ...options,
-    });
-    const pool = new ClientPool(server.wsUrl);
-    try {
-      await body(server, pool, smtp);
-    } finally {
-      await pool.closeAll();
-      await server.close();
-    }
-  } finally {
-    await smtp.close();
-  }
 }
 
 Deno.test("email: a server without --smtp-url offers none: an account's login carries no email", async () => {

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { type Config, NO_RATE_LIMITS } from "../server/mod.ts";
-import { call } from "./api_helpers.ts";
 import {
   ClientPool,
   clusterSkipReason,
@@ -17,36 +16,22 @@ import {
   type TestServer,
   withCluster,
 } from "./harness.ts";
+import { verifyAddress, withMailServer } from "./mail_support.ts";
 import { type SmtpReceiver, startSmtpReceiver } from "./smtp_receiver.ts";
 
-async function withMissedMail(
+function withMissedMail(
   body: (server: TestServer, pool: ClientPool, smtp: SmtpReceiver) => Promise<
     void
   >,
   options: Partial<Config> = {},
 ): Promise<void> {
-  const smtp = await startSmtpReceiver();
-  try {
-    const server = await startTestServer({
-      smtpUrl: smtp.url,
-      mailFrom: "Chat <chat@example.org>",
-      publicUrl: "https://chat.example.org/",
-      // Wide enough for a busy machine to send the batch within it.
-      missedMailDelaySeconds: 2,
-      reminderSweepMs: 100,
-      rateLimits: NO_RATE_LIMITS,
-      ...options,
-    });
-    const pool = new ClientPool(server.wsUrl);
-    try {
-      await body(server, pool, smtp);
-    } finally {
-      await pool.closeAll();
-      await server.close();
-    }
-  } finally {
-    await smtp.close();
-  }
+  return withMailServer(body, {
+    // Wide enough for a busy machine to send the batch within it.
+    missedMailDelaySeconds: 2,
+    reminderSweepMs: 100,
+    rateLimits: NO_RATE_LIMITS,
+    ...options,
+  });
 }
 
 /** Registers `name` with a verified address `<name>@example.org`. */
@@ -57,15 +42,7 @@ async function verified(
   name: string,
 ): Promise<TestClient> {
   const client = await pool.register(name);
-  const address = `${name}@example.org`;
-  await client.ok("set_email", { address });
-  const mail = await smtp.next((m) => m.to === address);
-  const token = /verify-email#(\S+)/.exec(mail.text)![1];
-  const used = await call(server, "POST", "/api/verify-email", {
-    headers: { origin: server.url },
-    body: { token },
-  });
-  assert.equal(used.status, 200);
+  await verifyAddress(server, smtp, client, `${name}@example.org`);
   return client;
 }
 
