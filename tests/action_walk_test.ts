@@ -73,6 +73,7 @@ const BASE: Record<string, Record<string, unknown>> = {
   get_status: { users: ["victim", "nobody"] },
   set_profile: { title: "Walker", timezone: "Europe/Paris" },
   set_email: { address: "walker@example.org" },
+  set_missed_mail: { enabled: false, language: "fr" },
   get_profile: { name: "victim" },
   create_group: { name: "walkers", description: "d", members: ["victim"] },
   update_group: {

@@ -26,9 +26,9 @@ export function forgotPasswordRoutes(node: ChatNode): Hono {
   });
 
   routes.post("/api/forgot-password", jsonOnly, async (c) => {
-    const forgot = forgotPassword(node);
-    // Said before the body is read: it depends on the server alone.
-    if (forgot === undefined) return httpError(c, "forbidden", NO_RESET_MAIL);
+    // The body is read first, as on every route (malformed JSON is 400
+    // everywhere); then whether the server mails, which depends on the
+    // server alone, never on the account named.
     let raw: unknown;
     try {
       raw = await c.req.json();
@@ -43,6 +43,8 @@ export function forgotPasswordRoutes(node: ChatNode): Hono {
         'Send {"account"} as JSON: an account\'s name or an email address, up to 254 characters.',
       );
     }
+    const forgot = forgotPassword(node);
+    if (forgot === undefined) return httpError(c, "forbidden", NO_RESET_MAIL);
     const refused = await forgot.ask({
       account: body.data.account,
       lang: body.data.lang ?? "en",
