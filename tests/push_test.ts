@@ -864,6 +864,55 @@ Deno.test("web push and missed mails: one rule: a mention to an account away is 
   }
 });
 
+Deno.test("web push: an edit that names a member pushes it a mention once: not again for an edit that keeps the name, nor for a name taken out and put back", async () => {
+  const t = await setUp();
+  try {
+    const carol = await subscribedCarol(t);
+    await t.alice.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    await carol.ok("join_room", { room: "ops" });
+    await t.bob.close();
+    await carol.close();
+    await wentOffline(t.alice, "bob");
+    await wentOffline(t.alice, "carol");
+    const sent = await t.alice.ok("send_message", { text: "deploy? @bbo" });
+    const id = (sent.message as { id: string }).id;
+    await t.alice.ok("edit_message", { id, text: "deploy? @bob" });
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    assert.deepEqual(t.service.pushed[0].payload, {
+      kind: "mention",
+      room: "ops",
+      sender: "alice",
+      text: "deploy? @bob",
+      tag: "room:ops",
+    });
+    for (
+      const text of [
+        "deploy?? @bob",
+        "deploy??",
+        "deploy?? @Bob",
+        "deploy?? @bob and @carol",
+      ]
+    ) {
+      await t.alice.ok("edit_message", { id, text });
+    }
+    // bob's marker after every edit: a push of his decided by one of them
+    // would be in his lane before it.
+    await t.alice.ok("private_message", { to: "bob", text: "marker" });
+    const texts = (path: string) =>
+      t.service.pushed.filter((p) => p.path === path)
+        .map((p) => p.payload?.text);
+    await eventually(() => {
+      assert.equal(texts("/push/bob").at(-1), "marker");
+      assert.equal(texts("/push/carol").length, 1);
+    });
+    assert.deepEqual(texts("/push/bob"), ["deploy? @bob", "marker"]);
+    assert.deepEqual(texts("/push/carol"), ["deploy?? @bob and @carol"]);
+  } finally {
+    await t.close();
+  }
+});
+
 Deno.test("web push: a saved message's reminder pushes to its offline account as a mention does, and nothing while it is paused", async () => {
   const t = await setUp();
   try {
