@@ -16,6 +16,7 @@ import { Lanes } from "./lanes.ts";
 import { log } from "./log.ts";
 import { HERE_MENTION_KEY, mentionKeys } from "./mentions.ts";
 import { nameKey } from "./protocol/names.ts";
+import { type Notice, reaches } from "./notify_rule.ts";
 import type { OutboundGuard } from "./outbound.ts";
 import { postOutbound } from "./outbound_post.ts";
 import type {
@@ -212,26 +213,9 @@ export class PushNotifier {
       ? mentionKeys(message.text, authorKey, false, here, groups)
         .filter((key) => key !== HERE_MENTION_KEY)
       : mentionKeys(message.text, authorKey, false, undefined, groups);
-    const payload = (kind: "mention" | "room"): PushPayload => ({
-      kind,
-      room: room.name,
-      sender: message.user,
-      ...(message.badge ? { badge: message.badge } : {}),
-      text: shorten(message),
-      tag: `room:${room.key}`,
-    });
-    // Most messages name nobody: no promise for them.
-    if (keys.length > 0) {
-      this.#track(this.#notifyEach(
-        keys,
-        payload("mention"),
-        room.key,
-        async (key) =>
-          // Only members: a mention must not be a way to page anyone.
-          await this.#store.isMember(key, room.key) &&
-          await this.#takesMention(key, authorKey, room.key),
-      ));
-    }
+    const payload = (kind: "mention" | "room"): PushPayload =>
+      roomPayload(kind, room, message);
+    this.mentioned(room, message, authorKey, keys);
     if (message.room_mention === true) {
       this.#roomWide(room.key, authorKey, new Set(keys), payload("mention"));
       return;
@@ -255,9 +239,31 @@ export class PushNotifier {
           .filter((key) => key !== authorKey && !mentioned.has(key)),
         payload("room"),
         room.key,
-        async (key) => !await this.#store.isIgnoring(key, authorKey),
+        { kind: "room", authorKey },
       );
     })());
+  }
+
+  /**
+   * The accounts `keys` a room message mentions (named, by `@group` or
+   * `@here`), not watching, get a mention's push: by roomMessage for a
+   * message stored, by an edit for those it newly names
+   * (handlers/edit_mentions.ts).
+   */
+  mentioned(
+    room: { key: string; name: string },
+    message: ChatMessage,
+    authorKey: string,
+    keys: readonly string[],
+  ): void {
+    // Most messages name nobody: no promise for them.
+    if (keys.length === 0) return;
+    this.#track(this.#notifyEach(
+      keys,
+      roomPayload("mention", room, message),
+      room.key,
+      { kind: "mention", roomKey: room.key, authorKey },
+    ));
   }
 
   // An `@room` that notified the room (room_mentions.ts): a mention's
@@ -327,18 +333,6 @@ export class PushNotifier {
     }
   }
 
-  // Whether a member takes a mention from the author in the room: not by
-  // an account it ignores, not in a room it set to `none`
-  // (set_notify_level), a key probe each. Named mentions and `@room` alike.
-  async #takesMention(
-    key: string,
-    authorKey: string,
-    roomKey: string,
-  ): Promise<boolean> {
-    return !await this.#store.isIgnoring(key, authorKey) &&
-      await this.#store.notifyLevel(key, roomKey) !== "none";
-  }
-
   /** A level was set on this node: the room's members at `all` are read again. */
   levelChanged(stream: string): void {
     this.#atAll.delete(stream);
@@ -379,12 +373,7 @@ export class PushNotifier {
       [toKey],
       payload,
       `@${fromKey}`,
-      async () =>
-        await this.#store.notifyLevel(
-          toKey,
-          conversationKey(toKey, fromKey),
-        ) !==
-          "none",
+      { kind: "private", stream: conversationKey(toKey, fromKey) },
     ));
   }
 
@@ -416,7 +405,7 @@ export class PushNotifier {
         [userKey],
         payload,
         `reminder:${id}`,
-        () => Promise.resolve(true),
+        { kind: "own" },
       ),
     );
   }
@@ -450,12 +439,12 @@ export class PushNotifier {
       tag,
     };
     this.#track(
-      this.#notifyEach([userKey], payload, tag, () => Promise.resolve(true)),
+      this.#notifyEach([userKey], payload, tag, { kind: "own" }),
     );
   }
 
-  // Pushes `payload` to each of the accounts not watching that is to get
-  // it (#recipient), each in its lane. Presence first, at once, one read
+  // Pushes `payload` to each of the accounts not watching that `notice`
+  // reaches (#recipient), each in its lane. Presence first, at once, one read
   // for them all (an `@here` names every member online): it answers for
   // the moment the message was stored (a store read first, on its thread,
   // could let a user leave meanwhile), and most mentioned users are
@@ -464,14 +453,14 @@ export class PushNotifier {
     keys: readonly string[],
     payload: PushPayload,
     conversation: string,
-    allowed: (key: string) => Promise<boolean>,
+    notice: Notice,
   ): Promise<void> {
     if (keys.length === 0) return;
     const watching = await this.#watching(keys);
     for (const key of keys) {
       if (watching.has(key)) continue;
       this.#track((async () => {
-        const subscriptions = await this.#recipient(key, () => allowed(key));
+        const subscriptions = await this.#recipient(key, notice);
         if (subscriptions) {
           await this.#deliver(key, subscriptions, payload, conversation);
         }
@@ -480,22 +469,16 @@ export class PushNotifier {
   }
 
   // The subscriptions of an account not watching when it is to get a push
-  // now: subscribed, not banned, `allowed`, not paused; else null.
+  // now: subscribed (most are not: no probe more for them), and `notice`
+  // reaches it (notify_rule.ts: not banned, its choices, not paused); else
+  // null.
   async #recipient(
     userKey: string,
-    allowed: () => Promise<boolean>,
+    notice: Notice,
   ): Promise<StoredPushSubscription[] | null> {
     const subscriptions = await this.#store.pushSubscriptions(userKey);
     if (subscriptions.length === 0) return null;
-    // A banned account reads nothing here: no history, no waiting private
-    // message, and so no text pushed to its browsers either.
-    if (await this.#store.findBan({ userKey })) return null;
-    if (!await allowed()) return null;
-    // Paused (set_do_not_disturb): nothing, mentions and private messages
-    // included; one key probe, read now, so a pause set or ended a moment
-    // ago counts.
-    const until = await this.#store.doNotDisturb(userKey);
-    if (until !== null && until > Date.now()) return null;
+    if (!await reaches(this.#store, userKey, notice)) return null;
     return subscriptions;
   }
 
@@ -627,6 +610,22 @@ export class PushNotifier {
       await Promise.allSettled([...this.#running]);
     }
   }
+}
+
+// A room message's push: a mention, or a message of a room at `all`.
+function roomPayload(
+  kind: "mention" | "room",
+  room: { key: string; name: string },
+  message: ChatMessage,
+): PushPayload {
+  return {
+    kind,
+    room: room.name,
+    sender: message.user,
+    ...(message.badge ? { badge: message.badge } : {}),
+    text: shorten(message),
+    tag: `room:${room.key}`,
+  };
 }
 
 // Cut by code points: cut by UTF-16 units, an emoji across the cut left

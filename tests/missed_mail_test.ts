@@ -113,6 +113,52 @@ Deno.test("missed mails: a private message and a mention reaching an account awa
   });
 });
 
+Deno.test("missed mails: an edit that names an account away queues the message for it once; an edit that keeps the name queues nothing more", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const ben = await pool.register("ben");
+    await ann.ok("visibility", { hidden: true });
+    const sent = await ben.ok("send_message", { text: "lunch at 1?" });
+    const id = (sent.message as { id: string }).id;
+    await ben.ok("edit_message", { id, text: "lunch at 1? @ann" });
+    await server.node.missedMail!.idle();
+    assert.deepEqual(
+      (await server.node.store.missedMessages("ann")).map((m) => m.id),
+      [id],
+    );
+    const mail = await smtp.next((m) =>
+      m.to === "ann@example.org" && m.subject.includes("missed")
+    );
+    assert.equal(mail.subject, "You missed a message");
+    assert.match(mail.text, /lunch at 1\? @ann/);
+    // The mail sent and confirmed: its queue is empty.
+    while ((await server.node.store.missedMessages("ann")).length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await ben.ok("edit_message", { id, text: "lunch at 1:30? @ann" });
+    await server.node.missedMail!.idle();
+    assert.deepEqual(await server.node.store.missedMessages("ann"), []);
+  });
+});
+
+Deno.test("missed mails: an edit of a message whose history has dropped a text queues nothing for a name it adds: that name may have been in the text gone", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const ben = await pool.register("ben");
+    await ann.ok("visibility", { hidden: true });
+    const sent = await ben.ok("send_message", { text: "v0" });
+    const id = (sent.message as { id: string }).id;
+    // 50 texts kept (MAX_KEPT_EDITS): the next edit drops v0's.
+    for (let i = 1; i <= 50; i++) {
+      await ben.ok("edit_message", { id, text: `v${i}` });
+    }
+    assert.equal((await server.node.store.listEdits(id)).length, 50);
+    await ben.ok("edit_message", { id, text: "v51 @ann" });
+    await server.node.missedMail!.idle();
+    assert.deepEqual(await server.node.store.missedMessages("ann"), []);
+  });
+});
+
 Deno.test("missed mails: nothing is queued for an account watching, one without a verified address, or one that turned them off", async () => {
   await withMissedMail(async (server, pool, smtp) => {
     const ann = await verified(server, pool, smtp, "ann");

@@ -19,7 +19,9 @@ import {
   type TestServer,
   wentOffline,
 } from "./harness.ts";
-import type { StartParts } from "../server/mod.ts";
+import { type Config, NO_RATE_LIMITS, type StartParts } from "../server/mod.ts";
+import { verifyAddress } from "./mail_support.ts";
+import { startSmtpReceiver } from "./smtp_receiver.ts";
 import { startRebinding } from "./rebinding.ts";
 import {
   holdsExactly,
@@ -157,11 +159,15 @@ async function api(
  * server's VAPID key and answers `status`, and a pool for its clients.
  */
 async function startPushed(
-  parts: { status?: () => number; resolve?: StartParts["resolve"] } = {},
+  parts: {
+    status?: () => number;
+    resolve?: StartParts["resolve"];
+    config?: Partial<Config>;
+  } = {},
 ) {
   const server = await startTestServer(
     // Reminders due are fired within 100 ms (reminders.ts).
-    { webhookAllow: ["127.0.0.1"], reminderSweepMs: 100 },
+    { webhookAllow: ["127.0.0.1"], reminderSweepMs: 100, ...parts.config },
     parts.resolve === undefined ? {} : { resolve: parts.resolve },
   );
   const { body } = await api(server, "/api/push/vapid-public-key");
@@ -206,8 +212,8 @@ async function subscribe(
 }
 
 /** alice and bob registered on {@linkcode startPushed}'s server, bob subscribed at /push/bob. */
-async function setUp(status?: () => number) {
-  const pushed = await startPushed({ status });
+async function setUp(status?: () => number, config?: Partial<Config>) {
+  const pushed = await startPushed({ status, config });
   const alice = await pushed.pool.register("alice");
   const bob = await pushed.pool.register("bob");
   const token = bob.token!;
@@ -808,6 +814,100 @@ Deno.test("web push: do not disturb pushes nothing to the account, mentions and 
     await eventually(() => assert.equal(t.service.pushed.length, 3));
     assert.equal(t.service.pushed[2].path, "/push/bob");
     assert.equal(t.service.pushed[2].payload?.text, "after");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("web push and missed mails: one rule: a mention to an account away is neither pushed nor mailed at 'none' nor while paused, and is both once let through", async () => {
+  const smtp = await startSmtpReceiver();
+  try {
+    const t = await setUp(undefined, {
+      smtpUrl: smtp.url,
+      mailFrom: "Chat <chat@example.org>",
+      publicUrl: "https://chat.example.org/",
+      missedMailDelaySeconds: 1,
+      rateLimits: NO_RATE_LIMITS,
+    });
+    try {
+      await verifyAddress(t.server, smtp, t.bob, "bob@example.org");
+      await t.alice.ok("create_room", { room: "ops" });
+      await t.bob.ok("join_room", { room: "ops" });
+      // Every page hidden: away, for pushes and mails alike, and bob can
+      // still change his choices.
+      await t.bob.ok("visibility", { hidden: true });
+      await t.bob.ok("set_notify_level", { room: "ops", level: "none" });
+      await t.alice.ok("send_message", { text: "@bob at none" });
+      await t.bob.ok("set_notify_level", { room: "ops", level: "mentions" });
+      await t.bob.ok("set_do_not_disturb", { until: Date.now() + 3_600_000 });
+      await t.alice.ok("send_message", { text: "@bob while paused" });
+      await t.bob.ok("set_do_not_disturb", { until: null });
+      await t.alice.ok("send_message", { text: "@bob let through" });
+      // Pushes decided before it went out before it, in bob's lane; the
+      // mail holds whatever was queued within its delay.
+      await eventually(() => assert.equal(t.service.pushed.length, 1));
+      assert.equal(t.service.pushed[0].payload?.text, "@bob let through");
+      const mail = await smtp.next((m) =>
+        m.to === "bob@example.org" && m.subject.includes("missed")
+      );
+      assert.equal(mail.subject, "You missed a message");
+      assert.match(mail.text, /@bob let through/);
+      assert.doesNotMatch(mail.text, /at none|while paused/);
+      assert.deepEqual(t.service.pushed.map((p) => p.payload?.text), [
+        "@bob let through",
+      ]);
+    } finally {
+      await t.close();
+    }
+  } finally {
+    await smtp.close();
+  }
+});
+
+Deno.test("web push: an edit that names a member pushes it a mention once: not again for an edit that keeps the name, nor for a name taken out and put back", async () => {
+  const t = await setUp();
+  try {
+    const carol = await subscribedCarol(t);
+    await t.alice.ok("create_room", { room: "ops" });
+    await t.bob.ok("join_room", { room: "ops" });
+    await carol.ok("join_room", { room: "ops" });
+    await t.bob.close();
+    await carol.close();
+    await wentOffline(t.alice, "bob");
+    await wentOffline(t.alice, "carol");
+    const sent = await t.alice.ok("send_message", { text: "deploy? @bbo" });
+    const id = (sent.message as { id: string }).id;
+    await t.alice.ok("edit_message", { id, text: "deploy? @bob" });
+    await eventually(() => assert.equal(t.service.pushed.length, 1));
+    assert.deepEqual(t.service.pushed[0].payload, {
+      kind: "mention",
+      room: "ops",
+      sender: "alice",
+      text: "deploy? @bob",
+      tag: "room:ops",
+    });
+    for (
+      const text of [
+        "deploy?? @bob",
+        "deploy??",
+        "deploy?? @Bob",
+        "deploy?? @bob and @carol",
+      ]
+    ) {
+      await t.alice.ok("edit_message", { id, text });
+    }
+    // bob's marker after every edit: a push of his decided by one of them
+    // would be in his lane before it.
+    await t.alice.ok("private_message", { to: "bob", text: "marker" });
+    const texts = (path: string) =>
+      t.service.pushed.filter((p) => p.path === path)
+        .map((p) => p.payload?.text);
+    await eventually(() => {
+      assert.equal(texts("/push/bob").at(-1), "marker");
+      assert.equal(texts("/push/carol").length, 1);
+    });
+    assert.deepEqual(texts("/push/bob"), ["deploy? @bob", "marker"]);
+    assert.deepEqual(texts("/push/carol"), ["deploy?? @bob and @carol"]);
   } finally {
     await t.close();
   }

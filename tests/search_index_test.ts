@@ -373,82 +373,82 @@ const DYING_WORKER = new URL(
   import.meta.url,
 ).href;
 
-Deno.test("search index: a thread that dies is started again from its marks, said in the log and counted, and a message stored after it is found", () =>
-  withDir(async (path) => {
+/**
+ * Runs `test` with a store whose index thread is DYING_WORKER, a message
+ * "before it died" stored and found, and the lines the store logs (as
+ * errors) gathered; the log given back and the store closed after.
+ */
+function withDyingIndex(
+  test: (store: SqliteStore, path: string, logged: string[]) => Promise<void>,
+): Promise<void> {
+  return withDir(async (path) => {
     const logged: string[] = [];
     const error = console.error;
     console.error = (...args: unknown[]) => logged.push(args.join(" "));
-    const store = await SqliteStore.open(path, {
-      ...OPTIONS,
-      searchIndex: { ...NO_TIMED_PASS.searchIndex, workerUrl: DYING_WORKER },
-    });
     try {
-      await store.appendMessage(inGeneral("before it died"));
-      assert.deepEqual(await searchGeneral(store, "before"), [
-        "before it died",
-      ]);
-      await Deno.writeTextFile(`${path}-die`, "");
-      // This search's catch-up kills the thread: it answers with what the
-      // index holds.
-      assert.deepEqual(await searchGeneral(store, "before"), [
-        "before it died",
-      ]);
-      await store.appendMessage(inGeneral("after the restart"));
-      await eventually(() => assert.equal(store.searchIndexRestarts, 1), {
-        timeoutMs: PATIENT_WAIT_MS,
+      const store = await SqliteStore.open(path, {
+        ...OPTIONS,
+        searchIndex: { ...NO_TIMED_PASS.searchIndex, workerUrl: DYING_WORKER },
       });
-      assert.deepEqual(await searchGeneral(store, "restart"), [
-        "after the restart",
-      ]);
-      assert.equal(readIndex(path, "restart").count, 1);
-      assert.ok(
-        logged.some((line) =>
-          line.includes("the search index thread died (test)") &&
-          line.includes("started again")
-        ),
-        logged.join("\n"),
-      );
+      try {
+        await store.appendMessage(inGeneral("before it died"));
+        assert.deepEqual(await searchGeneral(store, "before"), [
+          "before it died",
+        ]);
+        await test(store, path, logged);
+      } finally {
+        await store.close();
+      }
     } finally {
       console.error = error;
-      await store.close();
     }
+  });
+}
+
+Deno.test("search index: a thread that dies is started again from its marks, said in the log and counted, and a message stored after it is found", () =>
+  withDyingIndex(async (store, path, logged) => {
+    await Deno.writeTextFile(`${path}-die`, "");
+    // This search's catch-up kills the thread: it answers with what the
+    // index holds.
+    assert.deepEqual(await searchGeneral(store, "before"), [
+      "before it died",
+    ]);
+    await store.appendMessage(inGeneral("after the restart"));
+    await eventually(() => assert.equal(store.searchIndexRestarts, 1), {
+      timeoutMs: PATIENT_WAIT_MS,
+    });
+    assert.deepEqual(await searchGeneral(store, "restart"), [
+      "after the restart",
+    ]);
+    assert.equal(readIndex(path, "restart").count, 1);
+    assert.ok(
+      logged.some((line) =>
+        line.includes("the search index thread died (test)") &&
+        line.includes("started again")
+      ),
+      logged.join("\n"),
+    );
   }));
 
 Deno.test("search index: a thread started again that cannot read its file makes it again, and searches read the new file, not the one it replaced", () =>
-  withDir(async (path) => {
-    const logged: string[] = [];
-    const error = console.error;
-    console.error = (...args: unknown[]) => logged.push(args.join(" "));
-    const store = await SqliteStore.open(path, {
-      ...OPTIONS,
-      searchIndex: { ...NO_TIMED_PASS.searchIndex, workerUrl: DYING_WORKER },
+  withDyingIndex(async (store, path) => {
+    const { ino } = await Deno.stat(searchIndexPath(path));
+    // The thread writes over its file's header, then dies at this
+    // search's catch-up; its answer is not the test's subject.
+    await Deno.writeTextFile(`${path}-die`, "unreadable");
+    await searchGeneral(store, "before").catch(() => {});
+    await eventually(() => assert.equal(store.searchIndexRestarts, 1), {
+      timeoutMs: PATIENT_WAIT_MS,
     });
-    try {
-      await store.appendMessage(inGeneral("before it died"));
-      assert.deepEqual(await searchGeneral(store, "before"), [
-        "before it died",
-      ]);
-      const { ino } = await Deno.stat(searchIndexPath(path));
-      // The thread writes over its file's header, then dies at this
-      // search's catch-up; its answer is not the test's subject.
-      await Deno.writeTextFile(`${path}-die`, "unreadable");
-      await searchGeneral(store, "before").catch(() => {});
-      await eventually(() => assert.equal(store.searchIndexRestarts, 1), {
-        timeoutMs: PATIENT_WAIT_MS,
-      });
-      // Made again: another file where the old one was.
-      assert.notEqual((await Deno.stat(searchIndexPath(path))).ino, ino);
-      await store.appendMessage(inGeneral("after the restart"));
-      // Both found through the new file: the one before, indexed again
-      // from 0, and the one after.
-      assert.deepEqual(await searchGeneral(store, "restart"), [
-        "after the restart",
-      ]);
-      assert.deepEqual(await searchGeneral(store, "before"), [
-        "before it died",
-      ]);
-    } finally {
-      console.error = error;
-      await store.close();
-    }
+    // Made again: another file where the old one was.
+    assert.notEqual((await Deno.stat(searchIndexPath(path))).ino, ino);
+    await store.appendMessage(inGeneral("after the restart"));
+    // Both found through the new file: the one before, indexed again
+    // from 0, and the one after.
+    assert.deepEqual(await searchGeneral(store, "restart"), [
+      "after the restart",
+    ]);
+    assert.deepEqual(await searchGeneral(store, "before"), [
+      "before it died",
+    ]);
   }));

@@ -1,8 +1,10 @@
 /**
  * Do not disturb (Slack's, Zulip's and Mattermost's "pause notifications"):
- * until a time, no Web Push goes to the account (push.ts) and its web
- * clients raise no alert, on every device; after it, as before. Kept on
- * the account's row, so that every node and device read one choice.
+ * until a time, no Web Push goes to the account and no missed-message
+ * mail is queued for it (one rule, notify_rule.ts, asked by push.ts and
+ * mail/missed_mail.ts), and its web clients raise no alert, on every
+ * device; after it, as before. Kept on the account's row, so that every
+ * node and device read one choice.
  */
 import type { ChatNode } from "../node.ts";
 import {

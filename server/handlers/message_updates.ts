@@ -20,6 +20,7 @@ import { cleanText } from "./messages.ts";
 import { RANK, refuseRank } from "./roles.ts";
 import { archivedRefusal, storeRefusing } from "./archive.ts";
 import { previewAuthor } from "../link_previews/mod.ts";
+import { mentionsAdded, notifyMentionsAdded } from "./edit_mentions.ts";
 
 // Replies whose quote is brought up to date live after an edit or delete
 // of their original; older ones show it the next time they are read.
@@ -86,6 +87,9 @@ export async function editMessage(
     text,
   );
   if (isFailure(groups)) return groups;
+  // Those the edit newly names are told (edit_mentions.ts): read before
+  // the edit replaces the text.
+  const added = await mentionsAdded(ctx.node, record, text);
   const message = await storeRefusing(
     ctx.node,
     record.stream,
@@ -105,6 +109,7 @@ export async function editMessage(
   const { data: reply, after } = outcome;
   return succeed(reply, () => {
     after?.();
+    notifyMentionsAdded(ctx.node, record, message as ChatMessage, added);
     ctx.node.linkPreviews?.messageStored(
       record.stream,
       message,

@@ -30,6 +30,7 @@ import { readable } from "../handlers/message_updates.ts";
 import { log } from "../log.ts";
 import { HERE_MENTION_KEY, mentionKeys } from "../mentions.ts";
 import type { ChatNode } from "../node.ts";
+import { type Notice, reaches } from "../notify_rule.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { ChatMessage, PrivateMessage } from "../protocol/types.ts";
 import {
@@ -99,40 +100,44 @@ export class MissedMail {
       undefined,
       notified.groups,
     ).filter((key) => key !== HERE_MENTION_KEY && key !== authorKey);
+    this.mentioned(room, message, authorKey, keys);
+  }
+
+  /**
+   * The accounts `keys` a room message mentions, away, get it queued, if
+   * a mention's push would reach them: by roomMessage for a message
+   * stored, by an edit for those it newly names (handlers/edit_mentions.ts).
+   */
+  mentioned(
+    room: { key: string },
+    message: { id: string },
+    authorKey: string,
+    keys: readonly string[],
+  ): void {
     if (keys.length === 0) return;
-    const store = this.#node.store;
-    this.#queue(
-      keys,
-      message.id,
-      room.key,
-      async (key) =>
-        await store.isMember(key, room.key) &&
-        !await store.isIgnoring(key, authorKey) &&
-        await store.notifyLevel(key, room.key) !== "none",
-    );
+    this.#queue(keys, message.id, room.key, {
+      kind: "mention",
+      roomKey: room.key,
+      authorKey,
+    });
   }
 
   /** A private message was stored: its recipient, away, gets it queued. */
   privateMessage(toKey: string, fromKey: string, message: PrivateMessage) {
     if (toKey === fromKey) return;
     const stream = conversationKey(toKey, fromKey);
-    this.#queue(
-      [toKey],
-      message.id,
-      stream,
-      async () => await this.#node.store.notifyLevel(toKey, stream) !== "none",
-    );
+    this.#queue([toKey], message.id, stream, { kind: "private", stream });
   }
 
   // Those of `keys` with the mails on and a verified address (one read),
   // not watching now (presence, as a push: the moment the message was
-  // stored), not banned, `allowed`, not paused (set_do_not_disturb holds
-  // mails as it holds pushes): the message queued for each.
+  // stored), whom `notice` reaches by a push's rule (notify_rule.ts: not
+  // banned, their choices, not paused): the message queued for each.
   #queue(
     keys: readonly string[],
     id: string,
     stream: string,
-    allowed: (key: string) => Promise<boolean>,
+    notice: Notice,
   ): void {
     const node = this.#node;
     const run = (async () => {
@@ -140,11 +145,8 @@ export class MissedMail {
       const away = keys.filter((key) => !watching.has(key));
       if (away.length === 0) return;
       for (const key of await node.store.missedMailTargets(away)) {
-        if (await node.store.findBan({ userKey: key })) continue;
-        if (!await allowed(key)) continue;
-        const until = await node.store.doNotDisturb(key);
-        if (until !== null && until > Date.now()) continue;
         const now = Date.now();
+        if (!await reaches(node.store, key, notice, now)) continue;
         await node.store.queueMissed(
           key,
           { id, stream, at: now },
