@@ -110,6 +110,63 @@ Deno.test("missed mails: a private message and a mention reaching an account awa
       enabled: false,
       language: "en",
     });
+    // In the audit log, once: the link posted again adds nothing.
+    const again = await unsubscribe(server, path);
+    assert.equal(again.status, 200);
+    const entries = (await server.node.store.auditLog({ limit: 10 }))
+      .filter((e) => e.action === "unsubscribe_missed_mail");
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0].target, "ann");
+    assert.equal(entries[0].by, "the server");
+  });
+});
+
+/** The unsubscribe link's path and query in a missed-message mail. */
+function unsubscribePath(mail: { headers: Record<string, string> }): string {
+  const link =
+    /^<https:\/\/chat\.example\.org(\/api\/missed-mail\/unsubscribe\?\S+)>$/
+      .exec(mail.headers["list-unsubscribe"]);
+  assert.ok(link, mail.headers["list-unsubscribe"]);
+  return link[1];
+}
+
+/** A mail client's one-click POST of an unsubscribe link (body read). */
+async function unsubscribe(
+  server: TestServer,
+  path: string,
+): Promise<{ status: number; text: string }> {
+  const answer = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "List-Unsubscribe=One-Click",
+  });
+  return { status: answer.status, text: await answer.text() };
+}
+
+Deno.test("missed mails: the unsubscribe link of an account deleted since does nothing for the account its name is registered to again (403), whose mails stay on", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const root = await pool.register("root");
+    const ann = await verified(server, pool, smtp, "ann");
+    await ann.ok("visibility", { hidden: true });
+    const ben = await pool.register("ben");
+    await ben.ok("private_message", { to: "ann", text: "hello" });
+    const path = unsubscribePath(
+      await smtp.next((m) =>
+        m.to === "ann@example.org" && m.subject.includes("missed")
+      ),
+    );
+    await root.ok("delete_account", { user: "ann", messages: "anonymise" });
+    await pool.register("ann");
+    const old = await unsubscribe(server, path);
+    assert.equal(old.status, 403);
+    assert.match(old.text, /This link is not valid/);
+    assert.deepEqual(await server.node.store.missedMailSetting("ann"), {
+      enabled: true,
+      language: "en",
+    });
+    const page = await fetch(`${server.url}${path}`);
+    assert.equal(page.status, 403);
+    await page.body?.cancel();
   });
 });
 

@@ -195,7 +195,7 @@ export class MissedMail {
       });
     }
     if (shown.length === 0) return;
-    const unsubscribe = await unsubscribeLink(this.#node, account.key);
+    const unsubscribe = await unsubscribeLink(this.#node, account);
     await this.#mail.mailer.send(
       await missedMail({
         to: address.address,
