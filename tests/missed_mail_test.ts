@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { type Config, NO_RATE_LIMITS } from "../server/mod.ts";
+import type { ClaimedMissedMail } from "../server/mail/missed_mail.ts";
+import {
+  type Config,
+  DEFAULT_RATE_LIMITS,
+  NO_RATE_LIMITS,
+} from "../server/mod.ts";
 import {
   ClientPool,
   clusterSkipReason,
@@ -168,6 +173,44 @@ Deno.test("missed mails: the unsubscribe link of an account deleted since does n
     assert.equal(page.status, 403);
     await page.body?.cancel();
   });
+});
+
+Deno.test("missed mails: a mail takes its mailbox's budget, which verification links share: spent, nothing is sent and the mail waits, its messages kept, until the budget allows (20 minutes)", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    // ann's own link, then four others' to her mailbox: its five at once.
+    const ann = await verified(server, pool, smtp, "ann");
+    for (let i = 1; i <= 4; i++) {
+      const other = await pool.register(`dan${i}`);
+      await other.ok("set_email", { address: "ann@example.org" });
+    }
+    await ann.ok("visibility", { hidden: true });
+    const ben = await pool.register("ben");
+    await ben.ok("private_message", { to: "ann", text: "paced" });
+    const missed = server.node.missedMail!;
+    await missed.idle();
+    const store = server.node.store;
+    assert.equal((await store.missedMessages("ann")).length, 1);
+    // What the sweep does with the mail once due (its delay is an hour
+    // here, so that the sweep itself leaves it alone).
+    const due: ClaimedMissedMail = { userKey: "ann", dueAt: Date.now() };
+    await missed.send(due);
+    await missed.confirm(due);
+    assert.ok(due.postponedMs! > 1_000_000, `${due.postponedMs}`);
+    assert.equal(
+      smtp.mails.filter((m) => m.subject.includes("missed")).length,
+      0,
+    );
+    assert.equal((await store.missedMessages("ann")).length, 1);
+    const soon = Date.now() + 60_000;
+    assert.deepEqual(await store.claimDueMissedMails(soon, 10, soon), []);
+    const later = Date.now() + 1_300_000;
+    assert.deepEqual(
+      (await store.claimDueMissedMails(later, 10, later + 1000)).map((d) =>
+        d.userKey
+      ),
+      ["ann"],
+    );
+  }, { rateLimits: DEFAULT_RATE_LIMITS, missedMailDelaySeconds: 3600 });
 });
 
 Deno.test("missed mails: nothing is queued for an account watching, one without a verified address, or one that turned them off", async () => {
