@@ -117,13 +117,15 @@ export type RateCategory =
 
 /**
  * What is limited per client address, whoever asks; and `mailbox`, per
- * recipient of set_email's mails (a key of its own, not a client's).
+ * mailbox the server mails (a key of its own, not a client's): every mail
+ * to a person takes it (mail/mail_pace.ts).
  */
 export type AddressCategory =
   | "history"
   | "room"
   | "people"
   | "mail"
+  | "forgot_password"
   | "mailbox";
 
 /** Limits per category, per connection, per user and per address. */
@@ -134,8 +136,10 @@ export interface RateLimitConfig {
    * Per client address: history pages (WebSocket `history` and HTTP
    * `GET /api/rooms/:room/messages` together), each up to 200 messages,
    * so that scraping a server costs time; rooms created by guests; the
-   * accounts guests list (`list_members`); set_email's mails, by the
-   * address that asks and by the mailbox they go to (`mailbox`).
+   * accounts guests list (`list_members`); set_email's mails and "Forgot
+   * password?" requests by the address that asks (`mail`,
+   * `forgot_password`); and every mail by the mailbox it goes to
+   * (`mailbox`: verification links, reset links, missed-message mails).
    * Loopback is not limited (but for `mailbox`, which is no client's);
    * left out, nothing is.
    */
@@ -179,19 +183,6 @@ export interface RateLimitConfig {
    * (accounts/two_factor.ts); left out, none are limited.
    */
   perAccountTotpGuess?: BucketSpec;
-  /**
-   * "Forgot password?" requests from one client address (IPv4, or IPv6
-   * /64; loopback not counted), whatever account they name, answered
-   * `rate_limited` past it (mail/forgot_password.ts); left out, none are
-   * limited.
-   */
-  perForgotPasswordAddress?: BucketSpec;
-  /**
-   * Reset links mailed to one account by "Forgot password?", from every
-   * address together; past it nothing is mailed and the answer is the
-   * same; left out, none are limited.
-   */
-  perForgotPasswordAccount?: BucketSpec;
 }
 
 /**
@@ -325,11 +316,23 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     // A household or an office behind one address sets its addresses
     // within ten; then one every 10 minutes, as an account's.
     mail: { burst: 10, perSecond: 1 / 600 },
-    // set_email's mails to one mailbox, whoever asks and from wherever
-    // (many addresses, a /48's /64s): five at once (its owner's typo,
-    // a mail in the spam folder), then one every 20 minutes, 72 a day
-    // at most. The cost: someone who knows an address and spends its
-    // bucket keeps its owner's link waiting up to 20 minutes at a time.
+    // "Forgot password?" requests from one address, whatever they name:
+    // each may mail someone, in our name. A person who mistypes their
+    // name, then their address, fits in 5; then one every 10 minutes
+    // (150 a day) holds a script walking names or addresses from one
+    // address to a crawl, and an office behind one NAT still gets its
+    // occasional forgetter through.
+    forgot_password: { burst: 5, perSecond: 1 / 600 },
+    // Every mail to one mailbox (verification links, reset links,
+    // missed-message mails), whoever asks and from wherever (many
+    // addresses, a /48's /64s): five at once (its owner's typo, a mail in
+    // the spam folder), then one every 20 minutes, 72 a day at most,
+    // whatever mixes them (a reset link took a bucket of its own, and
+    // each account of a shared address its own: 5 accounts' resets and
+    // the verification links made 447 a day). The cost: someone who knows
+    // an address and spends its bucket keeps its owner's link waiting up
+    // to 20 minutes at a time; missed-message mails then wait too, and
+    // gather what comes meanwhile (mail/missed_mail.ts).
     mailbox: { burst: 5, perSecond: 1 / 1200 },
   },
   strikesBeforeDisconnect: 100,
@@ -369,16 +372,6 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   // day) makes it years. The cost: that thief keeps the owner's 6-digit
   // codes out too; a recovery code, a session or a token still log in.
   perAccountTotpGuess: { burst: 10, perSecond: 1 / 600 },
-  // Each request may mail someone, in our name: a person who mistypes
-  // their name, then their address, fits in 5; then one every 10 minutes
-  // (150 a day) holds a script walking names or addresses from one
-  // address to a crawl, and an office behind one NAT still gets its
-  // occasional forgetter through.
-  perForgotPasswordAddress: { burst: 5, perSecond: 1 / 600 },
-  // What one mailbox can be sent, however many addresses ask: three links
-  // at once (a mail slow to come, asked again), then one every 20 minutes
-  // (75 a day at most), each link working an hour.
-  perForgotPasswordAccount: { burst: 3, perSecond: 1 / 1200 },
 };
 
 /** No limits at all (benchmarks). */
@@ -407,6 +400,7 @@ export const NO_RATE_LIMITS: RateLimitConfig = {
     room: { burst: 0, perSecond: 0 },
     people: { burst: 0, perSecond: 0 },
     mail: { burst: 0, perSecond: 0 },
+    forgot_password: { burst: 0, perSecond: 0 },
     mailbox: { burst: 0, perSecond: 0 },
   },
   strikesBeforeDisconnect: 0,

@@ -210,7 +210,7 @@ Deno.test("forgot password: an address mails each account whose verified address
   });
 });
 
-Deno.test("forgot password: an address asks 5 times at once, then once every 10 minutes (429 with retry_after_ms, whatever the account); another address is not held; an account is mailed 3 links, then the same 202 mails nothing", async () => {
+Deno.test("forgot password: an address asks 5 times at once, then once every 10 minutes (429 with retry_after_ms, whatever the account); another address is not held; a mailbox is mailed 5 mails at once (its verification link one of them), then the same 202 mails nothing", async () => {
   await withServer(async (server, pool, smtp) => {
     const ann = await pool.register("ann");
     await verifyAddress(server, smtp, ann, "ann@example.org");
@@ -230,13 +230,56 @@ Deno.test("forgot password: an address asks 5 times at once, then once every 10 
     }
     await settled(server);
     assert.equal(resetMails(smtp).length, 3);
-    // The account's budget is spent: another address is answered the
-    // same, and nothing more is mailed.
-    const elsewhere = await forgot(server, { account: "ann" }, "198.51.100.2");
+    // The fifth mail to ann's mailbox; then its budget is spent: another
+    // address is answered the same, and nothing more is mailed.
+    assert.equal(
+      (await forgot(server, { account: "ann" }, "198.51.100.2")).status,
+      202,
+    );
+    await settled(server);
+    assert.equal(resetMails(smtp).length, 4);
+    const elsewhere = await forgot(server, { account: "ann" }, "198.51.100.3");
     assert.equal(elsewhere.status, 202);
     assert.equal(elsewhere.body, undefined);
     await settled(server);
-    assert.equal(resetMails(smtp).length, 3);
+    assert.equal(resetMails(smtp).length, 4);
+  }, { rateLimits: DEFAULT_RATE_LIMITS });
+});
+
+Deno.test("mail pace: a mailbox's 5 mails at once are counted across verification and reset links: after its verification and 4 resets, set_email of it is rate_limited; after 5 verification links, a reset mails nothing", async () => {
+  await withServer(async (server, pool, smtp) => {
+    const ann = await pool.register("ann");
+    await verifyAddress(server, smtp, ann, "ann@example.org");
+    for (let i = 1; i <= 4; i++) {
+      const asked = await forgot(server, { account: "ann" }, `198.51.100.${i}`);
+      assert.equal(asked.status, 202);
+    }
+    await settled(server);
+    assert.equal(resetMails(smtp).length, 4);
+    const ben = await pool.register("ben");
+    const refused = await expectError(
+      ben,
+      "set_email",
+      { address: "ANN@example.org" },
+      "rate_limited",
+    );
+    assert.ok(Number(refused.data.retry_after_ms) > 1_000_000);
+
+    // The other way round: verification links spend the mailbox's budget,
+    // and a reset to it is then not mailed (the same 202).
+    const cid = await pool.register("cid");
+    await verifyAddress(server, smtp, cid, "cid@example.org");
+    for (let i = 1; i <= 4; i++) {
+      const other = await pool.register(`dan${i}`);
+      await other.ok("set_email", { address: "cid@example.org" });
+    }
+    const asked = await forgot(server, { account: "cid" }, "198.51.100.9");
+    assert.equal(asked.status, 202);
+    await settled(server);
+    assert.deepEqual(
+      resetMails(smtp).filter((m) => m.to === "cid@example.org"),
+      [],
+    );
   }, { rateLimits: DEFAULT_RATE_LIMITS });
 });
 

@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { type Config, NO_RATE_LIMITS } from "../server/mod.ts";
+import type { ClaimedMissedMail } from "../server/mail/missed_mail.ts";
+import {
+  type Config,
+  DEFAULT_RATE_LIMITS,
+  NO_RATE_LIMITS,
+} from "../server/mod.ts";
 import {
   ClientPool,
   clusterSkipReason,
@@ -110,6 +115,14 @@ Deno.test("missed mails: a private message and a mention reaching an account awa
       enabled: false,
       language: "en",
     });
+    // In the audit log, once: the link posted again adds nothing.
+    const again = await unsubscribe(server, path);
+    assert.equal(again.status, 200);
+    const entries = (await server.node.store.auditLog({ limit: 10 }))
+      .filter((e) => e.action === "unsubscribe_missed_mail");
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0].target, "ann");
+    assert.equal(entries[0].by, "the server");
   });
 });
 
@@ -157,6 +170,93 @@ Deno.test("missed mails: an edit of a message whose history has dropped a text q
     await server.node.missedMail!.idle();
     assert.deepEqual(await server.node.store.missedMessages("ann"), []);
   });
+});
+
+/** The unsubscribe link's path and query in a missed-message mail. */
+function unsubscribePath(mail: { headers: Record<string, string> }): string {
+  const link =
+    /^<https:\/\/chat\.example\.org(\/api\/missed-mail\/unsubscribe\?\S+)>$/
+      .exec(mail.headers["list-unsubscribe"]);
+  assert.ok(link, mail.headers["list-unsubscribe"]);
+  return link[1];
+}
+
+/** A mail client's one-click POST of an unsubscribe link (body read). */
+async function unsubscribe(
+  server: TestServer,
+  path: string,
+): Promise<{ status: number; text: string }> {
+  const answer = await fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "List-Unsubscribe=One-Click",
+  });
+  return { status: answer.status, text: await answer.text() };
+}
+
+Deno.test("missed mails: the unsubscribe link of an account deleted since does nothing for the account its name is registered to again (403), whose mails stay on", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const root = await pool.register("root");
+    const ann = await verified(server, pool, smtp, "ann");
+    await ann.ok("visibility", { hidden: true });
+    const ben = await pool.register("ben");
+    await ben.ok("private_message", { to: "ann", text: "hello" });
+    const path = unsubscribePath(
+      await smtp.next((m) =>
+        m.to === "ann@example.org" && m.subject.includes("missed")
+      ),
+    );
+    await root.ok("delete_account", { user: "ann", messages: "anonymise" });
+    await pool.register("ann");
+    const old = await unsubscribe(server, path);
+    assert.equal(old.status, 403);
+    assert.match(old.text, /This link is not valid/);
+    assert.deepEqual(await server.node.store.missedMailSetting("ann"), {
+      enabled: true,
+      language: "en",
+    });
+    const page = await fetch(`${server.url}${path}`);
+    assert.equal(page.status, 403);
+    await page.body?.cancel();
+  });
+});
+
+Deno.test("missed mails: a mail takes its mailbox's budget, which verification links share: spent, nothing is sent and the mail waits, its messages kept, until the budget allows (20 minutes)", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    // ann's own link, then four others' to her mailbox: its five at once.
+    const ann = await verified(server, pool, smtp, "ann");
+    for (let i = 1; i <= 4; i++) {
+      const other = await pool.register(`dan${i}`);
+      await other.ok("set_email", { address: "ann@example.org" });
+    }
+    await ann.ok("visibility", { hidden: true });
+    const ben = await pool.register("ben");
+    await ben.ok("private_message", { to: "ann", text: "paced" });
+    const missed = server.node.missedMail!;
+    await missed.idle();
+    const store = server.node.store;
+    assert.equal((await store.missedMessages("ann")).length, 1);
+    // What the sweep does with the mail once due (its delay is an hour
+    // here, so that the sweep itself leaves it alone).
+    const due: ClaimedMissedMail = { userKey: "ann", dueAt: Date.now() };
+    await missed.send(due);
+    await missed.confirm(due);
+    assert.ok(due.postponedMs! > 1_000_000, `${due.postponedMs}`);
+    assert.equal(
+      smtp.mails.filter((m) => m.subject.includes("missed")).length,
+      0,
+    );
+    assert.equal((await store.missedMessages("ann")).length, 1);
+    const soon = Date.now() + 60_000;
+    assert.deepEqual(await store.claimDueMissedMails(soon, 10, soon), []);
+    const later = Date.now() + 1_300_000;
+    assert.deepEqual(
+      (await store.claimDueMissedMails(later, 10, later + 1000)).map((d) =>
+        d.userKey
+      ),
+      ["ann"],
+    );
+  }, { rateLimits: DEFAULT_RATE_LIMITS, missedMailDelaySeconds: 3600 });
 });
 
 Deno.test("missed mails: nothing is queued for an account watching, one without a verified address, or one that turned them off", async () => {

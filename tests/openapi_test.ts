@@ -14,6 +14,10 @@ import {
   type CallOptions,
 } from "./api_helpers.ts";
 import { DEFAULT_RATE_LIMITS } from "../server/rate_limit.ts";
+import {
+  UNSUBSCRIBE_PATH,
+  unsubscribeLink,
+} from "../server/mail/unsubscribe.ts";
 import { TEST_PASSWORD, type TestServer, withServer } from "./harness.ts";
 
 interface Operation {
@@ -507,6 +511,10 @@ async function accountSteps(server: TestServer): Promise<Step[]> {
   const carol = await accountWithToken(server, "carol");
   const page = { cookie: carol.cookie, origin: server.url };
   const password = { username: "carol", password: TEST_PASSWORD };
+  const link = await unsubscribeLink(
+    server.node,
+    (await server.node.store.findAccount("carol"))!,
+  );
   // From the client's own page, unless the step says otherwise.
   const post = (route: string, status: number, options: CallOptions) => ({
     method: "POST",
@@ -548,6 +556,23 @@ async function accountSteps(server: TestServer): Promise<Step[]> {
     post("/api/reset-password", 400, { body: { token: "wrong" } }),
     post("/api/verify-email", 401, { body: { token: "wrong" } }),
     post("/api/verify-email", 400, { body: {} }),
+    // A missed-message mail's unsubscribe link: signed for carol, or not.
+    {
+      method: "GET",
+      route: UNSUBSCRIBE_PATH,
+      path: `${UNSUBSCRIBE_PATH}?user=carol&sig=AAAA`,
+      options: {},
+      status: 403,
+    },
+    { method: "GET", route: UNSUBSCRIBE_PATH, path: link, status: 200 },
+    post(UNSUBSCRIBE_PATH, 403, {}),
+    {
+      method: "POST",
+      route: UNSUBSCRIBE_PATH,
+      path: link,
+      options: { body: "List-Unsubscribe=One-Click" },
+      status: 200,
+    },
     // A server without --smtp-url: neither is offered.
     {
       method: "GET",

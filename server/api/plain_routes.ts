@@ -13,6 +13,7 @@ import {
   passwordLoginData,
   passwordResetBody,
 } from "../protocol/schemas.ts";
+import { UNSUBSCRIBE_PATH } from "../mail/unsubscribe.ts";
 import { hookBody } from "../routes/outgoing_hooks.ts";
 import { endpointBody, subscriptionBody } from "../routes/push.ts";
 import { BEARER, errors, json, jsonBody } from "./openapi.ts";
@@ -145,6 +146,42 @@ function documentAccountRoutes(api: OpenAPIHono): void {
         description: "Accepted: a link is mailed if there is one to mail",
       },
       ...errors(400, 401, 403, 413, 415, 429),
+    },
+  });
+  // The link of a missed-message mail (mail/unsubscribe_routes.ts): pages
+  // for a person, not JSON, signed by their query rather than a token.
+  const unsubscribeQuery = z.object({
+    user: z.string().openapi({ description: "The account's key" }),
+    sig: z.string().openapi({
+      description: "The link's signature (base64url HMAC-SHA256)",
+    }),
+  });
+  const page = (description: string) => ({
+    description,
+    content: { "text/html": { schema: z.string() } },
+  });
+  registry.registerPath({
+    method: "get",
+    path: UNSUBSCRIBE_PATH,
+    summary:
+      "A missed-message mail's unsubscribe link: a page with one button (changes nothing)",
+    request: { query: unsubscribeQuery },
+    responses: {
+      200: page("The page, whose button posts the link"),
+      403: page("The link is not valid (or not the account's now)"),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: UNSUBSCRIBE_PATH,
+    summary:
+      "Turn an account's missed-message mails off by its mailed link (RFC 8058 one-click)",
+    description:
+      "No token and no Origin needed: the signed query is the credential. A form's or RFC 8058's body (`List-Unsubscribe=One-Click`) is ignored. Audited (`unsubscribe_missed_mail`) when it turned the mails off.",
+    request: { query: unsubscribeQuery },
+    responses: {
+      200: page("Done: the mails are off"),
+      403: page("The link is not valid (or not the account's now)"),
     },
   });
   registry.registerPath({

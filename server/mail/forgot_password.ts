@@ -16,18 +16,18 @@
  * (close waits for it). What can refuse a request
  * depends on the asker alone: its body, its address's budget (5 at once,
  * then one every 10 minutes; loopback not counted, as every per-address
- * limit), and this node's requests under way (32). The account's own
- * budget (3 mails at once, then one every 20 minutes) is spent silently:
- * past it nothing is mailed, and the answer is the same.
+ * limit), and this node's requests under way (32). The mailbox's budget,
+ * which every mail to it takes (mail_pace.ts: 5 at once, then one every
+ * 20 minutes, verification links and missed-message mails included), is
+ * spent silently: past it nothing is mailed, and the answer is the same.
  */
-import { addressKey, isLoopback } from "../addresses.ts";
-import type { KeyedBuckets } from "../buckets/mod.ts";
 import { auditEntry, SERVER_ACTOR } from "../handlers/audit.ts";
 import { log } from "../log.ts";
 import type { ChatNode } from "../node.ts";
 import { fail, type Failure, isFailure } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import { MAILED_RESET_MS, resetLinkPath } from "../accounts/password_reset.ts";
+import { giveMailbox, takeAsk, takeMailbox } from "./mail_pace.ts";
 import type { MailSettings } from "./mailer.ts";
 import { type MailLang, resetMail } from "./password_mail.ts";
 
@@ -61,21 +61,11 @@ export interface ForgotRequest {
 export class ForgotPassword {
   #node: ChatNode;
   #mail: MailSettings;
-  #perAddress: KeyedBuckets;
-  #perAccount: KeyedBuckets;
   #underway = new Set<Promise<void>>();
 
   constructor(node: ChatNode, mail: MailSettings) {
     this.#node = node;
     this.#mail = mail;
-    this.#perAddress = node.buckets({
-      name: "forgot_password_address",
-      spec: node.limits.perForgotPasswordAddress,
-    });
-    this.#perAccount = node.buckets({
-      name: "forgot_password",
-      spec: node.limits.perForgotPasswordAccount,
-    });
   }
 
   /**
@@ -83,25 +73,27 @@ export class ForgotPassword {
    * or `rate_limited` for the asker's address or a busy node; the same
    * whatever account it names.
    */
-  async ask(request: ForgotRequest): Promise<Failure | undefined> {
-    if (!isLoopback(request.address)) {
-      const wait = await this.#perAddress.take(addressKey(request.address));
-      if (wait > 0) {
-        return fail(
-          "rate_limited",
-          `Too many password reset requests from your address: try again in ${
-            Math.ceil(wait / 1000)
-          } s.`,
-          { retry_after_ms: wait },
-        );
-      }
+  ask(request: ForgotRequest): Promise<Failure | undefined> {
+    const wait = takeAsk(
+      this.#node.addressLimits,
+      "forgot_password",
+      request.address,
+    );
+    if (wait > 0) {
+      return Promise.resolve(fail(
+        "rate_limited",
+        `Too many password reset requests from your address: try again in ${
+          Math.ceil(wait / 1000)
+        } s.`,
+        { retry_after_ms: wait },
+      ));
     }
     if (this.#underway.size >= FORGOT_UNDERWAY_MAX) {
-      return fail(
+      return Promise.resolve(fail(
         "rate_limited",
         "The server is busy sending password reset mails: try again in a minute.",
         { retry_after_ms: 60_000 },
-      );
+      ));
     }
     const work: Promise<void> = this.#node.accounts.track(
       request.answered.then(nextTurn).then(() => this.#mailLinks(request))
@@ -110,7 +102,7 @@ export class ForgotPassword {
         }).finally(() => this.#underway.delete(work)),
     );
     this.#underway.add(work);
-    return undefined;
+    return Promise.resolve(undefined);
   }
 
   /** Resolves once the requests under way now have ended (tests wait for it). */
@@ -141,9 +133,9 @@ export class ForgotPassword {
     const email = await store.emailOf(key);
     // Only an address its owner proved to read: a typed one may be anyone's.
     if (email === undefined || !email.verified) return;
-    const wait = await this.#perAccount.take(key);
-    if (wait > 0) {
-      logger.info("No reset mailed to {user}: its budget is spent", {
+    const limits = this.#node.addressLimits;
+    if (takeMailbox(limits, email.address) > 0) {
+      logger.info("No reset mailed to {user}: its mailbox's budget is spent", {
         user: account.username,
       });
       return;
@@ -157,7 +149,10 @@ export class ForgotPassword {
       }),
       MAILED_RESET_MS,
     );
-    if (isFailure(reset)) return;
+    if (isFailure(reset)) {
+      giveMailbox(limits, email.address);
+      return;
+    }
     try {
       await this.#mail.mailer.send(resetMail({
         to: email.address,

@@ -39,6 +39,7 @@ import {
   type DueMissedMail,
   type MissedMailSetting,
 } from "../store/mod.ts";
+import { giveMailbox, takeMailbox } from "./mail_pace.ts";
 import type { Mail, MailSettings } from "./mailer.ts";
 import { unsubscribeLink } from "./unsubscribe.ts";
 
@@ -54,6 +55,11 @@ const TEXT_MAX = 1000;
 export interface ClaimedMissedMail extends DueMissedMail {
   /** The queued messages' ids the send read: cleared once it is done. */
   read?: string[];
+  /**
+   * Set when the mailbox's budget was spent (mail_pace.ts): nothing sent,
+   * nothing cleared, the mail due again after this many ms.
+   */
+  postponedMs?: number;
 }
 
 /** One message as a mail shows it. */
@@ -197,25 +203,43 @@ export class MissedMail {
       });
     }
     if (shown.length === 0) return;
-    const unsubscribe = await unsubscribeLink(this.#node, account.key);
-    await this.#mail.mailer.send(
-      await missedMail({
-        to: address.address,
-        username: account.username,
-        messages: shown,
-        setting,
-        publicUrl: this.#mail.publicUrl,
-        unsubscribe,
-      }),
-    );
+    // The mailbox's pace, which every mail to it takes: past it the mail
+    // waits, its messages kept and those coming meanwhile added (up to
+    // MISSED_MAX), rather than being dropped.
+    const limits = this.#node.addressLimits;
+    const wait = takeMailbox(limits, address.address);
+    if (wait > 0) {
+      due.read = [];
+      due.postponedMs = wait;
+      return;
+    }
+    const unsubscribe = await unsubscribeLink(this.#node, account);
+    try {
+      await this.#mail.mailer.send(
+        await missedMail({
+          to: address.address,
+          username: account.username,
+          messages: shown,
+          setting,
+          publicUrl: this.#mail.publicUrl,
+          unsubscribe,
+        }),
+      );
+    } catch (error) {
+      giveMailbox(limits, address.address);
+      throw error;
+    }
   }
 
-  /** Clears what a send read, the rest (queued meanwhile) due again. */
+  /**
+   * Clears what a send read, the rest (queued meanwhile) due again; all of
+   * it, when the mailbox's pace postponed it, once the pace allows.
+   */
   confirm(due: ClaimedMissedMail): Promise<void> {
     return this.#node.store.confirmMissedMail(
       due.userKey,
       due.read ?? [],
-      Date.now() + this.#delayMs,
+      Date.now() + (due.postponedMs ?? this.#delayMs),
     );
   }
 

@@ -3,12 +3,17 @@
  * login: GET shows a page with one button (a mail scanner that opens links
  * turns nothing off), POST turns the mails off: the button's form, or a
  * mail client's one-click POST (RFC 8058, `List-Unsubscribe=One-Click`).
- * A wrong signature is 403, the same for an account that is not there.
+ * One middleware before both reads the link: a wrong signature is 403, the
+ * same for an account that is not there (or no longer the one mailed).
  */
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { html } from "hono/html";
+import { auditEntry, SERVER_ACTOR } from "../handlers/audit.ts";
+import { remoteAddressOf } from "../http/client_info.ts";
 import type { ChatNode } from "../node.ts";
-import { signedFor, UNSUBSCRIBE_PATH } from "./unsubscribe.ts";
+import type { Account } from "../store/mod.ts";
+import { signedAccount, UNSUBSCRIBE_PATH } from "./unsubscribe.ts";
 
 function page(title: string, body: unknown): Promise<string> | string {
   return html`
@@ -27,21 +32,30 @@ function page(title: string, body: unknown): Promise<string> | string {
     | string;
 }
 
+/** What the link's middleware leaves the route: the account it signs. */
+type Signed = { Variables: { account: Account } };
+
 /** The routes of the link: mounted by app.ts before its same-origin check. */
-export function unsubscribeRoutes(node: ChatNode): Hono {
-  const app = new Hono();
-  const signed = async (user: string, sig: string) =>
-    user !== "" && sig !== "" && await signedFor(node.store, user, sig);
-  app.get(UNSUBSCRIBE_PATH, async (c) => {
+export function unsubscribeRoutes(node: ChatNode): Hono<Signed> {
+  const app = new Hono<Signed>();
+  const signed = createMiddleware<Signed>(async (c, next) => {
     const user = c.req.query("user") ?? "";
     const sig = c.req.query("sig") ?? "";
-    if (!await signed(user, sig)) {
+    const account = user !== "" && sig !== ""
+      ? await signedAccount(node.store, user, sig)
+      : undefined;
+    if (account === undefined) {
       return c.html(
         await page("Chat", html`<p>This link is not valid.</p>`),
         403,
       );
     }
-    return c.html(
+    c.set("account", account);
+    await next();
+  });
+  app.use(UNSUBSCRIBE_PATH, signed);
+  app.get(UNSUBSCRIBE_PATH, async (c) =>
+    c.html(
       await page(
         "Chat",
         html`
@@ -50,21 +64,22 @@ export function unsubscribeRoutes(node: ChatNode): Hono {
             method="post"><button type="submit">Unsubscribe / Se désabonner</button></form>
         `,
       ),
-    );
-  });
+    ));
   app.post(UNSUBSCRIBE_PATH, async (c) => {
-    const user = c.req.query("user") ?? "";
-    const sig = c.req.query("sig") ?? "";
-    if (!await signed(user, sig)) {
-      return c.html(
-        await page("Chat", html`<p>This link is not valid.</p>`),
-        403,
-      );
-    }
-    const setting = await node.store.setMissedMail(user, { enabled: false });
+    const account = c.get("account");
+    // An account change made without login: the log says it was the link,
+    // from where, in the setting's commit; a link posted again adds none.
+    const setting = await node.store.setMissedMail(
+      account.key,
+      { enabled: false },
+      auditEntry(SERVER_ACTOR, remoteAddressOf(c), {
+        action: "unsubscribe_missed_mail",
+        target: account.username,
+      }),
+    );
     // The account's pages show the change at once.
     if (setting !== undefined) {
-      node.publish({ kind: "user", key: user }, "missed_mail", setting);
+      node.publish({ kind: "user", key: account.key }, "missed_mail", setting);
     }
     return c.html(
       await page(

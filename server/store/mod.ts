@@ -2498,11 +2498,15 @@ export interface MissedMailStore {
   missedMailSetting(userKey: string): Promise<MissedMailSetting | undefined>;
   /**
    * Changes an account's setting: the setting after, or undefined when
-   * there is no such account. Turned off, its queue goes with it.
+   * there is no such account. Turned off, its queue goes with it. `audit`
+   * (an unsubscribe by a mail's link) is written in the same commit, only
+   * when the change turned the mails on or off: a link posted again adds
+   * nothing to the log.
    */
   setMissedMail(
     userKey: string,
     change: Partial<MissedMailSetting>,
+    audit?: NewAuditEntry,
   ): Promise<MissedMailSetting | undefined>;
   /** Those of `userKeys` with a verified address and the mails on. */
   missedMailTargets(userKeys: readonly string[]): Promise<string[]>;

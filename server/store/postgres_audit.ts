@@ -7,6 +7,7 @@ import type {
 import type { PostgresContext } from "./postgres_context.ts";
 import { type AuditRow, toAuditEntry } from "./rows.ts";
 import type { Sql } from "./postgres_rows.ts";
+import type { TransactionSql } from "postgres";
 
 /**
  * PostgresStore's audit log of administration actions (postgres.ts lends
@@ -40,13 +41,18 @@ export class PostgresAudit implements AuditStore {
   }
 }
 
-// The entry as one row of an INSERT ... SELECT, typed (the columns do not
-// type a SELECT's parameters). `details` goes as sql.json, so the column
-// holds an object (`details ->> 'messages'` reads): a JSON.stringify'd
-// text given for a jsonb parameter is serialised once more by the driver
-// and was stored as a jsonb string (the migration after anon54's
-// converts those rows).
-function auditValues(sql: Sql, entry: NewAuditEntry) {
+/**
+ * The entry as one row of an INSERT ... SELECT, typed (the columns do not
+ * type a SELECT's parameters); a transaction's own INSERT takes it too.
+ * `details` goes as sql.json, so the column holds an object
+ * (`details ->> 'messages'` reads): a JSON.stringify'd text given for a
+ * jsonb parameter is serialised once more by the driver and was stored as
+ * a jsonb string (the migration after anon54's converts those rows).
+ */
+export function auditValues(
+  sql: Sql | TransactionSql<{ bigint: number }>,
+  entry: NewAuditEntry,
+): ReturnType<Sql> {
   const details = entry.details ? sql.json(entry.details) : null;
   return sql`SELECT ${entry.at}::bigint, ${entry.by}::text,
     ${entry.action}::text, ${entry.target ?? null}::text,

@@ -11,7 +11,9 @@ import type {
   MissedMailSetting,
   MissedMailStore,
   MissedMessage,
+  NewAuditEntry,
 } from "./mod.ts";
+import { auditValues } from "./postgres_audit.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import { claimDue } from "./postgres_leases.ts";
 
@@ -40,10 +42,14 @@ export class PostgresMissedMail implements MissedMailStore {
   setMissedMail(
     userKey: string,
     change: Partial<MissedMailSetting>,
+    audit?: NewAuditEntry,
   ): Promise<MissedMailSetting | undefined> {
     return this.#context.run(async (sql) => {
       let setting: MissedMailSetting | undefined;
       await sql.begin(async (tx) => {
+        // Locked, so that two changes at once each see the other's result.
+        const [before] = await tx<{ missed_mail: boolean }[]>`
+          SELECT missed_mail FROM accounts WHERE key = ${userKey} FOR UPDATE`;
         const [row] = await tx<
           { missed_mail: boolean; mail_language: string }[]
         >`UPDATE accounts
@@ -59,6 +65,11 @@ export class PostgresMissedMail implements MissedMailStore {
         if (!setting.enabled) {
           await tx`DELETE FROM missed_messages WHERE user_key = ${userKey}`;
           await tx`DELETE FROM missed_mails WHERE user_key = ${userKey}`;
+        }
+        if (audit && before?.missed_mail !== setting.enabled) {
+          await tx`INSERT INTO audit_log
+            (at, by_user, action, target, room, reason, address, details)
+            ${auditValues(tx, audit)}`;
         }
       });
       return setting;

@@ -12,7 +12,9 @@ import type {
   MissedMailSetting,
   MissedMailStore,
   MissedMessage,
+  NewAuditEntry,
 } from "./mod.ts";
+import { writeAuditEntry } from "./sqlite_audit.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { claimDue } from "./sqlite_leases.ts";
 
@@ -46,9 +48,13 @@ export class SqliteMissedMail implements MissedMailStore {
   setMissedMail(
     userKey: string,
     change: Partial<MissedMailSetting>,
+    audit?: NewAuditEntry,
   ): Promise<MissedMailSetting | undefined> {
     return this.#run(() =>
       this.#context.transaction(() => {
+        const before = this.#q(
+          "SELECT missed_mail FROM accounts WHERE key = ?",
+        ).get(userKey) as { missed_mail: number } | undefined;
         const row = this.#q(
           `UPDATE accounts SET missed_mail = coalesce(?, missed_mail),
              mail_language = coalesce(?, mail_language)
@@ -61,6 +67,9 @@ export class SqliteMissedMail implements MissedMailStore {
         if (row === undefined) return undefined;
         const setting = missedSetting(row);
         if (!setting.enabled) this.#forget(userKey);
+        if (audit && Boolean(before?.missed_mail) !== setting.enabled) {
+          writeAuditEntry(this.#q, audit);
+        }
         return setting;
       })
     );

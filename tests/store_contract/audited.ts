@@ -322,4 +322,32 @@ export function auditedWrites(test: StoreTest): void {
       "delete_outgoing_webhook",
     ]);
   });
+
+  test("setMissedMail writes an unsubscribe's audit entry only when it turned the mails off: again, or for an unknown account, none", async (store) => {
+    await store.createAccount(account("mallory"));
+    assert.deepEqual(
+      await store.setMissedMail(
+        "mallory",
+        { enabled: false },
+        entry("unsubscribe"),
+      ),
+      { enabled: false, language: "en" },
+    );
+    await store.setMissedMail(
+      "mallory",
+      { enabled: false },
+      entry("unsubscribe_again"),
+    );
+    assert.equal(
+      await store.setMissedMail(
+        "nobody",
+        { enabled: false },
+        entry("unsubscribe_nobody"),
+      ),
+      undefined,
+    );
+    assert.deepEqual(await logged(store), ["unsubscribe"]);
+    const [newest] = await store.auditLog({ limit: 1 });
+    assert.deepEqual(newest, { id: newest.id, ...entry("unsubscribe") });
+  });
 }
