@@ -287,6 +287,59 @@ Deno.test("search index: a missing, unreadable or newer index file is built agai
     }
   }));
 
+Deno.test("search index: an index file of version 1 (one list a word, whoever may read it) is built again by audience when the store opens", () =>
+  withDir(async (path) => {
+    const first = await SqliteStore.open(path, OPTIONS);
+    try {
+      await first.appendMessage(inGeneral("public plans"));
+      await first.appendPrivate({
+        fromKey: "bob",
+        from: "Bob",
+        toKey: "carol",
+        to: "Carol",
+        text: "secret plans",
+        delivered: true,
+      });
+    } finally {
+      await first.close();
+    }
+    // The file as version 1 wrote it: every message's words as they are,
+    // no audiences.
+    const main = new DatabaseSync(path, { readOnly: true });
+    const rows = main.prepare("SELECT rowid, text FROM messages").all() as {
+      rowid: number;
+      text: string;
+    }[];
+    main.close();
+    const old = new DatabaseSync(searchIndexPath(path));
+    try {
+      old.exec(`DROP TABLE messages_fts; DROP TABLE search_audiences;
+        CREATE VIRTUAL TABLE messages_fts USING fts5 (
+          words, content = '', contentless_delete = 1, detail = none,
+          prefix = '2 3', tokenize = "unicode61 remove_diacritics 2"
+        );
+        UPDATE search_marks SET version = 1;`);
+      const insert = old.prepare(
+        "INSERT INTO messages_fts (rowid, words) VALUES (?, ?)",
+      );
+      for (const row of rows) insert.run(row.rowid, row.text);
+    } finally {
+      old.close();
+    }
+    const store = await SqliteStore.open(path, OPTIONS);
+    try {
+      const { records } = await store.search({
+        words: ["plans"],
+        scope: { roomKeys: [], conversations: { userKey: "carol", since: 0 } },
+        limit: 10,
+      });
+      assert.deepEqual(records.map((r) => r.message.text), ["secret plans"]);
+      assert.deepEqual(await searchGeneral(store, "plans"), ["public plans"]);
+    } finally {
+      await store.close();
+    }
+  }));
+
 Deno.test("search index: a store closed while its thread starts leaves no thread and no file made after the close (its folder removed at once)", async () => {
   // Ten times: the thread's start and the close race.
   for (let i = 0; i < 10; i++) {

@@ -80,9 +80,11 @@ export function storeContract(
   function test(
     title: string,
     body: Parameters<StoreTest>[1],
-    options: { ignore?: boolean } = {},
+    options: { ignore?: boolean; ignoreOn?: string } = {},
   ): void {
-    Deno.test(`${name}: ${title}`, options, async () => {
+    const ignore = options.ignore ||
+      (options.ignoreOn !== undefined && name.startsWith(options.ignoreOn));
+    Deno.test(`${name}: ${title}`, { ignore }, async () => {
       // Undone last to first, pass or fail: the stores, then the storage.
       await using cleanup = new AsyncDisposableStack();
       const fixture = await makeStore();

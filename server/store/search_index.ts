@@ -14,8 +14,10 @@
 import type { DatabaseSync } from "node:sqlite";
 import {
   createSearchIndex,
+  marksPastEnd,
   PASS_ROWS,
   readMarks,
+  resetSearchIndex,
   type SearchMarks,
   searchPass,
 } from "./search_index_file.ts";
@@ -278,6 +280,9 @@ export class InPlaceIndexer implements SearchIndexer {
     this.#transaction = transaction;
     this.#options = options;
     createSearchIndex(db);
+    // An index of an older version (the one-file build's, in place) is
+    // built again: its lists are not by audience.
+    if (marksPastEnd(db, readMarks(db))) resetSearchIndex(db);
     this.#mark = readMarks(db).rowid;
     this.#passes();
   }

@@ -14,11 +14,11 @@
  * deletion wrote there: its triggers, sqlite_schema.ts). A lost tail is
  * indexed again from the marks; a lost file is built again from 0.
  */
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import { searchWords } from "./search_text.ts";
 
 /** The index's own schema version: a newer one is built again. */
-export const SEARCH_INDEX_VERSION = 1;
+export const SEARCH_INDEX_VERSION = 2;
 
 /** The index file beside a database file. */
 export function searchIndexPath(path: string): string {
@@ -39,11 +39,21 @@ export const PASS_ROWS = 2048;
 // messages, and the store turns longer ones into words (search_words,
 // every word ever indexed: words of deleted messages stay, they find
 // nothing). search_marks: how far the index got (see the module comment).
+//
+// Version 2: the lists are by audience (audienceTokens), so that a page's
+// bounded work walks only lists its reader may read: `_` joins a code to
+// a word (searchWords never makes one, so no word is mistaken for a
+// code), and search_audiences gives each audience its code.
 const SCHEMA = `
   CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (
     words, content = '', contentless_delete = 1, detail = none,
-    prefix = '2 3', tokenize = "unicode61 remove_diacritics 2"
+    prefix = '2 3',
+    tokenize = "unicode61 remove_diacritics 2 tokenchars '_'"
   );
+  CREATE TABLE IF NOT EXISTS search_audiences (
+    code INTEGER PRIMARY KEY,
+    audience TEXT NOT NULL UNIQUE
+  ) STRICT;
   CREATE TABLE IF NOT EXISTS search_words (word TEXT PRIMARY KEY) STRICT,
     WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS search_marks (
@@ -72,6 +82,7 @@ export function createSearchIndex(db: DatabaseSync): void {
 export function dropSearchIndex(db: DatabaseSync): void {
   db.exec(`DROP TABLE IF EXISTS messages_fts;
     DROP TABLE IF EXISTS search_words;
+    DROP TABLE IF EXISTS search_audiences;
     DROP TABLE IF EXISTS search_marks;`);
 }
 
@@ -120,13 +131,28 @@ export interface SearchPass {
   full: boolean;
 }
 
+/** A message as the index reads it: its words and whose they are. */
+interface IndexedRow {
+  text: string;
+  deleted: number;
+  stream: string;
+  user_key: string;
+  // Its room's privacy (0 for a conversation, which has no room).
+  private: number;
+}
+
+// What readSnapshot reads of a message.
+const INDEXED_COLUMNS = `m.text, m.deleted, m.stream, m.user_key,
+  coalesce(r.private, 0) AS private
+  FROM messages m LEFT JOIN rooms r ON r.key = m.stream`;
+
 /** What a pass read from the main file, all in one snapshot. */
 interface Snapshot {
   changes: { seq: number; message: number }[];
   // The changed messages as they are now (absent: gone).
-  current: Map<number, { text: string; deleted: number }>;
+  current: Map<number, IndexedRow>;
   top: number;
-  fresh: { rowid: number; text: string; deleted: number }[];
+  fresh: (IndexedRow & { rowid: number })[];
 }
 
 // Reads one pass's worth of the main file (`source`) past `marks`, in
@@ -140,25 +166,68 @@ function readSnapshot(
     `SELECT seq, message FROM search_changes WHERE seq > ?
      ORDER BY seq LIMIT ?`,
   ).all(marks.change, limit) as unknown as Snapshot["changes"];
-  const current = new Map<number, { text: string; deleted: number }>();
+  const current = new Map<number, IndexedRow>();
   const read = source.prepare(
-    "SELECT text, deleted FROM messages WHERE rowid = ?",
+    `SELECT ${INDEXED_COLUMNS} WHERE m.rowid = ?`,
   );
   for (const { message } of changes) {
     if (message > marks.rowid || current.has(message)) continue;
-    const row = read.get(message) as
-      | { text: string; deleted: number }
-      | undefined;
+    const row = read.get(message) as IndexedRow | undefined;
     if (row) current.set(message, row);
   }
   const { top } = source.prepare(
     "SELECT coalesce(max(rowid), 0) AS top FROM messages",
   ).get() as { top: number };
   const fresh = source.prepare(
-    `SELECT rowid, text, deleted FROM messages WHERE rowid > ?
-     ORDER BY rowid LIMIT ?`,
+    `SELECT m.rowid, ${INDEXED_COLUMNS} WHERE m.rowid > ?
+     ORDER BY m.rowid LIMIT ?`,
   ).all(Math.min(marks.rowid, top), limit) as unknown as Snapshot["fresh"];
   return { changes, current, top, fresh };
+}
+
+/**
+ * The audiences a message's words are listed under: public rooms one
+ * (`""`: anyone may read them), a private room its own (`r:<key>`), a
+ * conversation under each of its two people (`u:<key>`). A reader's
+ * search walks only the lists of their own audiences (sqlite_search.ts),
+ * so where a page stops never depends on messages they may not read.
+ */
+export function audiencesOf(
+  stream: string,
+  inPrivateRoom: boolean,
+): string[] {
+  if (stream.startsWith("@")) {
+    // '@a:b' (conversationKey): ':' is in no key.
+    const [a, b] = stream.slice(1).split(":");
+    return a === b ? [`u:${a}`] : [`u:${a}`, `u:${b}`];
+  }
+  return [inPrivateRoom ? `r:${stream}` : ""];
+}
+
+/** The audience of an author's messages (their marker, audienceTokens). */
+export function authorAudience(userKey: string): string {
+  return `a:${userKey}`;
+}
+
+/**
+ * The start of an audience's tokens (its code, audienceCode): a word `w`
+ * is listed as `<prefix>w`; public rooms' words as they are.
+ */
+export function audiencePrefix(code: number | null): string {
+  return code === null ? "" : `_${code}_`;
+}
+
+/**
+ * The token every message of an audience holds (a search by filters
+ * alone walks it), and the token of an author's messages in it (`from`
+ * alone): `__` and `__a<n>` for public rooms, `_<c>_` and `_<c>__a<n>`
+ * for others. None is a word nor starts one: words hold no `_`.
+ */
+export function markerToken(code: number | null, author?: number): string {
+  const base = code === null ? "_" : audiencePrefix(code);
+  return author === undefined
+    ? (code === null ? "__" : base)
+    : `${base}_a${author}`;
 }
 
 /**
@@ -216,14 +285,14 @@ function write(
   next: SearchMarks,
 ): void {
   const forget = index.prepare("DELETE FROM messages_fts WHERE rowid = ?");
-  const rows: { rowid: number; text: string }[] = [];
+  const rows: (IndexedRow & { rowid: number })[] = [];
   const applied = new Set<number>();
   for (const { message } of changes) {
     if (message > marks.rowid || applied.has(message)) continue;
     applied.add(message);
     forget.run(message);
     const now = current.get(message);
-    if (now && !now.deleted) rows.push({ rowid: message, text: now.text });
+    if (now && !now.deleted) rows.push({ ...now, rowid: message });
   }
   if (changes.length > 0) next.change = changes[changes.length - 1].seq;
   if (marks.rowid > top) {
@@ -239,23 +308,51 @@ function write(
   );
 }
 
-// Each message's words in FTS5, then the words of them all in
-// search_words in one statement: a pass's messages share most of their
-// words, and a json_each insert a message cost 5 µs of its 65 in the
-// history bench (docs/performance.md, "CPU per stored message, profiled").
+/** An audience's code in the index (search_audiences), made if new. */
+export function audienceCode(db: DatabaseSync, audience: string): number {
+  db.prepare("INSERT OR IGNORE INTO search_audiences (audience) VALUES (?)")
+    .run(audience);
+  const { code } = db.prepare(
+    "SELECT code FROM search_audiences WHERE audience = ?",
+  ).get(audience) as { code: number };
+  return code;
+}
+
+// Each message's words in FTS5 under each of its audiences, with the
+// audience's marker and its author's (markerToken), then the words of
+// them all in search_words in one statement: a pass's messages share most
+// of their words, and a json_each insert a message cost 5 µs of its 65 in
+// the history bench (docs/performance.md, "CPU per stored message,
+// profiled"). A conversation's words are listed twice (the index 45%
+// larger, docs/performance.md "A search bounded over its reader's scope").
 function indexAll(
   db: DatabaseSync,
-  rows: Iterable<{ rowid: number; text: string }>,
+  rows: Iterable<IndexedRow & { rowid: number }>,
 ): void {
-  let insert: StatementSync | undefined;
+  const insert = db.prepare(
+    "INSERT INTO messages_fts (rowid, words) VALUES (?, ?)",
+  );
+  const codes = new Map<string, number | null>([["", null]]);
+  const code = (audience: string) => {
+    let found = codes.get(audience);
+    if (found === undefined) {
+      found = audienceCode(db, audience);
+      codes.set(audience, found);
+    }
+    return found;
+  };
   const seen = new Set<string>();
-  for (const { rowid, text } of rows) {
-    const words = searchWords(text);
-    if (words.length === 0) continue;
-    insert ??= db.prepare(
-      "INSERT INTO messages_fts (rowid, words) VALUES (?, ?)",
-    );
-    insert.run(rowid, words.join(" "));
+  for (const row of rows) {
+    const words = searchWords(row.text);
+    const author = code(authorAudience(row.user_key)) as number;
+    const tokens: string[] = [];
+    for (const audience of audiencesOf(row.stream, row.private === 1)) {
+      const listed = code(audience);
+      const prefix = audiencePrefix(listed);
+      tokens.push(markerToken(listed), markerToken(listed, author));
+      for (const word of words) tokens.push(prefix + word);
+    }
+    insert.run(row.rowid, tokens.join(" "));
     for (const word of words) seen.add(word);
   }
   if (seen.size === 0) return;

@@ -1247,4 +1247,17 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, message_id)
   ) STRICT, WITHOUT ROWID;
   `,
+  `
+  -- The search index lists a message's words under its audience (public
+  -- rooms, a private room, each person of a conversation:
+  -- search_index_file.ts): a room that turns private or public has its
+  -- messages' words moved, as an edit's are. Cost: a row of
+  -- search_changes a message of the room, once.
+  CREATE TRIGGER search_changes_privacy AFTER UPDATE OF private ON rooms
+  WHEN old.private <> new.private
+  BEGIN
+    INSERT INTO search_changes (message)
+      SELECT rowid FROM messages WHERE stream = new.key;
+  END;
+  `,
 ];

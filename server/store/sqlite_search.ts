@@ -6,8 +6,14 @@ import {
   searchCursor,
   type SearchPage,
   type SearchQuery,
+  type SearchScope,
   streamsOf,
 } from "./mod.ts";
+import {
+  audiencePrefix,
+  authorAudience,
+  markerToken,
+} from "./search_index_file.ts";
 import { textHolds } from "./search_text.ts";
 import {
   MESSAGE_COLUMNS,
@@ -18,18 +24,29 @@ import {
 
 // Reading SqliteStore's search index (FTS5 over messages_fts, with the
 // words' list in search_words) a page at a time, its work bounded by a
-// budget of list entries; the index is written by search_index.ts. It is
+// budget of list entries; the index is written by search_index.ts. Its
+// lists are by audience (search_index_file.ts' audiencesOf): a page reads
+// only those of its reader's audiences, and every bound it keeps (how
+// many entries, where a window ends, which words it walks) is counted in
+// entries of those lists, so nothing a reader gets (results, `next`, the
+// pages to reach a message) depends on messages outside them. It is
 // read on a connection of its own (the index file, search_index_file.ts),
 // the messages on the store's: the server runs without --allow-all, and
 // Deno's node:sqlite then allows no ATTACH, so no query joins the two;
 // rowids read from the index are looked up in the messages by the chunk.
 
 // Which of a search's terms (by position) FTS5 intersects and which are
-// checked on its candidates, and how many candidates are expected.
+// checked on its candidates.
 interface SearchOrder {
   walked: number[];
   checked: number[];
-  expected: number;
+}
+
+// The newest entries of a term's list (#sample): how many (at most
+// SAMPLE_ROWS) and the oldest's rowid.
+interface Sample {
+  count: number;
+  oldest: number;
 }
 
 // A search's row: the message, its owner and stream.
@@ -48,11 +65,10 @@ function holdsWords(text: string, words: string[], which: number[]): boolean {
   );
 }
 
-// The rowids of a page's first window at least (search): reading a list
-// in a window costs its seeks first, 0.2 ms or so, whatever its width.
-const FIRST_SPAN = 256;
-// Each window at most this many times as wide as the last (search): words
-// that come together every few hundred messages stop early.
+// Entries of each walked list a page's first window reads at most
+// (search): most searches of words that come together fill with them.
+const FIRST_ENTRIES = 128;
+// Each window reads this many times as many entries as the last (search).
 const GROWTH = 8;
 // Windows one page may read at most (search): the budget ends it sooner
 // but for windows where the words' lists are all but empty.
@@ -64,15 +80,11 @@ const FETCHED = 64;
 const FETCH_COST = 32;
 const NO_RESULTS: SearchPage = { records: [] };
 // A window whose candidates are all read and none checked (#fetch).
-const ALL_WALKED: SearchOrder = { walked: [], checked: [], expected: 0 };
+const ALL_WALKED: SearchOrder = { walked: [], checked: [] };
 // One word's list of index entries between two rowids (bound as BigInts:
 // FTS5 seeks to an integer bound and walks the whole list past a float).
 const LIST_IN_WINDOW = `SELECT rowid FROM messages_fts
   WHERE messages_fts MATCH ? AND rowid >= ? AND rowid <= ?`;
-// One author's messages between two rowids, through messages_author (the
-// author's key, then the rowid).
-const AUTHOR_IN_WINDOW = `SELECT rowid FROM messages INDEXED BY messages_author
-  WHERE user_key = ? AND rowid >= ? AND rowid <= ?`;
 
 // The rowids in every one of `lists` (each newest first), newest first.
 function intersect(lists: number[][]): number[] {
@@ -93,8 +105,9 @@ function recordsOf(rows: SearchRow[]): SearchPage {
 }
 
 // What a row read by a search without words weighs against the budget,
-// in list entries: the rows are read in rowid order, next to each other,
-// 1 µs or so each with their scope and filters checked.
+// in list entries: the rows of a marker's list (markerToken), read by
+// their rowids in one statement, 1 to 2 µs each with their scope and
+// filters checked.
 const LIST_ROW_COST = 4;
 
 // The SQL of a search's filters (SearchQuery's from, has, after), ANDed
@@ -139,20 +152,34 @@ function filtersOf(
 // itself (ORing a few hundred costs as much).
 const MAX_PREFIX_WORDS = 64;
 
-// A search of more words than this has FTS5 intersect only the rarest few
-// (#searchOrder): with so few, FTS5 walks no more than a search of them
-// alone would.
+// A search of more words than this has FTS5 intersect only the rarest
+// this many (searchOrder), the others checked on the candidates' text:
+// with so few, FTS5 walks no more than a search of them alone would.
 const PLANNED_FROM = 3;
-// A word's share of the messages is guessed from how far back the newest
-// this many of its list go (#share).
+// Which words are rarest is told by how far back the newest this many of
+// each list go (#sample).
 const SAMPLE_ROWS = 64;
-// Checking a candidate costs about as much as FTS5 walking this many
-// entries of a list (its row read, 5 to 10 µs, and its words looked for,
-// under 1 µs, against 25 ns an entry when FTS5 intersects lists).
-const CHECK_COST = 300;
-// Terms whose share is kept, and for how long (#share).
-const MAX_SHARES = 4096;
-const SHARES_KEPT_MS = 60_000;
+// Terms whose sample is kept, and for how long (#sample).
+const MAX_SAMPLES = 4096;
+const SAMPLES_KEPT_MS = 60_000;
+
+// Which of a search's terms FTS5 intersects: the rarest PLANNED_FROM,
+// rarest first, told by their samples alone (a shorter list, or of as
+// many entries, one whose newest go further back). Only the order of the
+// reader's own entries counts, never how many rowids lie between them
+// (others' messages): the choice changes the candidates, and so where a
+// page's reads end.
+function searchOrder(samples: Sample[]): SearchOrder {
+  const all = samples.map((_, i) => i);
+  all.sort((a, b) =>
+    samples[a].count - samples[b].count ||
+    samples[a].oldest - samples[b].oldest || a - b
+  );
+  return {
+    walked: all.slice(0, PLANNED_FROM),
+    checked: all.slice(PLANNED_FROM),
+  };
+}
 
 /** The statements of the store's connection, prepared once and kept. */
 export interface SqliteStatements {
@@ -167,9 +194,9 @@ export class SqliteSearch {
   #q: (sql: string) => StatementSync;
   #arrays: (sql: string) => StatementSync;
   #index: SqliteStatements;
-  // Terms' shares of the messages, for many-word searches (#share).
-  #shares = new Map<string, number>();
-  #sharesSince = 0;
+  // Terms' samples (#sample).
+  #samples = new Map<string, Sample>();
+  #samplesSince = 0;
 
   /** `index` reads the index (the store's connection too, in place). */
   constructor(statements: SqliteStatements, index: SqliteStatements) {
@@ -254,11 +281,16 @@ export class SqliteSearch {
     }
     const filters = filtersOf(query);
     params.push(...filters.params);
-    const terms = query.words.length === 0 ? [] : this.#ftsTerms(query.words);
+    const audiences = this.#audiences(scope);
+    if (audiences.length === 0) return NO_RESULTS;
+    const terms = query.words.length === 0
+      ? []
+      : this.#ftsTerms(query.words, audiences);
     if (terms === null) return NO_RESULTS;
     // Rowids grow in the order ids were made: the index is read from the
     // message before the cursor down to the oldest (or the first of the
-    // day `after` names).
+    // day `after` names). Both are bounds only: what lies between them is
+    // counted in the reader's lists.
     const [top, bottom] = this.#arrays(
       `SELECT ${
         query.before === undefined
@@ -285,11 +317,11 @@ export class SqliteSearch {
     if (terms.length === 0) {
       const reads = Math.floor(budget / FETCH_COST);
       // A scope of a few quiet streams (a search in one room, or one
-      // conversation): their own index drives the page.
+      // conversation): their own index drives the page. Its count is of
+      // the scope's own streams.
       const streams = streamsOf(query);
       if (streams !== undefined && this.#fewIn(streams, reads)) {
         return this.#indexedPage(
-          "messages_stream_seq_author",
           {
             sql: "m.stream IN (SELECT value FROM json_each(?))",
             params: [JSON.stringify(streams)],
@@ -299,34 +331,32 @@ export class SqliteSearch {
           { top, bottom, limit },
         );
       }
-      // `from` alone, an author of fewer messages here than a page reads
-      // (each a row away from its neighbours, as a candidate of words):
-      // read through messages_author, the count first.
+      // `from` alone walks its author's marker in the reader's audiences
+      // (markerToken), else every message's marker there.
+      let marker: string;
       const author = query.from?.userKey;
-      if (
-        author !== undefined &&
-        this.#listFloor(author, bottom, top, reads, AUTHOR_IN_WINDOW)
-            .floor === undefined
-      ) {
-        return this.#indexedPage(
-          "messages_author",
-          { sql: "m.user_key = ?", params: [author] },
-          kept,
-          params,
-          { top, bottom, limit },
+      if (author !== undefined) {
+        const code = this.#codeOf(authorAudience(author));
+        if (code === undefined) return NO_RESULTS;
+        marker = anyOf(
+          audiences,
+          (audience) => quote(markerToken(audience, code)),
         );
+      } else {
+        marker = anyOf(audiences, (audience) => quote(markerToken(audience)));
       }
-      return this.#listPage(kept, params, { top, bottom, limit, budget });
+      return this.#listPage(marker, kept, params, {
+        top,
+        bottom,
+        limit,
+        budget,
+      });
     }
-    const order = this.#searchOrder(terms);
-    // Each word's share of the messages (#share, kept a minute): a word
-    // in no message ends the search at once, no window holding it.
-    const shares = terms.map((term) => this.#share(term, top));
-    if (shares.includes(0)) return NO_RESULTS;
-    const walked = order.walked.map((i) => shares[i]);
-    // Entries of the walked lists a rowid of the index holds, guessed
-    // (FTS5 tells no count cheaper than reading them).
-    const density = walked.reduce((sum, share) => sum + share, 0);
+    // Each term's newest entries (#sample, kept a minute): a word in no
+    // message of the reader's audiences ends the search at once.
+    const samples = terms.map((term) => this.#sample(term));
+    if (samples.some((sample) => sample.count === 0)) return NO_RESULTS;
+    const order = searchOrder(samples);
     // FTS5's own AND, newest first from `hi` (down to the index rowid
     // `lo` if given), stopping when `count` are found: as fast as search
     // gets (reading a list in a window costs 0.2 ms or so in seeks alone).
@@ -378,76 +408,70 @@ export class SqliteSearch {
       if (lo < floor) rows.push(...read(floor - 1, lo, limit - rows.length));
       return lo <= bottom ? recordsOf(rows) : { ...recordsOf(rows), next };
     }
-    // Words whose rarest list is short: the AND walks no more than that
-    // list, and reads at most its messages (should none be in the
-    // scope), within the budget.
-    // The shares are guesses from the newest entries: a word common long
-    // ago and rare lately looked short and its whole list was walked, a
-    // message read for each entry (138 ms at 400,000 messages, that word
-    // in a room without it). So a list guessed short is counted first, at
-    // most as far as the budget reads its messages; one guessed long is
-    // not (the windows below bound it).
-    const rarest = order.walked[walked.indexOf(Math.min(...walked))];
+    // Words whose rarest list is short (counted, at most as far as the
+    // budget reads its messages): the AND walks no more than that list,
+    // and reads at most its messages (should none be in the scope).
     if (
       order.checked.length === 0 &&
-      Math.min(...walked) * (top - bottom + 1) * FETCH_COST <= budget &&
-      this.#listFloor(terms[rarest], bottom, top, reads).floor === undefined
+      this.#listFloor(terms[order.walked[0]], bottom, top, reads).floor ===
+        undefined
     ) {
       return recordsOf(read(top));
     }
-    // Otherwise windows of the index, newest first: the first as wide as
-    // the page should fill in were the words independent (half as much
-    // again), the next as wide as the rate results came at asks, at most
-    // GROWTH times wider, as wide as the rest of the budget lets the lists
-    // be read. A page that ends short before the oldest gives `next`.
+    // Otherwise windows of the index, newest first, each ending where a
+    // walked list holds as many entries as the window may read (the first
+    // FIRST_ENTRIES, each next GROWTH times more, at most what is left of
+    // the budget): a window's end is an entry of the reader's lists, never
+    // a count of rowids, which would count everyone's messages. A page
+    // that ends short before the oldest gives `next`.
     const rows: SearchRow[] = [];
-    const together = walked.reduce((product, share) => product * share, 1);
     let hi = top;
-    let span = Math.max(
-      1,
-      Math.min(
-        Math.max(FIRST_SPAN, Math.ceil(1.5 * limit / together)),
-        Math.floor(budget / density),
-      ),
-    );
+    let entries = FIRST_ENTRIES;
     let spent = 0;
     for (let windows = 1;; windows++) {
-      // The window ends where any walked list holds its share of what is
-      // left of the budget: the span is a guess from the shares, which
-      // miss words common long ago (445 ms for four such words in a room
-      // without them when the windows trusted it).
-      let lo = Math.max(bottom, hi - span + 1);
-      let next: string | undefined;
-      if (lo > bottom) ({ lo, next } = this.#searchBoundary(lo));
       const cap = Math.max(
         1,
-        Math.floor((budget - spent) / (3 * order.walked.length)),
+        Math.min(
+          entries,
+          Math.floor((budget - spent) / (3 * order.walked.length)),
+        ),
       );
       // Each list is read once, at most `cap` entries, newest first; each
-      // entry weighs 3, as when it was counted and then intersected. When
-      // none reaches its cap (an ordinary search's first window) the
-      // window is whole and what was read is intersected here; else the
-      // window ends at the highest floor (and the start of its
-      // millisecond), and FTS5 intersects the lists there.
+      // entry weighs 3, as when it was counted and then intersected. The
+      // window ends at the highest floor of a list that reached its cap
+      // (and the start of its millisecond, whose entries below the floor
+      // FTS5 intersects); none reached it: every list is whole to the
+      // oldest, and so is the window.
       const lists = order.walked.map((i) =>
         (this.#index.arrays(
           `${LIST_IN_WINDOW} ORDER BY rowid DESC LIMIT ?`,
-        ).all(terms[i], BigInt(lo), BigInt(hi), cap) as unknown as [
+        ).all(terms[i], BigInt(bottom), BigInt(hi), cap) as unknown as [
           number,
         ][]).map(([rowid]) => rowid)
       );
       let listed = 0;
-      let floor = lo;
+      let floor = bottom;
       for (const list of lists) {
         listed += 3 * list.length;
-        if (list.length === cap) {
-          floor = Math.max(floor, list[list.length - 1]);
-        }
+        if (list.length === cap) floor = Math.max(floor, list[cap - 1]);
       }
-      const whole = floor === lo;
-      if (!whole) ({ lo, next } = this.#searchBoundary(floor));
+      let lo = bottom;
+      let next: string | undefined;
+      if (floor > bottom) ({ lo, next } = this.#searchBoundary(floor));
+      const candidates = intersect(
+        lists.map((list) => list.filter((rowid) => rowid >= floor)),
+      );
+      if (lo < floor) {
+        candidates.push(
+          ...this.#intersected(
+            order.walked.map((i) => terms[i]),
+            lo,
+            floor - 1,
+          ),
+        );
+      }
       const found = this.#searchWindow(query.words, terms, order, kept, {
-        candidates: whole ? intersect(lists) : undefined,
+        candidates,
         lo,
         hi,
         count: limit - rows.length,
@@ -465,24 +489,67 @@ export class SqliteSearch {
       if (spent >= budget || windows === MAX_WINDOWS) {
         return { ...recordsOf(rows), next };
       }
-      const rate = found.rows.length / (hi - lo + 1);
-      span = Math.max(
-        1,
-        Math.min(
-          span * GROWTH,
-          rate > 0 ? Math.ceil(1.5 * (limit - rows.length) / rate) : Infinity,
-          Math.floor((budget - spent) / density),
-        ),
-      );
+      entries *= GROWTH;
       hi = lo - 1;
     }
   }
 
+  // The reader's audiences (search_index_file.ts' audiencesOf), by their
+  // codes in the index, null for public rooms': public rooms' list when
+  // the scope holds one, each private room's of the scope, the reader's
+  // conversations'. An audience with no code has no message yet.
+  #audiences(scope: SearchScope): (number | null)[] {
+    const codes: (number | null)[] = [];
+    const wanted: string[] = [];
+    if (scope.roomKeys.length > 0) {
+      const privateRooms = (this.#q(
+        `SELECT key FROM rooms WHERE private <> 0
+           AND key IN (SELECT value FROM json_each(?))`,
+      ).all(JSON.stringify(scope.roomKeys)) as { key: string }[]).map((
+        row,
+      ) => row.key);
+      if (privateRooms.length < new Set(scope.roomKeys).size) codes.push(null);
+      for (const key of privateRooms) wanted.push(`r:${key}`);
+    }
+    if (scope.conversations) wanted.push(`u:${scope.conversations.userKey}`);
+    if (wanted.length > 0) {
+      const found = this.#index.q(
+        `SELECT code FROM search_audiences
+         WHERE audience IN (SELECT value FROM json_each(?)) ORDER BY code`,
+      ).all(JSON.stringify(wanted)) as { code: number }[];
+      for (const { code } of found) codes.push(code);
+    }
+    return codes;
+  }
+
+  // An audience's code in the index, if it has one (search_index_file.ts).
+  #codeOf(audience: string): number | undefined {
+    const row = this.#index.q(
+      "SELECT code FROM search_audiences WHERE audience = ?",
+    ).get(audience) as { code: number } | undefined;
+    return row?.code;
+  }
+
+  // The rowids between `lo` and `hi` in every one of `terms`' lists,
+  // newest first (FTS5 reads each list in the window alone: its own AND
+  // honours no rowid bound until it has a match).
+  #intersected(terms: string[], lo: number, hi: number): number[] {
+    return (this.#index.arrays(
+      `${terms.map(() => LIST_IN_WINDOW).join(" INTERSECT ")} ORDER BY 1 DESC`,
+    ).all(
+      ...terms.flatMap((term) => [term, BigInt(lo), BigInt(hi)]),
+    ) as unknown as [number][]).map(([rowid]) => rowid);
+  }
+
   // A page of a search without words: the messages below `top`, newest
-  // first, that pass the scope and the filters, at most the budget's worth
-  // of rows read (LIST_ROW_COST each), then `next` where the window ended
-  // (the start of its oldest row's millisecond, as #searchBoundary).
+  // first, that pass the scope and the filters, read through a marker's
+  // list in the reader's audiences (`marker`, an FTS5 query: every
+  // message's, or an author's), at most the budget's worth of its entries
+  // (LIST_ROW_COST each), then `next` where they ended (the start of the
+  // last one's millisecond, as #searchBoundary, whose entries below it
+  // are read too).
   #listPage(
+    marker: string,
     kept: string,
     params: (string | number)[],
     { top, bottom, limit, budget }: {
@@ -493,33 +560,37 @@ export class SqliteSearch {
     },
   ): SearchPage {
     const span = Math.max(1, Math.floor(budget / LIST_ROW_COST));
-    let lo = Math.max(bottom, top - span + 1);
+    const entries = (this.#index.arrays(
+      `${LIST_IN_WINDOW} ORDER BY rowid DESC LIMIT ?`,
+    ).all(marker, BigInt(bottom), BigInt(top), span) as unknown as [
+      number,
+    ][]).map(([rowid]) => rowid);
+    let lo = bottom;
     let next: string | undefined;
-    if (lo > bottom) ({ lo, next } = this.#searchBoundary(lo));
-    // NOT INDEXED: with one room in the scope (and statistics), SQLite
-    // chose the room's index, walking all its messages and sorting them
-    // (the window's rowids bound nothing then).
+    if (entries.length === span) {
+      const floor = entries[span - 1];
+      ({ lo, next } = this.#searchBoundary(floor));
+      if (lo < floor) {
+        entries.push(...this.#intersected([marker], lo, floor - 1));
+      }
+    }
     const rows = this.#q(
       `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-       FROM messages m NOT INDEXED LEFT JOIN messages r ON r.id = m.reply_to
-       WHERE m.rowid BETWEEN ? AND ? AND ${kept}
+       FROM ${MESSAGES} WHERE m.rowid IN (SELECT value FROM json_each(?))
+         AND ${kept}
        ORDER BY m.rowid DESC LIMIT ?`,
-    ).all(lo, top, ...params, limit) as unknown as SearchRow[];
+    ).all(JSON.stringify(entries), ...params, limit) as unknown as SearchRow[];
     return rows.length >= limit || next === undefined || lo <= bottom
       ? recordsOf(rows)
       : { ...recordsOf(rows), next };
   }
 
-  // A page of a search by filters alone read through one index of the
-  // messages, newest first, every row between `bottom` and `top` that
-  // passes `where` (the index's own test, its parameters first) and
-  // `kept`: a scope of a few quiet streams through
-  // messages_stream_seq_author (#fewIn), an author of few messages through
-  // messages_author (#listFloor's count), so their matches come in one
-  // page. Through the whole store's rows (#listPage) they took pages of
-  // 4,096 rows each, most of them other rooms' or other authors'.
+  // A page of a search by filters alone in a scope of a few quiet streams
+  // (#fewIn), read through messages_stream_seq_author, newest first, every
+  // row between `bottom` and `top` that passes `where` (the index's own
+  // test, its parameters first) and `kept`, so their matches come in one
+  // page.
   #indexedPage(
-    index: "messages_stream_seq_author" | "messages_author",
     where: { sql: string; params: string[] },
     kept: string,
     params: (string | number)[],
@@ -528,7 +599,7 @@ export class SqliteSearch {
     return recordsOf(
       this.#q(
         `SELECT ${MESSAGE_COLUMNS}, m.user_key, m.stream
-         FROM messages m INDEXED BY ${index}
+         FROM messages m INDEXED BY messages_stream_seq_author
            LEFT JOIN messages r ON r.id = m.reply_to
          WHERE ${where.sql} AND m.rowid BETWEEN ? AND ? AND ${kept}
          ORDER BY m.rowid DESC LIMIT ?`,
@@ -558,26 +629,19 @@ export class SqliteSearch {
   // most `cap`, newest first) and, when there are `cap`, the lowest rowid
   // of them: a window down to it holds `cap` entries of that list.
   // Counting costs no more than reading them (0.3 to 0.6 µs an entry: the
-  // rowid bounds bound as integers, see #searchWindow). `list` may be an
-  // author's (AUTHOR_IN_WINDOW, `term` the author's key).
+  // rowid bounds bound as integers, see #searchWindow).
   #listFloor(
     term: string,
     lo: number,
     hi: number,
     cap: number,
-    list = LIST_IN_WINDOW,
   ): { count: number; floor?: number } {
-    // An author's list is the messages' index; a word's, the index file's.
-    const arrays = list === LIST_IN_WINDOW
-      ? (sql: string) => this.#index.arrays(sql)
-      : this.#arrays;
-    const [count, floor] = arrays(
-      `SELECT count(*), min(rowid) FROM (${list}
+    const [count, floor] = this.#index.arrays(
+      `SELECT count(*), min(rowid) FROM (${LIST_IN_WINDOW}
        ORDER BY rowid DESC LIMIT ?)`,
     ).get(term, BigInt(lo), BigInt(hi), cap) as unknown as [number, number];
     return count < cap ? { count } : { count, floor };
   }
-
   // Where a page cut at `rowid` stops, and the cursor that continues
   // below it (searchCursor: the start of that message's millisecond), and
   // the first message of that millisecond, so the window reaches it.
@@ -665,91 +729,91 @@ export class SqliteSearch {
     return { rows, fetched, cut };
   }
 
-  // The FTS5 query of each word: quoted (so FTS5 reads none of its
-  // syntax), the last one as a prefix too. FTS5 answers a prefix by merging
-  // the lists of every word it starts before it can return the newest
-  // match; a few whole words ORed are read newest first and stop at the
-  // page's end. Null when no word has that prefix.
-  #ftsTerms(words: string[]): string[] | null {
-    const quote = (word: string) => `"${word.replaceAll('"', '""')}"`;
-    const whole = words.slice(0, -1).map(quote);
+  // The FTS5 query of each word in the reader's audiences (`audiences`'
+  // lists ORed: anyOf), the last one as a prefix too. FTS5 answers a
+  // prefix by merging the lists of every word it starts before it can
+  // return the newest match; a few whole words ORed are read newest first
+  // and stop at the page's end. Null when no word has that prefix.
+  #ftsTerms(
+    words: string[],
+    audiences: (number | null)[],
+  ): string[] | null {
+    const listed = (word: string) =>
+      anyOf(audiences, (audience) => quote(audiencePrefix(audience) + word));
+    const whole = words.slice(0, -1).map(listed);
     const prefix = words[words.length - 1];
     // One letter is a word, not a prefix: its prefix merged the lists of
     // nearly every word (190 ms at 500,000 messages, on the thread that
     // serves the sockets: two guests searching "t" twice a second each
     // took everyone's sends from 3 ms to 71 ms). 2 and 3 letters have
-    // their own index.
-    if ([...prefix].length === 1) return [...whole, quote(prefix)];
-    if ([...prefix].length <= 3) return [...whole, `${quote(prefix)}*`];
+    // their own index (public rooms' words; another audience's are read
+    // by merging its words of that prefix, fewer).
+    const asPrefix = () =>
+      anyOf(
+        audiences,
+        (audience) => `${quote(audiencePrefix(audience) + prefix)}*`,
+      );
+    if ([...prefix].length === 1) return [...whole, listed(prefix)];
+    if ([...prefix].length <= 3) return [...whole, asPrefix()];
+    // Words of every audience: one that only others' messages hold finds
+    // nothing in the reader's lists, and the prefix's words or the prefix
+    // itself match the same entries there.
     const expanded = (this.#index.q(
       `SELECT word FROM search_words WHERE word >= ? AND word < ?
        ORDER BY word LIMIT ${MAX_PREFIX_WORDS + 1}`,
     ).all(prefix, `${prefix}\u{10ffff}`) as { word: string }[])
-      .map((row) => quote(row.word));
+      .map((row) => row.word);
     if (expanded.length === 0) return null;
     const last = expanded.length > MAX_PREFIX_WORDS
-      ? `${quote(prefix)}*`
-      : `(${expanded.join(" OR ")})`;
+      ? asPrefix()
+      : `(${
+        audiences.flatMap((audience) =>
+          expanded.map((word) => quote(audiencePrefix(audience) + word))
+        ).join(" OR ")
+      })`;
     return [...whole, last];
   }
 
-  // Which words' lists a search reads and intersects (#searchWindow),
-  // rarest first: reading 32 common lists cost the sum of them (80 ms at
-  // 500,000 messages when FTS5 walked them whole). Words join, rarest
-  // first (#share), while the candidates expected (the product of the
-  // shares so far, as if the words were independent) would cost more to
-  // check than the next list costs to read; the others are checked on the
-  // candidates' text. Searches of up to PLANNED_FROM words read them all.
-  #searchOrder(terms: string[]): SearchOrder {
-    const all = terms.map((_, i) => i);
-    if (terms.length <= PLANNED_FROM) {
-      return { walked: all, checked: [], expected: 0 };
-    }
-    const [newest] = this.#arrays("SELECT max(rowid) FROM messages")
-      .get() as unknown as [number | null];
-    const share = terms.map((term) => this.#share(term, newest ?? 0));
-    all.sort((a, b) => share[a] - share[b]);
-    let candidates = share[all[0]];
-    let walked = 1;
-    while (
-      walked < all.length && candidates * CHECK_COST > share[all[walked]]
-    ) {
-      candidates *= share[all[walked]];
-      walked++;
-    }
-    return {
-      walked: all.slice(0, walked),
-      checked: all.slice(walked),
-      expected: candidates * (newest ?? 0),
-    };
-  }
-
-  // A term's share of the messages, guessed from how far back the newest
-  // SAMPLE_ROWS of its list go (reading them walks nothing older, where a
-  // bound on rowid walks from the newest down to it). That costs 0.3 ms
-  // or so a term, mostly FTS5 finding the end of the list in each segment,
-  // so shares are kept a while: they change slowly.
-  #share(term: string, newest: number): number {
+  // A term's newest SAMPLE_ROWS entries at most, counted, and the oldest's
+  // rowid (reading them walks nothing older, where a bound on rowid walks
+  // from the newest down to it): which words are rarest (searchOrder).
+  // That costs 0.3 ms or so a term, mostly FTS5 finding the end of the
+  // list in each segment, so samples are kept a while: they change slowly.
+  #sample(term: string): Sample {
     if (
-      this.#shares.size >= MAX_SHARES ||
-      Date.now() - this.#sharesSince > SHARES_KEPT_MS
+      this.#samples.size >= MAX_SAMPLES ||
+      Date.now() - this.#samplesSince > SAMPLES_KEPT_MS
     ) {
-      this.#shares.clear();
-      this.#sharesSince = Date.now();
+      this.#samples.clear();
+      this.#samplesSince = Date.now();
     }
-    let share = this.#shares.get(term);
-    if (share === undefined) {
+    let sample = this.#samples.get(term);
+    if (sample === undefined) {
       const [count, oldest] = this.#index.arrays(
         `SELECT count(*), min(rowid) FROM (SELECT rowid FROM messages_fts
          WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ${SAMPLE_ROWS})`,
-      ).get(term) as unknown as [number, number];
+      ).get(term) as unknown as [number, number | null];
+      sample = { count, oldest: oldest ?? 0 };
       // None: the word is in no message, not kept (its first message
-      // would be missed). Fewer than asked: that is the whole list.
-      if (count === 0) return 0;
-      const span = count < SAMPLE_ROWS ? newest : newest - oldest + 1;
-      share = (count + 1) / (span + 1);
-      this.#shares.set(term, share);
+      // would be missed).
+      if (count === 0) return sample;
+      this.#samples.set(term, sample);
     }
-    return share;
+    return sample;
   }
+}
+
+// A word or token quoted for FTS5, which then reads none of its syntax.
+function quote(word: string): string {
+  return `"${word.replaceAll('"', '""')}"`;
+}
+
+// `term` in each of the reader's audiences, ORed: one query of their
+// lists.
+function anyOf(
+  audiences: (number | null)[],
+  term: (audience: number | null) => string,
+): string {
+  const terms = audiences.map(term);
+  return terms.length === 1 ? terms[0] : `(${terms.join(" OR ")})`;
 }
