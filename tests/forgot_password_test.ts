@@ -294,6 +294,20 @@ Deno.test("forgot password: an address asks 5 times at once, then once every 10 
   }, { rateLimits: DEFAULT_RATE_LIMITS });
 });
 
+Deno.test("forgot password: a name or an address holding NUL is 400 invalid_message, as every look-up by a name is (it was 202, and PostgreSQL refused its look-up after), nothing mailed", async () => {
+  await withServer(async (server, pool, smtp) => {
+    const ann = await pool.register("ann");
+    await verifyAddress(server, smtp, ann, "ann@example.org");
+    for (const account of ["ann\u0000", "a\u0000nn", "ann@example.org\u0000"]) {
+      const asked = await forgot(server, { account });
+      assert.equal(asked.status, 400, JSON.stringify(account));
+      assert.equal(asked.body.error, "invalid_message");
+    }
+    await settled(server);
+    assert.deepEqual(resetMails(smtp), []);
+  });
+});
+
 Deno.test("forgot password: a body without an account, or over 254 characters, is 400; a server without --smtp-url answers 403 to both routes, and its login page offers nothing", async () => {
   await withServer(async (server) => {
     const offered = await call(server, "GET", "/api/forgot-password");
