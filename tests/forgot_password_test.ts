@@ -23,6 +23,7 @@ import {
   eventually,
   expectError,
   startTestServer,
+  TEST_PASSWORD,
   type TestServer,
 } from "./harness.ts";
 import { verifyAddress, withMailServer } from "./mail_support.ts";
@@ -149,6 +150,59 @@ Deno.test("forgot password: the link expires after an hour", async () => {
       "ann",
       "alive a minute before the hour",
     );
+  });
+});
+
+Deno.test("forgot password: a link mailed to an address stops working once the owner sets another address, or none (whoever still reads the old mailbox cannot take the account); the password stays", async () => {
+  await withServer(async (server, pool, smtp) => {
+    const ann = await pool.register("ann");
+    const ben = await pool.register("ben");
+    for (const [who, client] of [["ann", ann], ["ben", ben]] as const) {
+      await verifyAddress(server, smtp, client, `${who}@example.org`);
+      await forgot(server, { account: who });
+    }
+    const linkOf = async (to: string) =>
+      resetToken(
+        (await smtp.next((m) =>
+          m.to === to && m.subject === "Reset your password"
+        )).text,
+      );
+    const annLink = await linkOf("ann@example.org");
+    const benLink = await linkOf("ben@example.org");
+    await ann.ok("set_email", { address: "ann@elsewhere.org" });
+    await ben.ok("set_email", { address: null });
+    for (const token of [annLink, benLink]) {
+      const used = await call(server, "POST", "/api/reset-password", {
+        headers: { origin: server.url },
+        body: { token, password: "taken over by the old mailbox" },
+      });
+      assert.equal(used.status, 401, JSON.stringify(used.body));
+    }
+    await pool.login({ username: "ann", password: TEST_PASSWORD });
+    await pool.login({ username: "ben", password: TEST_PASSWORD });
+  });
+});
+
+Deno.test("forgot password: one link posted 6 times at once sets the password once; the other 5 are 401", async () => {
+  await withServer(async (server, pool, smtp) => {
+    const ann = await pool.register("ann");
+    await verifyAddress(server, smtp, ann, "ann@example.org");
+    await forgot(server, { account: "ann" });
+    const token = resetToken(
+      (await smtp.next((m) => m.subject === "Reset your password")).text,
+    );
+    const answers = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((n) =>
+        call(server, "POST", "/api/reset-password", {
+          headers: { origin: server.url },
+          body: { token, password: `raced password ${n}` },
+        })
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [200, 401, 401, 401, 401, 401]);
+    const won = answers.findIndex((a) => a.status === 200) + 1;
+    await pool.login({ username: "ann", password: `raced password ${won}` });
   });
 });
 
@@ -281,6 +335,20 @@ Deno.test("mail pace: a mailbox's 5 mails at once are counted across verificatio
       [],
     );
   }, { rateLimits: DEFAULT_RATE_LIMITS });
+});
+
+Deno.test("forgot password: a name or an address holding NUL is 400 invalid_message, as every look-up by a name is (it was 202, and PostgreSQL refused its look-up after), nothing mailed", async () => {
+  await withServer(async (server, pool, smtp) => {
+    const ann = await pool.register("ann");
+    await verifyAddress(server, smtp, ann, "ann@example.org");
+    for (const account of ["ann\u0000", "a\u0000nn", "ann@example.org\u0000"]) {
+      const asked = await forgot(server, { account });
+      assert.equal(asked.status, 400, JSON.stringify(account));
+      assert.equal(asked.body.error, "invalid_message");
+    }
+    await settled(server);
+    assert.deepEqual(resetMails(smtp), []);
+  });
 });
 
 Deno.test("forgot password: a body without an account, or over 254 characters, is 400; a server without --smtp-url answers 403 to both routes, and its login page offers nothing", async () => {

@@ -259,6 +259,31 @@ Deno.test("missed mails: a mail takes its mailbox's budget, which verification l
   }, { rateLimits: DEFAULT_RATE_LIMITS, missedMailDelaySeconds: 3600 });
 });
 
+Deno.test("missed mails: an account ignored after its private message and its mention were queued is left out of the mail (it no longer reaches the ignorer); another's message is sent", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const ben = await pool.register("ben");
+    const eve = await pool.register("eve");
+    await ann.ok("visibility", { hidden: true });
+    await eve.ok("private_message", {
+      to: "ann",
+      text: "eve writes privately",
+    });
+    await eve.ok("send_message", { text: "@ann eve mentions you" });
+    await ben.ok("private_message", { to: "ann", text: "ben writes" });
+    await server.node.missedMail!.idle();
+    assert.equal((await server.node.store.missedMessages("ann")).length, 3);
+    await ann.ok("ignore_user", { user: "eve" });
+    const mail = await smtp.next((m) =>
+      m.to === "ann@example.org" && m.subject.includes("missed")
+    );
+    assert.equal(mail.subject, "You missed a message");
+    assert.match(mail.text, /ben writes/);
+    assert.doesNotMatch(mail.text, /eve/);
+    assert.doesNotMatch(mail.html, /eve/);
+  });
+});
+
 Deno.test("missed mails: nothing is queued for an account watching, one without a verified address, or one that turned them off", async () => {
   await withMissedMail(async (server, pool, smtp) => {
     const ann = await verified(server, pool, smtp, "ann");

@@ -7,9 +7,10 @@
  * reminders (reminders.ts) claims each mail due under a lease, so of
  * several nodes one sends it. At the send the mail is written by the rules
  * of now: a message read meanwhile (read state, on any device), deleted,
- * or no longer the account's to read is left out, and nothing is sent when
- * the account is watching again (back, it sees its unread counts), has no
- * verified address any more, turned the mails off, or is banned.
+ * no longer the account's to read, or by someone it has ignored since is
+ * left out, and nothing is sent when the account is watching again (back,
+ * it sees its unread counts), has no verified address any more, turned the
+ * mails off, or is banned.
  *
  * Only to a verified address, only on a server with `--smtp-url`. Each
  * mail carries a signed unsubscribe link (mail/unsubscribe.ts), and is in
@@ -190,6 +191,9 @@ export class MissedMail {
       const record = await store.findMessage(missed.id);
       if (!record || record.message.deleted) continue;
       if (!await mayReadRecord(this.#node, reader, record)) continue;
+      // Ignored since it was queued: it no longer reaches the account (no
+      // push, no count), so not its mailbox either. A read a message.
+      if (await store.isIgnoring(account.key, record.userKey)) continue;
       const state = await store.readState(account.key, record.stream);
       if (state.lastReadSeq >= record.message.seq) continue;
       const message = readable(this.#node, record.stream, record.message);

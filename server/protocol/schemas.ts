@@ -814,7 +814,10 @@ export const emailTokenBody = z.object({
  * unless `fr`.
  */
 export const forgotPasswordBody = z.object({
-  account: z.string().trim().min(1).max(254),
+  // A look-up (a name or an address): NUL refused as by `lookup`; before,
+  // the answer was 202 and PostgreSQL refused the look-up after it.
+  account: z.string().trim().min(1).max(254)
+    .refine((s) => !s.includes("\0"), "NUL is not allowed"),
   lang: z.enum(["en", "fr"]).optional(),
 });
 

@@ -1853,7 +1853,9 @@ export interface EmailStore {
   /**
    * Sets an account's address, not verified, with the link mailed to it
    * (any earlier link stops working); null removes the address and its
-   * link. False, and nothing written, when there is no such account.
+   * link. Either ends the account's password reset links (one mailed to
+   * the old address must not outlive it). False, and nothing written,
+   * when there is no such account.
    */
   setEmail(
     userKey: string,

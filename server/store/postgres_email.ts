@@ -20,7 +20,13 @@ export class PostgresEmail implements EmailStore {
   ): Promise<boolean> {
     const token = address === null ? undefined : verification;
     return this.#context.run(async (sql) => {
+      // A reset link mailed to the old address would still hand the
+      // account to whoever reads that mailbox: it ends with the address,
+      // in the same statement.
       const written = await sql`
+        WITH gone AS (
+          DELETE FROM password_resets WHERE user_key = ${userKey}
+        )
         UPDATE accounts SET email = ${address}, email_verified = false,
           email_token_hash = ${token?.tokenHash ?? null},
           email_token_expires = ${token?.expiresAt ?? null}

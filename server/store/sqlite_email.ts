@@ -9,10 +9,12 @@ import type { SqliteContext } from "./sqlite_context.ts";
 export class SqliteEmail implements EmailStore {
   #q: (sql: string) => StatementSync;
   #run: <T>(step: () => T) => Promise<T>;
+  #transaction: <T>(body: () => T) => T;
 
   constructor(context: SqliteContext) {
     this.#q = (sql) => context.q(sql);
     this.#run = (step) => context.run(step);
+    this.#transaction = (body) => context.transaction(body);
   }
 
   setEmail(
@@ -21,17 +23,22 @@ export class SqliteEmail implements EmailStore {
     verification?: EmailVerification,
   ): Promise<boolean> {
     return this.#run(() =>
-      Number(
-        this.#q(
-          `UPDATE accounts SET email = ?, email_verified = 0,
-             email_token_hash = ?, email_token_expires = ? WHERE key = ?`,
-        ).run(
-          address,
-          address === null ? null : verification?.tokenHash ?? null,
-          address === null ? null : verification?.expiresAt ?? null,
-          userKey,
-        ).changes,
-      ) > 0
+      this.#transaction(() => {
+        // A reset link mailed to the old address would still hand the
+        // account to whoever reads that mailbox: it ends with the address.
+        this.#q("DELETE FROM password_resets WHERE user_key = ?").run(userKey);
+        return Number(
+          this.#q(
+            `UPDATE accounts SET email = ?, email_verified = 0,
+               email_token_hash = ?, email_token_expires = ? WHERE key = ?`,
+          ).run(
+            address,
+            address === null ? null : verification?.tokenHash ?? null,
+            address === null ? null : verification?.expiresAt ?? null,
+            userKey,
+          ).changes,
+        ) > 0;
+      })
     );
   }
 

@@ -80,6 +80,30 @@ export function emails(test: StoreTest): void {
     });
   });
 
+  test("a new address, or none, ends the account's password reset links (the old address may be read by someone else); another account's stay", async (store) => {
+    for (const who of ["ann", "ben"]) await store.createAccount(account(who));
+    const now = Date.now();
+    await store.setEmail("ann", "ann@example.org");
+    for (
+      const [hash, userKey] of [["a1", "ann"], ["a2", "ann"], ["b1", "ben"]]
+    ) {
+      await store.createPasswordReset(hash, {
+        userKey,
+        expiresAt: now + 3_600_000,
+      });
+    }
+    assert.equal(await store.setEmail("ann", "new@example.org"), true);
+    assert.equal(await store.takePasswordReset("a1", now), undefined);
+    await store.createPasswordReset("a3", {
+      userKey: "ann",
+      expiresAt: now + 3_600_000,
+    });
+    assert.equal(await store.setEmail("ann", null), true);
+    assert.equal(await store.takePasswordReset("a2", now), undefined);
+    assert.equal(await store.takePasswordReset("a3", now), undefined);
+    assert.equal(await store.takePasswordReset("b1", now), "ben");
+  });
+
   test("a deleted account's address and link go with it; its name registered again has none", async (store) => {
     await store.createAccount(account("ann"));
     await store.setEmail("ann", "ann@example.org", {
