@@ -29,7 +29,8 @@
  * with PostgreSQL's trigger that blanks them; the sidebar sections' tables,
  * with PostgreSQL's chat_rename_room, which is CREATE OR REPLACE and runs
  * again; SQLite's search_changes, with its triggers; the accounts' email
- * addresses, with the index of their links' tokens).
+ * addresses, with the index of their links' tokens; SQLite's trigger that
+ * moves a room's words between the search index's audiences).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -81,6 +82,7 @@ import {
   ROOM_MARKERS_MIGRATION,
   SAVED_MESSAGES_MIGRATION,
   SCHEDULED_MIGRATION,
+  SEARCH_AUDIENCE_MIGRATION,
   SEARCH_FILE_MIGRATION,
   SECTIONS_MIGRATION,
   STARS_MIGRATION,
@@ -357,6 +359,11 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  // Its trigger names search_changes, which a rewind below may drop: SQLite
+  // then refuses every later change of the schema.
+  if (before <= versionBefore(SQLITE_MIGRATIONS, SEARCH_AUDIENCE_MIGRATION)) {
+    db.exec("DROP TRIGGER search_changes_privacy");
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, MISSED_MAIL_MIGRATION)) {
     db.exec("DROP TABLE missed_messages");
     db.exec("DROP TABLE missed_mails");

@@ -387,6 +387,12 @@ export const EMAIL_MIGRATION = "An account's email address (set_email)";
 /** Text of the migration that added missed-message mails (setting and queue). */
 export const MISSED_MAIL_MIGRATION =
   "Missed-message mails (mail/missed_mail.ts)";
+/**
+ * Text of SQLite's migration that moves a room's words between the search
+ * index's audiences when it turns private or public (its trigger).
+ */
+export const SEARCH_AUDIENCE_MIGRATION =
+  "CREATE TRIGGER search_changes_privacy";
 /** Text of the migration that keeps each account's profile card. */
 export const PROFILE_MIGRATION = "A profile card (set_profile)";
 
