@@ -565,3 +565,68 @@ browserTest(
     }
   },
 );
+
+browserTest(
+  "web client polls: two quick clicks on a poll of several choices keep both, when the first vote's update reaches the page after the second click",
+  async (browser, server) => {
+    const bob = await TestClient.register(server.wsUrl, "bob");
+    const alice = await TestClient.register(server.wsUrl, "alice");
+    try {
+      const { message } = await bob.ok("create_poll", {
+        room: "general",
+        question: "Which days?",
+        options: ["Monday", "Tuesday", "Friday"],
+        multiple: true,
+      }) as { message: { id: string } };
+      // Every message_updated to the page is held back while `holding`,
+      // as a slow network or a busy server delivers it after a second
+      // click; the votes' replies pass.
+      const page = await openPage(browser, server);
+      let toPage: WebSocketRoute | undefined;
+      let holding = false;
+      const held: string[] = [];
+      let replied = Promise.withResolvers<void>();
+      await page.routeWebSocket(/\/ws$/, (socket) => {
+        toPage = socket;
+        const upstream = socket.connectToServer();
+        upstream.onMessage((frame) => {
+          const lines = String(frame).split("\n").filter((line) => {
+            const { action, data } = JSON.parse(line);
+            if (action === "success" && data?.request === "vote") {
+              replied.resolve();
+            }
+            const hold = holding && action === "message_updated";
+            if (hold) held.push(line);
+            return !hold;
+          });
+          if (lines.length > 0) socket.send(lines.join("\n"));
+        });
+      });
+      await signIn(page, "alice");
+      const options = page.getByTestId("poll").getByTestId("poll-option");
+      await countShown(options, 0, "0 votes");
+      holding = true;
+      await page.mouse.move(0, 0);
+      await options.nth(0).click();
+      await replied.promise;
+      replied = Promise.withResolvers<void>();
+      // Before, this click started from the drawing (nothing chosen yet)
+      // and sent Tuesday alone, taking Monday away.
+      await options.nth(1).click();
+      await replied.promise;
+      holding = false;
+      assert.equal(held.length, 2);
+      toPage!.send(held.join("\n"));
+      assert.deepEqual(
+        (await alice.ok("poll_choices", { ids: [message.id] })).choices,
+        { [message.id]: [0, 1] },
+      );
+      await countShown(options, 0, "1 vote");
+      await countShown(options, 1, "1 vote");
+      assert.deepEqual(await pressedOf(options), ["true", "true", "false"]);
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  },
+);
