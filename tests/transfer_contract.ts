@@ -1040,10 +1040,6 @@ async function populate(store: Store): Promise<void> {
     userKey: "alice",
     expiresAt: later,
   });
-  await store.createPasswordReset("reset-hash", {
-    userKey: "bob",
-    expiresAt: later,
-  });
   await store.createApiToken({
     id: "token-1",
     userKey: "ci",
@@ -1117,6 +1113,11 @@ async function populate(store: Store): Promise<void> {
   await store.setMissedMail("alice", { language: "fr" });
   await store.setEmail("alice", "alice@example.org", {
     tokenHash: "alice-link",
+    expiresAt: later,
+  });
+  // After the addresses: a new address ends the account's reset links.
+  await store.createPasswordReset("reset-hash", {
+    userKey: "bob",
     expiresAt: later,
   });
   // alice's 2FA: her secret, the last step used, a recovery code's hash.
