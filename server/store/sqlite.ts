@@ -886,6 +886,18 @@ export class SqliteStore implements Store {
             newKey,
             key,
           );
+          // A private room's words are listed under its key in the search
+          // index (search_index_file.ts): its messages are listed again
+          // under the new one, or no search of the room found them and a
+          // private room made under the old name had its pages bounded
+          // over them (security round 20). A row of search_changes a
+          // message, as a privacy change writes; a public room's are
+          // listed under no key.
+          this.#q(
+            `INSERT INTO search_changes (message)
+             SELECT rowid FROM messages WHERE stream = ?
+               AND EXISTS (SELECT 1 FROM rooms WHERE key = ? AND private <> 0)`,
+          ).run(newKey, newKey);
           for (
             const table of [
               "memberships",

@@ -437,6 +437,15 @@ export class SqliteAccounts implements AccountStore {
               key,
             );
           }
+          // The search index lists a message under its author's marker
+          // (search_index_file.ts): they are listed again, under none of
+          // this key, or a search `from` the name walked them and its
+          // `next` told whose they were (security round 20). A row of
+          // search_changes a message, as a room's privacy change writes.
+          this.#q(
+            `INSERT INTO search_changes (message)
+             SELECT rowid FROM messages WHERE user_key = ?`,
+          ).run(key);
           // The key goes too, so nobody who takes the name later owns them.
           this.#q(
             `UPDATE messages SET user = ?, user_key = '', client_id = NULL
