@@ -22,12 +22,11 @@
  * 1,000 messages in ten minutes on a loaded 2-core machine.
  */
 import { parseArgs } from "node:util";
-import { CHILD_ENV, HOST, ROOT, serverArgs } from "./targets.ts";
+import { benchServerArgs, CHILD_ENV, HOST, ROOT } from "./targets.ts";
 import { cpuSeconds, eachLine, listeningPort, sleep } from "./proc.ts";
 import { children, stopChild } from "./children.ts";
 import { GcTrace, isTraceLine } from "./gc_trace.ts";
 import { HeapSampler, topAllocators } from "./heap_sampling.ts";
-import { V8_FLAGS } from "../scripts/release.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -54,25 +53,15 @@ interface Client {
 }
 
 const dir = await Deno.makeTempDir({ prefix: "chat-counts-" });
-const denoArgs = serverArgs([
-  "--rate-limits",
-  "off",
-  "--max-connections-per-address",
-  "0",
-  "--host",
-  HOST,
-  "--port",
-  "0",
-  "--db",
-  `${dir}/bench.db`,
-  "--log-level",
-  "warning",
-], [
-  V8_FLAGS[0].replace("--v8-flags=", "--v8-flags=--trace-gc-nvp,"),
-  ...(heapProfile ? ["--inspect=127.0.0.1:0"] : []),
-])
-  // V8_FLAGS is in serverArgs already: the one with the trace replaces it.
-  .filter((arg, i, all) => !(arg === V8_FLAGS[0] && all.indexOf(arg) === i));
+// A second --v8-flags adds to V8_FLAGS' (Deno joins them), as targets.ts
+// adds its trace.
+const denoArgs = benchServerArgs(`${dir}/bench.db`, {
+  limitsOff: true,
+  denoFlags: [
+    "--v8-flags=--trace-gc-nvp",
+    ...(heapProfile ? ["--inspect=127.0.0.1:0"] : []),
+  ],
+});
 const child = new Deno.Command(Deno.execPath(), {
   args: denoArgs,
   cwd: flags["server-dir"],

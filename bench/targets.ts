@@ -53,6 +53,37 @@ export function serverArgs(
   ];
 }
 
+/** How {@link benchServerArgs} runs the project's server. */
+export interface BenchServerOptions {
+  /** The abuse limits off, for many sockets and floods from 127.0.0.1; default false. */
+  limitsOff?: boolean;
+  /** Deno's flags for the server (e.g. `--v8-flags=--trace-gc-nvp`), after V8_FLAGS. */
+  denoFlags?: string[];
+}
+
+/**
+ * The arguments of `deno` that run the project's server as every bench
+ * runs it: on {@link HOST}, a free port, the database `db`, warnings only
+ * (each bench finds the port by its listening socket); through
+ * {@link serverArgs}, so BENCH_SERVER_FLAGS and BENCH_SERVER_ARGS apply.
+ */
+export function benchServerArgs(
+  db: string,
+  options: BenchServerOptions = {},
+): string[] {
+  return serverArgs([
+    ...(options.limitsOff ? LIMITS_OFF : []),
+    "--host",
+    HOST,
+    "--port",
+    "0",
+    "--db",
+    db,
+    "--log-level",
+    "warning",
+  ], options.denoFlags);
+}
+
 /** What a scenario runs against: the chat server or one of the relays. */
 export type Kind = "project" | "baseline" | "bun";
 
@@ -101,23 +132,13 @@ export async function startTarget(
   } else if (kind === "project") {
     dir = given.dir ?? await Deno.makeTempDir({ prefix: "chat-bench-" });
     args = [
-      ...serverArgs(
-        [
-          ...(o.limits === "off" ? LIMITS_OFF : []),
-          "--host",
-          HOST,
-          "--port",
-          "0",
-          "--db",
-          `${dir}/bench.db`,
-          "--log-level",
-          "warning",
-        ],
-        [
+      ...benchServerArgs(`${dir}/bench.db`, {
+        limitsOff: o.limits === "off",
+        denoFlags: [
           ...(o.traceGc ? ["--v8-flags=--trace-gc-nvp"] : []),
           ...(o.heapProfile ? ["--inspect=127.0.0.1:0"] : []),
         ],
-      ),
+      }),
       ...(given.args ?? []),
     ];
   } else {

@@ -142,6 +142,12 @@ export interface SectionWrites {
   pending: readonly Section[][];
 }
 
+/** A poll's choice this page sent, and how many of its votes are unanswered. */
+export interface PollVote {
+  choice: readonly number[];
+  inFlight: number;
+}
+
 /** All client state, as signals. */
 /** A moderator or admin account, as `list_accounts` with `staff` lists it. */
 export interface StaffMember {
@@ -346,6 +352,16 @@ export interface AppState {
    * reader's own choice is not found there.
    */
   pollChoices: Signal<Record<string, readonly number[]>>;
+  /**
+   * The choice this page last sent in a poll, by message id, while its
+   * drawing may not show it: a vote's own `message_updated` comes after
+   * its reply, so a second click started from the drawing and, in a poll
+   * of several, sent a choice without the first click's option, taking
+   * that vote away. Kept until every vote sent is answered and a newer
+   * drawing of the poll comes (actions/polls.ts); a refusal drops it (the
+   * drawing is the truth again). A click starts from it (PollCard.tsx).
+   */
+  pollVotes: Signal<Record<string, PollVote>>;
   /**
    * Until when (ms since the epoch) the account's notifications are paused
    * on every device (set_do_not_disturb), null when they are not: no sound
@@ -748,6 +764,7 @@ export function createAppState(): AppState {
     sections: signal([]),
     sectionWrites: signal({ confirmed: [], pending: [] }),
     pollChoices: signal({}),
+    pollVotes: signal({}),
     doNotDisturb: signal(null),
     myStatus: signal(null),
     totp: signal(false),

@@ -9,7 +9,9 @@
  * The page of an `@room`'s members is the one place it is not asked probe
  * by probe: the store's `mentionSubscriptions` says the rule of a
  * `mention` in one query (a page of 1,000 members would cost up to 4,000
- * probes here); a change to the rule changes that query too.
+ * probes here); a change to the rule changes that query too (the store
+ * contract's tests/store_contract/mention_pushes.ts asks both of every
+ * case and fails where they differ).
  */
 import { pausedUntil } from "./handlers/do_not_disturb.ts";
 import type { Store } from "./store/mod.ts";

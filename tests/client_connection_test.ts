@@ -2482,6 +2482,49 @@ test("connection's pollChoice, for a click on a cut poll, waits for the poll_cho
   assert.ok("error" in answer && answer.error.code === "rate_limited");
 });
 
+test("connection keeps the choice a vote sent until every vote there is answered and a newer drawing of the poll comes, and drops it on a refusal", async (r) => {
+  const { server, state } = r;
+  await loginAsAccount(r, "ida");
+  const sent = () => ({ ...state.pollVotes.value });
+  const poll = (votes: number[]) =>
+    roomMessage(1, {
+      poll: {
+        question: "Which days?",
+        multiple: true,
+        closed: false,
+        options: votes.map((n, i) => ({
+          text: `day ${i}`,
+          votes: n,
+          voters: n > 0 ? ["ida"] : [],
+        })),
+      },
+    });
+  const first = r.connection.vote("m1", [0]);
+  const second = r.connection.vote("m1", [0, 1]);
+  assert.deepEqual(sent(), { m1: { choice: [0, 1], inFlight: 2 } });
+  const [one, two] = [await server.next("vote"), await server.next("vote")];
+  // Another's vote drawn before these were answered: kept.
+  server.socket.push({ action: "message_updated", data: poll([0, 0, 1]) });
+  server.reply(one, { id: "m1", options: [0] });
+  assert.equal(await first, null);
+  assert.deepEqual(sent(), { m1: { choice: [0, 1], inFlight: 1 } });
+  server.reply(two, { id: "m1", options: [0, 1] });
+  assert.equal(await second, null);
+  await settle();
+  // Answered, but no drawing since: a click still starts from [0, 1].
+  assert.deepEqual(sent(), { m1: { choice: [0, 1], inFlight: 0 } });
+  assert.deepEqual({ ...state.pollChoices.value }, { m1: [0, 1] });
+  server.socket.push({ action: "message_updated", data: poll([1, 1, 1]) });
+  await until(() => Object.keys(sent()).length === 0, "the drawing's turn");
+
+  const refused = r.connection.vote("m1", [0, 1, 2]);
+  assert.deepEqual(sent(), { m1: { choice: [0, 1, 2], inFlight: 1 } });
+  server.refuse(await server.next("vote"), "poll_closed", "Closed.");
+  assert.equal((await refused)?.code, "poll_closed");
+  assert.deepEqual(sent(), {});
+  assert.deepEqual({ ...state.pollChoices.value }, { m1: [0, 1] });
+});
+
 test("connection files a live edit or reaction in a conversation with an account deleted and anonymised under that conversation, as a reload does, never under 'deleted user'", async (r) => {
   const { server, state } = r;
   await loginAsGuest(r, "bob");

@@ -20,6 +20,7 @@ import {
 import { type AppState, entry, roomKey } from "../state.ts";
 import type { ThreadEvent } from "../thread_count.ts";
 import { keptAside, readingBack, updateLog } from "./log_update.ts";
+import { pollDrawn } from "./polls.ts";
 
 let noticeCounter = 0;
 
@@ -179,6 +180,7 @@ export function errorShown(
 export function messageUpdated(state: AppState, message: ChatMessage): void {
   batch(() => {
     updateLog(state, message.room, (log) => replaceMessage(log, message));
+    pollDrawn(state, message.id);
     if (message.deleted && state.editing.value === message.id) {
       state.editing.value = null;
     }

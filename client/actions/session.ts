@@ -210,6 +210,7 @@ export function loggedOut(state: AppState, reason: Words | null = null): void {
     state.sections.value = [];
     state.sectionWrites.value = { confirmed: [], pending: [] };
     state.pollChoices.value = {};
+    state.pollVotes.value = {};
     state.doNotDisturb.value = null;
     state.team.saved.value = null;
     state.team.scheduled.value = null;

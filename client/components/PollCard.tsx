@@ -7,7 +7,7 @@
  * admins get "Close poll". Text rendered as text.
  */
 import type { JSX } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import type { ChatMessage, Poll } from "../../server/protocol/types.ts";
 import { nameKey } from "../../server/protocol/names.ts";
 import { RANK } from "../../server/protocol/ranks.ts";
@@ -48,25 +48,13 @@ export function chosenBy(
 }
 
 /** The choice after a click on option `i`, from the choice `now`. */
-export function nextChoice(poll: Poll, now: number[], i: number): number[] {
+export function nextChoice(
+  poll: Poll,
+  now: readonly number[],
+  i: number,
+): number[] {
   if (now.includes(i)) return now.filter((j) => j !== i);
   return poll.multiple ? [...now, i].sort((a, b) => a - b) : [i];
-}
-
-/**
- * The votes a card sent that its drawing may not show yet: a vote's own
- * `message_updated` comes after its reply, so a second click before it
- * came started from the drawing and, in a poll of several, sent a choice
- * without the first click's option, taking that vote away (two quick
- * clicks kept only the second). Until every vote is answered and the
- * card has drawn a poll newer than the one it drew then, a click starts
- * from the choice last sent.
- */
-interface SentVotes {
-  choice: number[];
-  inFlight: number;
-  // The poll drawn when the last vote was answered.
-  drawnAtReply?: Poll;
 }
 
 /** A poll's card. */
@@ -92,32 +80,24 @@ export function PollCard(props: PollCardProps): JSX.Element {
     state.membersOwner.value === nameKey(me)
   );
   const canVote = !poll.closed && account;
-  const drawn = useRef(poll);
-  drawn.current = poll;
-  const sent = useRef<SentVotes | null>(null);
-  if (
-    sent.current?.inFlight === 0 && sent.current.drawnAtReply !== poll
-  ) sent.current = null;
   async function choose(i: number): Promise<void> {
     if (!canVote) return;
-    let now = chosen;
+    // A vote sent that the drawing may not show yet (state.pollVotes),
+    // read now, not at the last render: a second click can come first.
+    const sent = entry(state.pollVotes.value, message.id)?.choice;
+    let now = sent ?? chosen;
     // Clicked before poll_choices answered: the options chosen that
     // `voters` does not show would be dropped (or a click meant to take
     // the vote back would cast it).
-    if (cut && known === undefined && sent.current === null) {
+    if (cut && known === undefined && sent === undefined) {
       const mine = await connection.pollChoice(message.id);
       if ("error" in mine) return actions.errorShown(state, mine.error);
       now = chosenBy(poll, me, mine.options);
     }
-    const votes = sent.current ??= { choice: now, inFlight: 0 };
-    votes.choice = nextChoice(poll, votes.choice, i);
-    votes.inFlight++;
-    const error = await connection.vote(message.id, votes.choice);
-    votes.inFlight--;
-    votes.drawnAtReply = drawn.current;
-    // Refused: the drawing is the truth again.
-    if (error !== null && sent.current === votes) sent.current = null;
-    actions.errorShown(state, error);
+    actions.errorShown(
+      state,
+      await connection.vote(message.id, nextChoice(poll, now, i)),
+    );
   }
   async function close(): Promise<void> {
     actions.errorShown(state, await connection.closePoll(message.id));

@@ -892,14 +892,18 @@ export class Connection {
 
   /**
    * Sets this account's choice in a poll (the options' indices; none
-   * takes it back); the counts come as `message_updated`. Resolves to the
-   * error, or null.
+   * takes it back); the counts come as `message_updated`, the choice sent
+   * kept meanwhile (state.pollVotes). Resolves to the error, or null.
    */
   async vote(id: string, options: number[]): Promise<RequestError | null> {
+    actions.pollVoteSent(this.#state, id, options);
     const result = await this.request("vote", { id, options });
-    if (!result.ok) return result.error;
-    actions.pollChoiceKnown(this.#state, id, result.data.options);
-    return null;
+    actions.pollVoteAnswered(
+      this.#state,
+      id,
+      result.ok ? result.data.options : null,
+    );
+    return result.ok ? null : result.error;
   }
 
   /**

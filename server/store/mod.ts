@@ -1274,12 +1274,13 @@ export interface OutboundStore {
   pushSubscriptions(userKey: string): Promise<StoredPushSubscription[]>;
   /**
    * The subscriptions of those of `userKeys` who take a mention from
-   * `mention.authorKey` in room `mention.roomKey` now: not banned from the
-   * server, not ignoring the author, not at `none` in the room, not paused
-   * (do not disturb); by account key, each account's oldest first. One
-   * query for a page of an `@room`'s members (push.ts), where the probes
-   * of `findBan`, `isIgnoring`, `notifyLevel`, `doNotDisturb` and
-   * `pushSubscriptions` cost up to five reads a member.
+   * `mention.authorKey` in room `mention.roomKey` now, as notify_rule.ts's
+   * `reaches` says: members of the room, not banned from the server, not
+   * ignoring the author, not at `none` in the room, not paused (do not
+   * disturb); by account key, each account's oldest first. One query for
+   * a page of an `@room`'s members (push.ts), where the probes of
+   * `isMember`, `findBan`, `isIgnoring`, `notifyLevel`, `doNotDisturb` and
+   * `pushSubscriptions` cost up to six reads a member.
    */
   mentionSubscriptions(
     userKeys: string[],

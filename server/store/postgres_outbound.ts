@@ -189,14 +189,17 @@ export class PostgresOutbound implements OutboundStore {
     mention: { roomKey: string; authorKey: string },
   ): Promise<StoredPushSubscription[]> {
     // As SQLite's: the subscriptions' user index for the keys, then a
-    // primary-key probe of bans, ignores, levels and accounts for each
-    // subscribed one. A ban is findBan's for a key alone.
+    // primary-key probe of memberships, bans, ignores, levels and accounts
+    // for each subscribed one (reaches' rule, notify_rule.ts). A ban is
+    // findBan's for a key alone.
     const now = Date.now();
     return this.#context.run(async (sql) =>
       (await sql<PushSubscriptionRow[]>`
         SELECT s.* FROM push_subscriptions s
         WHERE s.user_key = ANY(ARRAY(
           SELECT jsonb_array_elements_text(${sql.json(userKeys)})))
+        AND EXISTS (SELECT 1 FROM memberships m
+          WHERE m.user_key = s.user_key AND m.room_key = ${mention.roomKey})
         AND NOT EXISTS (SELECT 1 FROM bans b
           WHERE b.user_key = s.user_key AND b.address = '' AND b.room_key = ''
           AND (b.expires_at IS NULL OR b.expires_at > ${now}))

@@ -206,14 +206,18 @@ export class SqliteOutbound implements OutboundStore {
   ): Promise<StoredPushSubscription[]> {
     // A probe of the subscriptions' user index per key (most members have
     // none, and cost nothing more); each subscribed one then a primary-key
-    // probe of bans, ignores, levels and accounts, the four that push.ts
-    // made one by one. A ban is findBan's for a key alone: the name's own,
-    // server-wide, in force.
+    // probe of memberships, bans, ignores, levels and accounts, the five
+    // that reaches (notify_rule.ts) makes one by one. A ban is findBan's
+    // for a key alone: the name's own, server-wide, in force. The page
+    // was read as members, but one who left or was banned from the room
+    // since must not be pushed the room's text.
     return this.#run(() => {
       const now = Date.now();
       return (this.#q(
         `SELECT s.* FROM push_subscriptions s
          WHERE s.user_key IN (SELECT value FROM json_each(?))
+         AND EXISTS (SELECT 1 FROM memberships m
+           WHERE m.user_key = s.user_key AND m.room_key = ?)
          AND NOT EXISTS (SELECT 1 FROM bans b
            WHERE b.user_key = s.user_key AND b.address = '' AND b.room_key = ''
            AND (b.expires_at IS NULL OR b.expires_at > ?))
@@ -226,6 +230,7 @@ export class SqliteOutbound implements OutboundStore {
          ORDER BY s.user_key, s.created_at, s.endpoint`,
       ).all(
         JSON.stringify(userKeys),
+        mention.roomKey,
         now,
         mention.authorKey,
         mention.roomKey,
