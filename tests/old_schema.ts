@@ -83,6 +83,7 @@ import {
   SAVED_MESSAGES_MIGRATION,
   SCHEDULED_MIGRATION,
   SEARCH_AUDIENCE_MIGRATION,
+  SEARCH_AUDIENCES_MIGRATION,
   SEARCH_FILE_MIGRATION,
   SECTIONS_MIGRATION,
   STARS_MIGRATION,
@@ -143,6 +144,16 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (
+    before <= versionBefore(POSTGRES_MIGRATIONS, SEARCH_AUDIENCES_MIGRATION)
+  ) {
+    // The tables' triggers go with the table (messages') and by name.
+    await sql`DROP TRIGGER messages_search_audiences ON messages`;
+    await sql`DROP TRIGGER rooms_search_audiences ON rooms`;
+    await sql`DROP FUNCTION chat_message_audiences(), chat_room_audiences(),
+      chat_search_audiences(TEXT)`;
+    await sql`DROP TABLE search_audiences`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, MISSED_MAIL_MIGRATION)) {
     await sql`DROP TABLE missed_messages, missed_mails`;
     await sql`ALTER TABLE accounts DROP COLUMN missed_mail,

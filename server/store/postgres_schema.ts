@@ -3685,4 +3685,75 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_key, message_id)
   );
   `,
+  `
+  -- A search's audiences (postgres_search.ts): each message under who may
+  -- read it, so that a page's windows are the newest rows of its reader's
+  -- audiences alone and nothing a reader gets (results, next, the pages to
+  -- reach a message) depends on messages outside them (docs/security.md).
+  -- 'p' for every public room's message (anyone may read them), 'r:<key>'
+  -- for a private room's, 'u:<key>' under each of a conversation's two
+  -- people. Kept by triggers, in the writer's own statement: a message
+  -- stored, moved (a room renamed) or removed, and a room that turns
+  -- private or public or is renamed has its messages' rows written again.
+  -- Cost: one row a room message, two a private one (and an index of
+  -- (user_key, audience, id) for a search by its author alone), written
+  -- with the message.
+  CREATE TABLE search_audiences (
+    audience TEXT NOT NULL,
+    id TEXT NOT NULL,
+    user_key TEXT NOT NULL,
+    PRIMARY KEY (audience, id)
+  );
+  CREATE INDEX search_audiences_author
+    ON search_audiences (user_key, audience, id);
+  CREATE FUNCTION chat_search_audiences(stream TEXT) RETURNS TEXT[]
+  LANGUAGE sql STABLE AS $$
+    SELECT CASE
+      WHEN left(stream, 1) = '@' THEN ARRAY[
+        'u:' || split_part(substr(stream, 2), ':', 1),
+        'u:' || split_part(substr(stream, 2), ':', 2)]
+      WHEN EXISTS (SELECT 1 FROM rooms r WHERE r.key = stream AND r.private)
+        THEN ARRAY['r:' || stream]
+      ELSE ARRAY['p'] END
+  $$;
+  CREATE FUNCTION chat_message_audiences() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    IF tg_op <> 'INSERT' THEN
+      DELETE FROM search_audiences WHERE id = old.id;
+    END IF;
+    IF tg_op <> 'DELETE' THEN
+      INSERT INTO search_audiences (audience, id, user_key)
+      SELECT DISTINCT a, new.id, new.user_key
+      FROM unnest(chat_search_audiences(new.stream)) a
+      ON CONFLICT DO NOTHING;
+      RETURN new;
+    END IF;
+    RETURN old;
+  END $$;
+  CREATE TRIGGER messages_search_audiences
+  AFTER INSERT OR DELETE OR UPDATE OF stream, id, user_key ON messages
+  FOR EACH ROW EXECUTE FUNCTION chat_message_audiences();
+  CREATE FUNCTION chat_room_audiences() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    DELETE FROM search_audiences s USING messages m
+    WHERE m.stream IN (old.key, new.key) AND s.id = m.id;
+    INSERT INTO search_audiences (audience, id, user_key)
+    SELECT a, m.id, m.user_key FROM messages m,
+      unnest(chat_search_audiences(m.stream)) a
+    WHERE m.stream IN (old.key, new.key)
+    ON CONFLICT DO NOTHING;
+    RETURN new;
+  END $$;
+  CREATE TRIGGER rooms_search_audiences
+  AFTER UPDATE OF private, key ON rooms
+  FOR EACH ROW WHEN (old.private IS DISTINCT FROM new.private
+    OR old.key IS DISTINCT FROM new.key)
+  EXECUTE FUNCTION chat_room_audiences();
+  INSERT INTO search_audiences (audience, id, user_key)
+  SELECT a, m.id, m.user_key FROM messages m,
+    unnest(chat_search_audiences(m.stream)) a
+  ON CONFLICT DO NOTHING;
+  `,
 ];

@@ -7,6 +7,7 @@ import {
   searchCursor,
   type SearchPage,
   type SearchQuery,
+  type SearchScope,
   streamsOf,
 } from "./mod.ts";
 import {
@@ -21,7 +22,11 @@ import { WordShares } from "./postgres_word_shares.ts";
 // Reading PostgresStore's search index (the `search` tsvector of messages
 // and its GIN index) a page at a time, its work bounded: through GIN when
 // the table's statistics say a word's list is short, else in windows of
-// the id btree (docs/performance.md, "A page's work bounded (PostgreSQL)").
+// the reader's own rows (search_audiences: each message under who may read
+// it), so that where a page ends, and so its `next`, says nothing of
+// messages outside its reader's scope; GIN's page is cut where the
+// window's would end (docs/performance.md, "A page's work bounded
+// (PostgreSQL)" and "A search's windows by audience on PostgreSQL").
 
 // What a row read in a search window weighs against SearchQuery.budget,
 // in list entries: 0.6 to 0.9 µs to reach it through the id btree and
@@ -43,6 +48,8 @@ type SearchRow = MessageRow & { user_key: string; stream: string };
 // is the message), the cursor's bound on `id`, the page's size and work.
 type SearchRead = {
   sql: Sql;
+  // The reader's audiences in search_audiences (audiencesOf).
+  audiences: string[];
   scope: postgres.Fragment;
   below: postgres.Fragment;
   // The bound of `after` on `id` (true without one): the windows end there.
@@ -77,50 +84,85 @@ async function guarded<T>(
   }
 }
 
-// A window: the newest rows below the cursor through the id btree, at most
-// the budget's worth, each checked for the words (GIN, which reads whole
-// lists whatever the range, kept out by the subquery's LIMIT), stopping
-// when the page fills. The window's top comes back (a row even with no
-// match): a short page then asks where the window ended, below that top,
-// whatever was stored since. (A row_number in the window instead cost 6 ms
-// more a full window.)
+// The newest ids of the reader's audiences below the cursor (`below`,
+// `above`), at most `span`: each audience's newest `span` through
+// search_audiences' key, merged. Only the reader's rows count, so where a
+// window ends says nothing of anyone else's messages.
+function audienceIds(
+  { sql, audiences, below, above }: SearchRead,
+  span: number,
+): postgres.Fragment {
+  return sql`SELECT a.id FROM jsonb_array_elements_text(${
+    sql.json(audiences)
+  }) x(audience)
+    CROSS JOIN LATERAL (SELECT s.id FROM search_audiences s
+      WHERE s.audience = x.audience AND ${below} AND ${above}
+      ORDER BY s.id DESC LIMIT ${span}) a
+    ORDER BY a.id DESC LIMIT ${span}`;
+}
+
+// Where a page's window ends: the oldest of the newest `span` ids of the
+// reader's audiences below the cursor, undefined when they are fewer (the
+// window holds the oldest of the reader's messages).
+async function windowEdge(
+  read: SearchRead,
+  span: number,
+): Promise<string | undefined> {
+  const [{ edge, count }] = await read.sql<
+    { edge: string | null; count: number }[]
+  >`SELECT min(w.id) AS edge, count(*)::int AS count
+    FROM (${audienceIds(read, span)}) w`;
+  return count >= span && edge !== null ? edge : undefined;
+}
+
+// How many rows a window reads: the budget's worth.
+function spanOf(budget: number): number {
+  return Math.max(1, Math.floor(budget / ROW_COST));
+}
+
+// A window: the newest rows of the reader's audiences below the cursor
+// (audienceIds), at most the budget's worth, each checked for the words
+// (GIN, which reads whole lists whatever the range, kept out by the ids'
+// LIMIT), stopping when the page fills. A short page ends at the start of
+// the window's oldest row's millisecond (`next`), what that millisecond
+// holds of the reader's below it read too.
 async function searchWindows(
-  { sql, scope, below, above, limit, budget }: SearchRead,
+  read: SearchRead,
   words: string[],
 ): Promise<SearchPage> {
+  const { sql, scope, limit, budget } = read;
   // No words (a search by its filters alone): the scope decides.
   const kept = words.length === 0
     ? scope
     : sql`m.search @@ ${tsQuery(words)}::tsquery AND ${scope}`;
-  const span = Math.max(1, Math.floor(budget / ROW_COST));
-  const rows = await sql<(SearchRow & { top: string | null })[]>`
-    SELECT t.top, x.* FROM (SELECT max(id) AS top FROM messages
-                            WHERE ${below} AND ${above}) t
-    LEFT JOIN LATERAL (
+  const span = spanOf(budget);
+  const rows = await sql<(SearchRow & { edge: string | null; n: number })[]>`
+    WITH w AS MATERIALIZED (${audienceIds(read, span)}),
+      e AS (SELECT min(id) AS edge, count(*)::int AS n FROM w)
+    SELECT e.edge, e.n, x.* FROM e LEFT JOIN LATERAL (
       SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-      FROM (SELECT * FROM messages WHERE id <= t.top AND ${above}
-            ORDER BY id DESC LIMIT ${span}) m ${sql.unsafe(REPLY_JOIN)}
+      FROM (SELECT messages.* FROM w JOIN messages ON messages.id = w.id
+            OFFSET 0) m ${sql.unsafe(REPLY_JOIN)}
       WHERE ${kept}
       ORDER BY m.id DESC LIMIT ${limit}
     ) x ON true`;
-  const top = rows[0].top;
+  const { edge, n } = rows[0];
   const found: SearchRow[] = rows.filter((row) => row.id !== null);
-  if (found.length >= limit || top === null) {
+  // Filled, or the window held the reader's oldest message: done.
+  if (found.length >= limit || n < span || edge === null) {
     return { records: found.map(searchRecord) };
   }
-  const [edge] = await sql<{ id: string }[]>`
-    SELECT id FROM messages WHERE id <= ${top} AND ${above} ORDER BY id DESC
-    OFFSET ${span - 1} LIMIT 1`;
-  // The window held the oldest message: the search is done.
-  if (!edge) return { records: found.map(searchRecord) };
   // The page ends at the start of the edge's millisecond (a cursor that
-  // names no message, as SQLite's): what that millisecond holds below the
-  // edge is read too, through the btree (OFFSET 0 keeps GIN out).
-  const next = searchCursor(edge.id);
+  // names no message, as SQLite's): what that millisecond holds of the
+  // reader's below the edge is read too.
+  const next = searchCursor(edge);
   const rest = await sql<SearchRow[]>`
     SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-    FROM (SELECT * FROM messages
-          WHERE id >= ${next} AND id < ${edge.id} OFFSET 0) m
+    FROM (SELECT messages.* FROM search_audiences s
+            JOIN messages ON messages.id = s.id
+          WHERE s.audience IN (
+              SELECT jsonb_array_elements_text(${sql.json(read.audiences)}))
+            AND s.id >= ${next} AND s.id < ${edge} OFFSET 0) m
       ${sql.unsafe(REPLY_JOIN)}
     WHERE ${kept}
     ORDER BY m.id DESC LIMIT ${limit - found.length}`;
@@ -139,27 +181,28 @@ async function searchWindows(
 const AUTHOR_ROW_COST = 32;
 
 // A page of a search by filters alone whose author wrote few of the
-// messages below the cursor (fewer than the budget reads, counted first in
-// messages_author alone): every one of them read through that index,
+// messages of the reader's audiences below the cursor (fewer than the
+// budget reads, counted first in search_audiences_author alone, so only
+// the reader's rows count): every one of them read through that index,
 // newest first, so a rare author's messages come in one page (they took a
 // window of 4,096 rows each, most of them empty). Undefined for an author
 // of more: the windows read them.
 async function authorPage(
-  { sql, scope, below, above, limit, budget }: SearchRead,
+  { sql, audiences, scope, below, above, limit, budget }: SearchRead,
   userKey: string,
 ): Promise<MessageRecord[] | undefined> {
   const reads = Math.max(1, Math.floor(budget / AUTHOR_ROW_COST));
-  // In id order, so that the count walks the newest `reads` entries of
-  // the author's and stops (without it, a bitmap of all the author's).
+  const authored = sql`SELECT s.id FROM search_audiences s
+    WHERE s.user_key = ${userKey} AND s.audience IN (
+      SELECT jsonb_array_elements_text(${sql.json(audiences)}))
+      AND ${below} AND ${above}`;
   const [{ count }] = await sql<{ count: number }[]>`
-    SELECT count(*)::int AS count FROM (SELECT id FROM messages
-      WHERE user_key = ${userKey} AND ${below} AND ${above}
-      ORDER BY id DESC LIMIT ${reads}) a`;
+    SELECT count(*)::int AS count FROM (${authored} LIMIT ${reads}) a`;
   if (count >= reads) return undefined;
   const rows = await sql<SearchRow[]>`
     SELECT ${sql.unsafe(MESSAGE_COLUMNS)}, m.user_key, m.stream
-    FROM (SELECT * FROM messages
-          WHERE user_key = ${userKey} AND ${below} AND ${above}) m
+    FROM (SELECT messages.* FROM (${authored}) a
+          JOIN messages ON messages.id = a.id OFFSET 0) m
       ${sql.unsafe(REPLY_JOIN)}
     WHERE ${scope}
     ORDER BY m.id DESC LIMIT ${limit}`;
@@ -240,6 +283,45 @@ function filtersOf(sql: Sql, query: SearchQuery): postgres.Fragment {
   return tests.reduce((all, test) => sql`${all} AND ${test}`, sql`true`);
 }
 
+// The reader's audiences in search_audiences (the migration's
+// chat_search_audiences): public rooms' when the scope holds one, each
+// private room's of the scope, the reader's conversations'.
+async function audiencesOf(sql: Sql, scope: SearchScope): Promise<string[]> {
+  const audiences: string[] = [];
+  if (scope.roomKeys.length > 0) {
+    const privateRooms = (await sql<{ key: string }[]>`
+      SELECT key FROM rooms WHERE private AND key IN (
+        SELECT jsonb_array_elements_text(${sql.json(scope.roomKeys)}))`)
+      .map((row) => row.key);
+    if (privateRooms.length < new Set(scope.roomKeys).size) {
+      audiences.push("p");
+    }
+    for (const key of privateRooms) audiences.push(`r:${key}`);
+  }
+  if (scope.conversations) audiences.push(`u:${scope.conversations.userKey}`);
+  return audiences;
+}
+
+// GIN's page (every match below the cursor, at most the page's) cut where
+// the windows' page would end (windowEdge), so that which of the two read
+// it does not show: the choice follows the whole table's statistics. A
+// match cut there gives `next`, as the window would; none below the edge
+// at all (GIN read to the oldest) gives none.
+async function windowed(
+  read: SearchRead,
+  records: MessageRecord[],
+): Promise<SearchPage> {
+  if (records.length === 0) return { records };
+  const edge = await windowEdge(read, spanOf(read.budget));
+  if (edge === undefined) return { records };
+  const next = searchCursor(edge);
+  const kept = records.filter((record) => record.message.id >= next);
+  if (kept.length === records.length) return { records };
+  return kept.length >= read.limit
+    ? { records: kept }
+    : { records: kept, next };
+}
+
 /** Search pages over the store's pool; what it learns of words, kept. */
 export class PostgresSearch {
   #wordShares = new WordShares();
@@ -261,8 +343,11 @@ export class PostgresSearch {
           OR right(m.stream, ${[...conversations.userKey].length + 1})
             = ${`:${conversations.userKey}`})
         AND m.ts >= ${conversations.since})`;
+    const audiences = await audiencesOf(sql, scope);
+    if (audiences.length === 0) return { records: [] };
     const read: SearchRead = {
       sql,
+      audiences,
       scope: sql`NOT m.deleted AND (${rooms} OR ${own}) AND ${
         filtersOf(sql, query)
       }`,
@@ -301,7 +386,7 @@ export class PostgresSearch {
       : query.words;
     if (cost * ROW_COST <= read.budget) {
       const records = await this.#gin(read, query.words, indexed);
-      if (records !== undefined) return { records };
+      if (records !== undefined) return await windowed(read, records);
     }
     return await searchWindows(read, query.words);
   }

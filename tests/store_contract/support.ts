@@ -405,6 +405,10 @@ export const ARCHIVED_MIGRATION = "An archived room (archive_room)";
 /** Text of the migration that gives rooms their topic. */
 export const TOPICS_MIGRATION = "A room's topic (set_topic)";
 
+/** Text of PostgreSQL's migration that lists messages by search audience. */
+export const SEARCH_AUDIENCES_MIGRATION =
+  "A search's audiences (postgres_search.ts)";
+
 /** Text of the migration that lists each account's conversations. */
 export const CONVERSATIONS_MIGRATION =
   "Each account's private conversations, one row per side";
