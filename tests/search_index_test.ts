@@ -6,9 +6,15 @@
  * built again from the messages.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { DEFAULT_CONFIG } from "../server/config.ts";
-import { searchIndexPath } from "../server/store/search_index_file.ts";
+import {
+  authorAudience,
+  createSearchIndex,
+  markerToken,
+  searchIndexPath,
+  searchPass,
+} from "../server/store/search_index_file.ts";
 import {
   SqliteStore,
   type SqliteStoreOptions,
@@ -337,6 +343,73 @@ Deno.test("search index: an index file of version 1 (one list a word, whoever ma
       assert.deepEqual(await searchGeneral(store, "plans"), ["public plans"]);
     } finally {
       await store.close();
+    }
+  }));
+
+Deno.test("search index: a pass prepares its statements once a connection, not again at each pass nor for each author new to it (two prepares an author were most of a chat message's CPU on the thread), and lists each author's messages under their own code", () =>
+  withDir(async (path) => {
+    const AUTHORS = 120;
+    const store = await SqliteStore.open(path, {
+      ...OPTIONS,
+      searchIndex: { mode: "off" },
+    });
+    try {
+      for (let i = 0; i < 2 * AUTHORS; i++) {
+        const user = `user${i % AUTHORS}`;
+        await store.appendMessage({
+          roomKey: "general",
+          userKey: user,
+          user,
+          text: `message ${i}`,
+        });
+      }
+    } finally {
+      await store.close();
+    }
+    const source = new DatabaseSync(path, { readOnly: true });
+    const index = new DatabaseSync(`${path}-passes`);
+    try {
+      createSearchIndex(index);
+      let prepared = 0;
+      for (const db of [source, index]) {
+        const prepare = db.prepare.bind(db);
+        (db as { prepare(sql: string): StatementSync }).prepare = (sql) => {
+          prepared++;
+          return prepare(sql);
+        };
+      }
+      // Passes of 60: each of the first two meets 60 authors new to it.
+      assert.equal(searchPass(source, index, 60).read, 60);
+      const first = prepared;
+      for (let pass = 1; pass < 4; pass++) {
+        assert.equal(searchPass(source, index, 60).read, 60);
+      }
+      assert.equal(prepared, first, "prepared after the first pass");
+      assert.ok(first <= 12, `${first} statements prepared by one pass`);
+      const written = source.prepare(
+        "SELECT rowid FROM messages WHERE user_key = ? ORDER BY rowid",
+      );
+      const code = index.prepare(
+        "SELECT code FROM search_audiences WHERE audience = ?",
+      );
+      const listed = index.prepare(
+        `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?
+         ORDER BY rowid`,
+      );
+      for (let i = 0; i < AUTHORS; i++) {
+        const user = `user${i}`;
+        const { code: author } = code.get(authorAudience(user)) as {
+          code: number;
+        };
+        assert.deepEqual(
+          listed.all(`"${markerToken(null, author)}"`).map((row) => row.rowid),
+          written.all(user).map((row) => row.rowid),
+          user,
+        );
+      }
+    } finally {
+      index.close();
+      source.close();
     }
   }));
 

@@ -14,7 +14,7 @@
  * deletion wrote there: its triggers, sqlite_schema.ts). A lost tail is
  * indexed again from the marks; a lost file is built again from 0.
  */
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { searchWords } from "./search_text.ts";
 
 /** The index's own schema version: a newer one is built again. */
@@ -96,7 +96,7 @@ export function resetSearchIndex(db: DatabaseSync): void {
 
 /** The index's marks. */
 export function readMarks(db: DatabaseSync): SearchMarks {
-  return db.prepare("SELECT version, rowid, change FROM search_marks")
+  return statement(db, "SELECT version, rowid, change FROM search_marks")
     .get() as unknown as SearchMarks;
 }
 
@@ -162,12 +162,14 @@ function readSnapshot(
   marks: SearchMarks,
   limit: number,
 ): Snapshot {
-  const changes = source.prepare(
+  const changes = statement(
+    source,
     `SELECT seq, message FROM search_changes WHERE seq > ?
      ORDER BY seq LIMIT ?`,
   ).all(marks.change, limit) as unknown as Snapshot["changes"];
   const current = new Map<number, IndexedRow>();
-  const read = source.prepare(
+  const read = statement(
+    source,
     `SELECT ${INDEXED_COLUMNS} WHERE m.rowid = ?`,
   );
   for (const { message } of changes) {
@@ -175,10 +177,12 @@ function readSnapshot(
     const row = read.get(message) as IndexedRow | undefined;
     if (row) current.set(message, row);
   }
-  const { top } = source.prepare(
+  const { top } = statement(
+    source,
     "SELECT coalesce(max(rowid), 0) AS top FROM messages",
   ).get() as { top: number };
-  const fresh = source.prepare(
+  const fresh = statement(
+    source,
     `SELECT m.rowid, ${INDEXED_COLUMNS} WHERE m.rowid > ?
      ORDER BY m.rowid LIMIT ?`,
   ).all(Math.min(marks.rowid, top), limit) as unknown as Snapshot["fresh"];
@@ -210,7 +214,7 @@ export function authorAudience(userKey: string): string {
 }
 
 /**
- * The start of an audience's tokens (its code, audienceCode): a word `w`
+ * The start of an audience's tokens (its code, audienceCodes): a word `w`
  * is listed as `<prefix>w`; public rooms' words as they are.
  */
 export function audiencePrefix(code: number | null): string {
@@ -284,7 +288,7 @@ function write(
   marks: SearchMarks,
   next: SearchMarks,
 ): void {
-  const forget = index.prepare("DELETE FROM messages_fts WHERE rowid = ?");
+  const forget = statement(index, "DELETE FROM messages_fts WHERE rowid = ?");
   const rows: (IndexedRow & { rowid: number })[] = [];
   const applied = new Set<number>();
   for (const { message } of changes) {
@@ -296,26 +300,51 @@ function write(
   }
   if (changes.length > 0) next.change = changes[changes.length - 1].seq;
   if (marks.rowid > top) {
-    index.prepare("DELETE FROM messages_fts WHERE rowid > ?").run(top);
+    statement(index, "DELETE FROM messages_fts WHERE rowid > ?").run(top);
     next.rowid = top;
   }
   for (const row of fresh) if (!row.deleted) rows.push(row);
   if (fresh.length > 0) next.rowid = fresh[fresh.length - 1].rowid;
   indexAll(index, rows);
-  index.prepare("UPDATE search_marks SET rowid = ?, change = ?").run(
+  statement(index, "UPDATE search_marks SET rowid = ?, change = ?").run(
     next.rowid,
     next.change,
   );
 }
 
-/** An audience's code in the index (search_audiences), made if new. */
-export function audienceCode(db: DatabaseSync, audience: string): number {
-  db.prepare("INSERT OR IGNORE INTO search_audiences (audience) VALUES (?)")
-    .run(audience);
-  const { code } = db.prepare(
-    "SELECT code FROM search_audiences WHERE audience = ?",
-  ).get(audience) as { code: number };
-  return code;
+// Statements of a connection, prepared once: node:sqlite compiles anew
+// at each prepare(), 10 to 30 µs, and a pass prepared a dozen, two more
+// for each author new to it (a third of a chat message's CPU on the
+// thread, bench/search_index_cpu.ts). SQLite prepares a kept statement
+// again itself when the schema changed (an index built again).
+const prepared = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
+
+function statement(db: DatabaseSync, sql: string): StatementSync {
+  let kept = prepared.get(db);
+  if (!kept) prepared.set(db, kept = new Map());
+  let found = kept.get(sql);
+  if (!found) kept.set(sql, found = db.prepare(sql));
+  return found;
+}
+
+// The codes of audiences in the index (search_audiences), made for those
+// new: two statements however many (a pass's authors are most of them).
+function audienceCodes(
+  db: DatabaseSync,
+  audiences: Iterable<string>,
+): Map<string, number> {
+  const list = JSON.stringify([...audiences]);
+  statement(
+    db,
+    `INSERT OR IGNORE INTO search_audiences (audience)
+     SELECT value FROM json_each(?)`,
+  ).run(list);
+  const rows = statement(
+    db,
+    `SELECT audience, code FROM search_audiences
+     WHERE audience IN (SELECT value FROM json_each(?))`,
+  ).all(list) as { audience: string; code: number }[];
+  return new Map(rows.map((row) => [row.audience, row.code]));
 }
 
 // Each message's words in FTS5 under each of its audiences, with the
@@ -325,38 +354,45 @@ export function audienceCode(db: DatabaseSync, audience: string): number {
 // the history bench (docs/performance.md, "CPU per stored message,
 // profiled"). A conversation's words are listed twice (the index 45%
 // larger, docs/performance.md "A search bounded over its reader's scope").
+// The codes of the pass's audiences and authors are read (and made) in
+// one go (audienceCodes).
 function indexAll(
   db: DatabaseSync,
-  rows: Iterable<IndexedRow & { rowid: number }>,
+  rows: (IndexedRow & { rowid: number })[],
 ): void {
-  const insert = db.prepare(
+  if (rows.length === 0) return;
+  const insert = statement(
+    db,
     "INSERT INTO messages_fts (rowid, words) VALUES (?, ?)",
   );
-  const codes = new Map<string, number | null>([["", null]]);
-  const code = (audience: string) => {
-    let found = codes.get(audience);
-    if (found === undefined) {
-      found = audienceCode(db, audience);
-      codes.set(audience, found);
-    }
-    return found;
-  };
+  const listed = rows.map((row) => ({
+    row,
+    audiences: audiencesOf(row.stream, row.private === 1),
+    author: authorAudience(row.user_key),
+  }));
+  const named = new Set<string>();
+  for (const { audiences, author } of listed) {
+    named.add(author);
+    for (const audience of audiences) if (audience !== "") named.add(audience);
+  }
+  const codes = audienceCodes(db, named);
   const seen = new Set<string>();
-  for (const row of rows) {
+  for (const { row, audiences, author } of listed) {
     const words = searchWords(row.text);
-    const author = code(authorAudience(row.user_key)) as number;
+    const authorCode = codes.get(author) as number;
     const tokens: string[] = [];
-    for (const audience of audiencesOf(row.stream, row.private === 1)) {
-      const listed = code(audience);
-      const prefix = audiencePrefix(listed);
-      tokens.push(markerToken(listed), markerToken(listed, author));
+    for (const audience of audiences) {
+      const code = audience === "" ? null : codes.get(audience) as number;
+      const prefix = audiencePrefix(code);
+      tokens.push(markerToken(code), markerToken(code, authorCode));
       for (const word of words) tokens.push(prefix + word);
     }
     insert.run(row.rowid, tokens.join(" "));
     for (const word of words) seen.add(word);
   }
   if (seen.size === 0) return;
-  db.prepare(
+  statement(
+    db,
     "INSERT OR IGNORE INTO search_words (word) SELECT value FROM json_each(?)",
   ).run(JSON.stringify([...seen]));
 }
