@@ -1342,8 +1342,6 @@ export function threads(test: StoreTest): void {
     );
   });
 
-  // Ignored on PostgreSQL: a search by filters alone there bounds a page
-  // over every stream's messages (the test of the reader's scope above).
   // Security round 20: SQLite kept an anonymised message under its
   // author's marker, so `from` the deleted name (or its next holder)
   // walked them: a page with no result and a `next` naming the
@@ -1383,7 +1381,6 @@ export function threads(test: StoreTest): void {
       assert.ok(await store.deleteAccount("dora", "anonymise"));
       assert.deepEqual(await fromDora(), { records: [] });
     },
-    { ignoreOn: "PostgresStore" },
   );
 
   // Found failing on SQLite by pgsearch56 (s56) before security round 20's
