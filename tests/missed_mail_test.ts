@@ -68,7 +68,12 @@ Deno.test("missed mails: a private message and a mention reaching an account awa
     const mail = await smtp.next((m) =>
       m.to === "ann@example.org" && m.subject.includes("missed")
     );
-    assert.equal(mail.subject, "You missed 2 messages");
+    // About a conversation and a room: the subject of neither.
+    assert.equal(mail.subject, "Messages you missed");
+    assert.match(
+      mail.text,
+      /^Hello ann, while you were away you got these 2 messages:/,
+    );
     assert.match(mail.text, /see <b>this<\/b>/);
     assert.match(mail.text, /@ann the disk is full/);
     assert.doesNotMatch(mail.text, /read already/);
@@ -142,7 +147,7 @@ Deno.test("missed mails: an edit that names an account away queues the message f
     const mail = await smtp.next((m) =>
       m.to === "ann@example.org" && m.subject.includes("missed")
     );
-    assert.equal(mail.subject, "You missed a message");
+    assert.equal(mail.subject, "Messages you missed in #general");
     assert.match(mail.text, /lunch at 1\? @ann/);
     // The mail sent and confirmed: its queue is empty.
     while ((await server.node.store.missedMessages("ann")).length > 0) {
@@ -277,7 +282,7 @@ Deno.test("missed mails: an account ignored after its private message and its me
     const mail = await smtp.next((m) =>
       m.to === "ann@example.org" && m.subject.includes("missed")
     );
-    assert.equal(mail.subject, "You missed a message");
+    assert.equal(mail.subject, "Messages you missed from ben");
     assert.match(mail.text, /ben writes/);
     assert.doesNotMatch(mail.text, /eve/);
     assert.doesNotMatch(mail.html, /eve/);
@@ -338,8 +343,8 @@ Deno.test("set_missed_mail: the login tells the setting (on, English); off or Fr
     const mail = await smtp.next((m) =>
       m.to === "ann@example.org" && m.subject.includes("manqué")
     );
-    assert.equal(mail.subject, "Vous avez manqué un message");
-    assert.match(mail.text, /Bonjour ann/);
+    assert.equal(mail.subject, "Messages manqués de ben");
+    assert.match(mail.text, /Bonjour ann, .* ce message :/);
     assert.deepEqual(
       await ann.ok("set_missed_mail", { enabled: false }),
       { request: "set_missed_mail", enabled: false, language: "fr" },
@@ -383,6 +388,93 @@ Deno.test("missed mails: an account back (a page watching) before the delay runs
       [],
     );
   });
+});
+
+/** A header's message ids, `<a@h> <b@h>` (folded lines joined). */
+function ids(mail: { headers: Record<string, string> }, name: string) {
+  return (mail.headers[name] ?? "").split(/\s+/).filter((id) => id !== "");
+}
+
+/** Waits for the server to confirm `who`'s mail: its queue empty. */
+async function confirmed(server: TestServer, who: string): Promise<void> {
+  while ((await server.node.store.missedMessages(who)).length > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+Deno.test("missed mails: successive mails about one conversation thread in a mail client (one References and In-Reply-To, a new Message-ID, one subject); another room's mail is another thread", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const ben = await pool.register("ben");
+    await ann.ok("visibility", { hidden: true });
+    const missed = (m: { to: string; subject: string }) =>
+      m.to === "ann@example.org" && m.subject.includes("missed");
+    await ben.ok("private_message", { to: "ann", text: "first" });
+    const first = await smtp.next(missed);
+    await confirmed(server, "ann");
+    await ben.ok("private_message", { to: "ann", text: "second" });
+    const second = await smtp.next((m) => missed(m) && m !== first);
+    await confirmed(server, "ann");
+    await ben.ok("send_message", { text: "@ann in general" });
+    const third = await smtp.next((m) =>
+      missed(m) && m !== first && m !== second
+    );
+    for (const mail of [first, second]) {
+      assert.equal(mail.subject, "Messages you missed from ben");
+    }
+    assert.equal(third.subject, "Messages you missed in #general");
+    const thread = ids(first, "references");
+    assert.equal(thread.length, 1);
+    assert.match(thread[0], /^<missed\.[0-9a-f]{32}@chat\.example\.org>$/);
+    assert.deepEqual(ids(first, "in-reply-to"), thread);
+    assert.deepEqual(ids(second, "references"), thread);
+    assert.deepEqual(ids(second, "in-reply-to"), thread);
+    const own = [first, second, third].map((m) => ids(m, "message-id"));
+    for (const id of own) assert.match(id[0], /@chat\.example\.org>$/);
+    assert.equal(new Set(own.map((id) => id[0])).size, 3, "one id a mail");
+    assert.notDeepEqual(ids(third, "references"), thread);
+    assert.equal(ids(third, "references").length, 1);
+    // Opaque: no header names the room or the person.
+    assert.doesNotMatch(
+      `${third.headers["references"]} ${first.headers["references"]}`,
+      /general|ben|ann/,
+    );
+  });
+});
+
+Deno.test("missed mails: past the 50 messages a mail holds, it tells how many more there were, with a link to the conversation; the count goes with the mail", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const ben = await pool.register("ben");
+    await ann.ok("visibility", { hidden: true });
+    for (let i = 1; i <= 53; i++) {
+      await ben.ok("private_message", { to: "ann", text: `note ${i}` });
+    }
+    const missed = server.node.missedMail!;
+    await missed.idle();
+    const store = server.node.store;
+    assert.equal((await store.missedMessages("ann")).length, 50);
+    assert.equal(await store.missedMore("ann"), 3);
+    // What the sweep does once the mail is due (its delay an hour here).
+    const due: ClaimedMissedMail = { userKey: "ann", dueAt: Date.now() };
+    await missed.send(due);
+    await missed.confirm(due);
+    const mail = await smtp.next((m) =>
+      m.to === "ann@example.org" && m.subject.includes("missed")
+    );
+    assert.match(mail.text, /these 50 messages:/);
+    assert.equal(mail.text.match(/^note \d+$/gm)?.length, 50);
+    const more = /^And 3 more messages, past the 50 a mail holds:\n(\S+)$/m
+      .exec(mail.text);
+    assert.ok(more, mail.text);
+    assert.match(
+      more[1],
+      /^https:\/\/chat\.example\.org\/#\/dm\/ann\/ben\/\d+$/,
+    );
+    assert.match(mail.html, /And 3 more messages/);
+    assert.deepEqual(await store.missedMessages("ann"), []);
+    assert.equal(await store.missedMore("ann"), 0);
+  }, { missedMailDelaySeconds: 3600 });
 });
 
 Deno.test({

@@ -30,7 +30,9 @@
  * with PostgreSQL's chat_rename_room, which is CREATE OR REPLACE and runs
  * again; SQLite's search_changes, with its triggers; the accounts' email
  * addresses, with the index of their links' tokens; SQLite's trigger that
- * moves a room's words between the search index's audiences).
+ * moves a room's words between the search index's audiences; the
+ * addresses' mailbox keys, with the index by lower(email) they replaced, and
+ * the missed mails' count of messages past those they hold).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -67,6 +69,7 @@ import {
   IGNORES_MIGRATION,
   KEY_BYTES_MIGRATION,
   LINK_PREVIEWS_MIGRATION,
+  MAILBOX_KEY_MIGRATION,
   MEMBER_PAGES_MIGRATION,
   MENTION_IDS_MIGRATION,
   MISSED_MAIL_MIGRATION,
@@ -144,6 +147,13 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, MAILBOX_KEY_MIGRATION)) {
+    // The index by key goes with its column.
+    await sql`ALTER TABLE accounts DROP COLUMN email_key`;
+    await sql`CREATE INDEX accounts_verified_email ON accounts (lower(email))
+      WHERE email_verified`;
+    await sql`ALTER TABLE missed_mails DROP COLUMN more`;
+  }
   if (
     before <= versionBefore(POSTGRES_MIGRATIONS, SEARCH_AUDIENCES_MIGRATION)
   ) {
@@ -370,6 +380,14 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, MAILBOX_KEY_MIGRATION)) {
+    // SQLite drops no column an index names: the index first.
+    db.exec("DROP INDEX accounts_verified_email_key");
+    db.exec("ALTER TABLE accounts DROP COLUMN email_key");
+    db.exec(`CREATE INDEX accounts_verified_email ON accounts (lower(email))
+      WHERE email_verified = 1`);
+    db.exec("ALTER TABLE missed_mails DROP COLUMN more");
+  }
   // Its trigger names search_changes, which a rewind below may drop: SQLite
   // then refuses every later change of the schema.
   if (before <= versionBefore(SQLITE_MIGRATIONS, SEARCH_AUDIENCE_MIGRATION)) {

@@ -11,20 +11,12 @@
  * links to one mailbox in 18 s (round 18).
  */
 import { addressKey, isLoopback } from "../addresses.ts";
+import { mailboxKey } from "../protocol/mailbox_key.ts";
 import { fail, type Failure } from "../protocol/errors.ts";
 import type { AddressCategory, RateLimits } from "../rate_limit.ts";
 
 /** The per-address budgets of requests that may mail someone. */
 export type MailAsk = "mail" | "forgot_password";
-
-/**
- * The key of a mailbox's bucket: the address in lower case, NFKC. Its
- * other spellings a mail server may fold (`+tags`, a Gmail address's
- * dots) are not folded: the client address's bucket bounds those.
- */
-function mailboxKey(address: string): string {
-  return address.normalize("NFKC").toLowerCase();
-}
 
 /**
  * Takes one of the client address's `ask` budget: 0, or the ms to wait.

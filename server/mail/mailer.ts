@@ -17,6 +17,12 @@ export interface Mail {
   html?: string;
   /** More header lines (`List-Unsubscribe`...), on one line each. */
   headers?: Record<string, string>;
+  /** Its `Message-ID` (`<...@host>`); one made up by the mailer if absent. */
+  messageId?: string;
+  /** Its `In-Reply-To`: the ids it answers, space-separated. */
+  inReplyTo?: string;
+  /** Its `References`: the ids of the thread it belongs to. */
+  references?: string[];
 }
 
 /** Sends mail; one per node, closed with it. */

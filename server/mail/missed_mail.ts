@@ -46,7 +46,7 @@ import { unsubscribeLink } from "./unsubscribe.ts";
 
 const logger = log("mail");
 
-/** Messages one account's mail holds at most; past them, none is queued. */
+/** Messages one account's mail holds at most; past them, counted and told. */
 export const MISSED_MAX = 50;
 
 /** Longest text of one message in a mail, in characters. */
@@ -56,6 +56,8 @@ const TEXT_MAX = 1000;
 export interface ClaimedMissedMail extends DueMissedMail {
   /** The queued messages' ids the send read: cleared once it is done. */
   read?: string[];
+  /** How many past those the send read (and told): taken from the count. */
+  told?: number;
   /**
    * Set when the mailbox's budget was spent (mail_pace.ts): nothing sent,
    * nothing cleared, the mail due again after this many ms.
@@ -65,6 +67,8 @@ export interface ClaimedMissedMail extends DueMissedMail {
 
 /** One message as a mail shows it. */
 interface MailedMessage {
+  /** Its room's key or conversation's key: the mail's thread is by it. */
+  stream: string;
   sender: string;
   /** The room's name; absent for a private message. */
   room?: string;
@@ -177,6 +181,8 @@ export class MissedMail {
     const { store } = this.#node;
     const queued = await store.missedMessages(due.userKey);
     due.read = queued.map((missed) => missed.id);
+    const more = await store.missedMore(due.userKey);
+    due.told = more;
     const account = await store.findAccount(due.userKey);
     if (!account || await store.findBan({ userKey: account.key })) return;
     const address = await store.emailOf(account.key);
@@ -198,6 +204,7 @@ export class MissedMail {
       if (state.lastReadSeq >= record.message.seq) continue;
       const message = readable(this.#node, record.stream, record.message);
       shown.push({
+        stream: record.stream,
         sender: message.user,
         ...("room" in message ? { room: message.room } : {}),
         text: message.text.length > TEXT_MAX
@@ -214,6 +221,7 @@ export class MissedMail {
     const wait = takeMailbox(limits, address.address);
     if (wait > 0) {
       due.read = [];
+      due.told = 0;
       due.postponedMs = wait;
       return;
     }
@@ -224,6 +232,8 @@ export class MissedMail {
           to: address.address,
           username: account.username,
           messages: shown,
+          more,
+          threads: await threadIds(account, shown, this.#mail.publicUrl),
           setting,
           publicUrl: this.#mail.publicUrl,
           unsubscribe,
@@ -244,6 +254,7 @@ export class MissedMail {
       due.userKey,
       due.read ?? [],
       Date.now() + (due.postponedMs ?? this.#delayMs),
+      due.told ?? 0,
     );
   }
 
@@ -273,12 +284,66 @@ export class MissedMail {
   }
 }
 
+/**
+ * A mail's place in its reader's mail client (RFC 5322's Message-ID,
+ * In-Reply-To, References, as GitHub's notifications and Zulip's missed
+ * message mails thread): each room or conversation a thread of its own
+ * per account, its id stable across mails (a hash of the account, its
+ * creation time and the stream: opaque, so no header names a private room
+ * or a person, and an account deleted and registered again starts anew).
+ * The thread's root is never itself mailed: a client files the mails
+ * under it, as replies to one message it has not seen.
+ */
+export interface MailThreads {
+  /** This mail's own id, `<...@host>`, new each mail. */
+  messageId: string;
+  /** The thread id of each room or conversation the mail is about, in order. */
+  parents: string[];
+}
+
+async function threadIds(
+  account: { key: string; createdAt: number },
+  shown: readonly MailedMessage[],
+  publicUrl: string,
+): Promise<MailThreads> {
+  const host = new URL(publicUrl).hostname;
+  const streams = [...new Set(shown.map((m) => m.stream))];
+  const parents = await Promise.all(streams.map(async (stream) => {
+    const digest = await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(
+        JSON.stringify([account.key, account.createdAt, stream]),
+      ),
+    );
+    const hex = [...new Uint8Array(digest).slice(0, 16)]
+      .map((b) => b.toString(16).padStart(2, "0")).join("");
+    return `<missed.${hex}@${host}>`;
+  }));
+  return {
+    messageId: `<missed.${Date.now()}.${crypto.randomUUID()}@${host}>`,
+    parents,
+  };
+}
+
 const WORDS = {
   en: {
-    subject: (n: number) =>
-      n === 1 ? "You missed a message" : `You missed ${n} messages`,
-    lead: (name: string) =>
-      `Hello ${name}, while you were away you got these messages:`,
+    // The same subject for every mail of a thread: a mail client (Gmail)
+    // threads only mails whose subjects agree, so the count is in the
+    // lead, not here.
+    subject: (about?: { room?: string; sender: string }) =>
+      about === undefined
+        ? "Messages you missed"
+        : about.room === undefined
+        ? `Messages you missed from ${about.sender}`
+        : `Messages you missed in #${about.room}`,
+    lead: (name: string, n: number) =>
+      `Hello ${name}, while you were away you got ${
+        n === 1 ? "this message" : `these ${n} messages`
+      }:`,
+    more: (n: number) =>
+      n === 1
+        ? `And 1 more message, past the ${MISSED_MAX} a mail holds:`
+        : `And ${n} more messages, past the ${MISSED_MAX} a mail holds:`,
     direct: "direct message",
     open: "Open it",
     why:
@@ -286,12 +351,20 @@ const WORDS = {
     stop: "Stop these mails:",
   },
   fr: {
-    subject: (n: number) =>
+    subject: (about?: { room?: string; sender: string }) =>
+      about === undefined
+        ? "Messages manqués"
+        : about.room === undefined
+        ? `Messages manqués de ${about.sender}`
+        : `Messages manqués dans #${about.room}`,
+    lead: (name: string, n: number) =>
+      `Bonjour ${name}, pendant votre absence vous avez reçu ${
+        n === 1 ? "ce message" : `ces ${n} messages`
+      } :`,
+    more: (n: number) =>
       n === 1
-        ? "Vous avez manqué un message"
-        : `Vous avez manqué ${n} messages`,
-    lead: (name: string) =>
-      `Bonjour ${name}, pendant votre absence vous avez reçu ces messages :`,
+        ? `Et 1 autre message, au-delà des ${MISSED_MAX} qu’un courriel contient :`
+        : `Et ${n} autres messages, au-delà des ${MISSED_MAX} qu’un courriel contient :`,
     direct: "message privé",
     open: "L’ouvrir",
     why:
@@ -302,12 +375,18 @@ const WORDS = {
 
 /**
  * The mail of missed messages, in the account's language: text and HTML
- * (every text from people escaped), with RFC 8058's one-click unsubscribe.
+ * (every text from people escaped), with RFC 8058's one-click unsubscribe,
+ * threaded by room or conversation ({@link MailThreads}), and the number
+ * of messages past those it holds (`more`), with a link to the last one
+ * shown (its room's, when the mail is about one: the rest follow it there;
+ * else the server's page).
  */
 export async function missedMail(options: {
   to: string;
   username: string;
   messages: readonly MailedMessage[];
+  more?: number;
+  threads?: MailThreads;
   setting: MissedMailSetting;
   publicUrl: string;
   unsubscribe: string;
@@ -317,15 +396,22 @@ export async function missedMail(options: {
     m.room === undefined
       ? `${m.sender} (${words.direct})`
       : `${m.sender} #${m.room}`;
+  const messages = options.messages;
+  const oneStream = new Set(messages.map((m) => m.stream)).size === 1;
+  const more = options.more ?? 0;
+  const moreLink = oneStream
+    ? messages[messages.length - 1].link
+    : `${options.publicUrl}/`;
   const text = [
-    words.lead(options.username),
+    words.lead(options.username, messages.length),
     "",
-    ...options.messages.flatMap((m) => [
+    ...messages.flatMap((m) => [
       `${where(m)}:`,
       m.text,
       m.link,
       "",
     ]),
+    ...(more > 0 ? [words.more(more), moreLink, ""] : []),
     words.why,
     `${words.stop} ${options.unsubscribe}`,
   ].join("\n");
@@ -333,26 +419,34 @@ export async function missedMail(options: {
     <!doctype html>
     <html lang="${options.setting.language}">
       <body>
-    <p>${words.lead(options.username)}</p>
-    ${options.messages.map((m) =>
+    <p>${words.lead(options.username, messages.length)}</p>
+    ${messages.map((m) =>
       html`
         <div style="margin:1em 0"><strong>${where(m)}</strong>
         <div style="white-space:pre-wrap">${m.text}</div>
         <a href="${m.link}">${words.open}</a></div>
       `
-    )}<p style="color:#666">${words.why}<br>
+    )}${more > 0
+      ? html`<p><a href="${moreLink}">${words.more(more)}</a></p>`
+      : ""}<p style="color:#666">${words.why}<br>
     <a href="${options.unsubscribe}">${words.stop}</a></p>
       </body>
     </html>
   `;
+  const threads = options.threads;
   return {
     to: options.to,
-    subject: words.subject(options.messages.length),
+    subject: words.subject(oneStream ? messages[0] : undefined),
     text,
     html: String(await body),
     headers: {
       "List-Unsubscribe": `<${options.unsubscribe}>`,
       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     },
+    ...(threads === undefined ? {} : {
+      messageId: threads.messageId,
+      inReplyTo: threads.parents.join(" "),
+      references: threads.parents,
+    }),
   };
 }

@@ -2516,8 +2516,9 @@ export interface MissedMailStore {
   /**
    * Queues a missed message for the account's next mail, due at `dueAt`
    * unless one is waiting already (its time stays: several messages, one
-   * mail). False, and nothing written, when the account has `max` queued
-   * already or this one is queued.
+   * mail). False when the account has `max` queued already (the mail's
+   * count of those past it, {@link missedMore}, one more) or this one is
+   * queued (nothing written).
    */
   queueMissed(
     userKey: string,
@@ -2538,14 +2539,22 @@ export interface MissedMailStore {
   /** The messages queued for an account's mail, the oldest first. */
   missedMessages(userKey: string): Promise<MissedMessage[]>;
   /**
-   * Clears the messages `ids` from a claimed mail once sent (or dropped):
-   * the mail goes when none is left, else (messages queued while it was
-   * being sent) it is due again at `nextDue`, its lease ended.
+   * How many messages the account's mail waiting could not hold, its
+   * queue full (queueMissed's `max`): the mail tells their number.
+   */
+  missedMore(userKey: string): Promise<number>;
+  /**
+   * Clears the messages `ids` from a claimed mail once sent (or dropped),
+   * and `told` of its count past them (the number the mail told): the
+   * mail goes, count and all, when no message is left, else (messages
+   * queued while it was being sent) it is due again at `nextDue`, its
+   * lease ended.
    */
   confirmMissedMail(
     userKey: string,
     ids: readonly string[],
     nextDue: number,
+    told?: number,
   ): Promise<void>;
 }
 

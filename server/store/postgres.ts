@@ -86,6 +86,7 @@ import {
   wideMentions,
 } from "../mentions.ts";
 import { POSTGRES_MIGRATIONS } from "./postgres_schema.ts";
+import { mailboxKey } from "../protocol/mailbox_key.ts";
 import { poolOptions, RenewingPool } from "./postgres_pool.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { type BanRow, type RoomRow, toBan, toRoom } from "./rows.ts";
@@ -400,6 +401,7 @@ export class PostgresStore implements Store {
       await pool.run(async (sql) => {
         await migrate(sql);
         await fillSkeletons(sql);
+        await fillMailboxKeys(sql);
         await indexOlderMessages(sql);
         const now = Date.now();
         for (const room of options.permanentRooms ?? []) {
@@ -1420,6 +1422,27 @@ async function fillSkeletons(sql: Sql): Promise<void> {
           AS v(key TEXT, skeleton TEXT)
         WHERE t.key = v.key`;
     }
+  }
+}
+
+/**
+ * Gives addresses from before their mailbox key was kept (or imported from
+ * a file, which does not carry it) theirs (protocol/mailbox_key.ts: no SQL
+ * function folds as it does). Idempotent, as fillSkeletons.
+ */
+async function fillMailboxKeys(sql: Sql): Promise<void> {
+  const rows = await sql<{ key: string; email: string }[]>`
+    SELECT key, email FROM accounts
+    WHERE email IS NOT NULL AND email_key IS NULL`;
+  for (let at = 0; at < rows.length; at += 1000) {
+    const batch = rows.slice(at, at + 1000).map((row) => ({
+      key: row.key,
+      email_key: mailboxKey(row.email),
+    }));
+    await sql`UPDATE accounts a SET email_key = v.email_key
+      FROM jsonb_to_recordset(${sql.json(batch)})
+        AS v(key TEXT, email_key TEXT)
+      WHERE a.key = v.key`;
   }
 }
 

@@ -1,3 +1,4 @@
+import { mailboxKey } from "../protocol/mailbox_key.ts";
 import type { EmailStore, EmailVerification, StoredEmail } from "./mod.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 
@@ -27,7 +28,9 @@ export class PostgresEmail implements EmailStore {
         WITH gone AS (
           DELETE FROM password_resets WHERE user_key = ${userKey}
         )
-        UPDATE accounts SET email = ${address}, email_verified = false,
+        UPDATE accounts SET email = ${address},
+          email_key = ${address === null ? null : mailboxKey(address)},
+          email_verified = false,
           email_token_hash = ${token?.tokenHash ?? null},
           email_token_expires = ${token?.expiresAt ?? null}
         WHERE key = ${userKey}`;
@@ -64,7 +67,7 @@ export class PostgresEmail implements EmailStore {
     return this.#context.run(async (sql) => {
       const rows = await sql<{ key: string }[]>`
         SELECT key FROM accounts
-        WHERE lower(email) = lower(${address}) AND email_verified
+        WHERE email_key = ${mailboxKey(address)} AND email_verified
         ORDER BY created_at, key LIMIT ${limit}`;
       return rows.map((row) => row.key);
     });

@@ -102,7 +102,14 @@ export class PostgresMissedMail implements MissedMailStore {
         if (account === undefined) return;
         const [{ n }] = await tx<{ n: number }[]>`SELECT count(*)::int AS n
           FROM missed_messages WHERE user_key = ${userKey}`;
-        if (n >= max) return;
+        if (n >= max) {
+          // Full: counted, unless queued already.
+          await tx`UPDATE missed_mails SET more = more + 1
+            WHERE user_key = ${userKey} AND NOT EXISTS (
+              SELECT 1 FROM missed_messages
+              WHERE user_key = ${userKey} AND message_id = ${missed.id})`;
+          return;
+        }
         const inserted = await tx`INSERT INTO missed_messages
             (user_key, message_id, stream, at)
           VALUES (${userKey}, ${missed.id}, ${missed.stream}, ${missed.at})
@@ -138,10 +145,19 @@ export class PostgresMissedMail implements MissedMailStore {
     );
   }
 
+  missedMore(userKey: string): Promise<number> {
+    return this.#context.run(async (sql) => {
+      const [row] = await sql<{ more: number }[]>`SELECT more
+        FROM missed_mails WHERE user_key = ${userKey}`;
+      return row?.more ?? 0;
+    });
+  }
+
   confirmMissedMail(
     userKey: string,
     ids: readonly string[],
     nextDue: number,
+    told = 0,
   ): Promise<void> {
     return this.#context.run(async (sql) => {
       await sql.begin(async (tx) => {
@@ -159,7 +175,8 @@ export class PostgresMissedMail implements MissedMailStore {
           await tx`INSERT INTO missed_mails (user_key, due_at)
             VALUES (${userKey}, ${nextDue})
             ON CONFLICT (user_key) DO UPDATE
-            SET due_at = excluded.due_at, lease = NULL`;
+            SET due_at = excluded.due_at, lease = NULL,
+              more = greatest(0, missed_mails.more - ${told})`;
         }
       });
     });

@@ -3756,4 +3756,21 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     unnest(chat_search_audiences(m.stream)) a
   ON CONFLICT DO NOTHING;
   `,
+  `
+  -- Mails a team would expect (mail/missed_mail.ts, forgot_password.ts):
+  -- each account's address as a mailbox key (protocol/mailbox_key.ts: NFKC,
+  -- Unicode's lower case), which "Forgot password?" by address compares:
+  -- lower() folds A-Z only, so ÉLISE@ never found élise@. The key is
+  -- written with the address; the start-up fills it for rows from before
+  -- (fillMailboxKeys). And a mail's count of the messages past the 50 it
+  -- holds, which it then tells rather than dropping them unsaid. Cost: a
+  -- column of the account's row (NULL for most) and its index's entry per
+  -- verified account, which replaces the one by lower(email); a column of
+  -- a mail waiting.
+  ALTER TABLE accounts ADD COLUMN email_key TEXT;
+  DROP INDEX accounts_verified_email;
+  CREATE INDEX accounts_verified_email_key ON accounts (email_key)
+    WHERE email_verified;
+  ALTER TABLE missed_mails ADD COLUMN more INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

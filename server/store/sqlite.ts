@@ -110,6 +110,7 @@ import {
   toMessage,
 } from "./sqlite_rows.ts";
 import { SQLITE_MIGRATIONS } from "./sqlite_schema.ts";
+import { mailboxKey } from "../protocol/mailbox_key.ts";
 import { mentionKeys, wideMentions } from "../mentions.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { BackgroundCheckpoints, type CheckpointPass } from "./checkpoints.ts";
@@ -484,6 +485,7 @@ export class SqliteStore implements Store {
       this.#db.exec("PRAGMA foreign_keys = ON");
       this.#migrate();
       this.#fillSkeletons();
+      this.#fillMailboxKeys();
       [this.#highestRowid] = this.#arrays(
         "SELECT coalesce(max(rowid), 0) FROM messages",
       ).get() as unknown as [number];
@@ -615,6 +617,23 @@ export class SqliteStore implements Store {
         for (const row of rows) update.run(nameSkeleton(row.name), row.key);
       });
     }
+  }
+
+  // Addresses from before their mailbox key was kept (or imported from
+  // a file, which does not carry it) get theirs: a probe of nothing once
+  // every address has one.
+  #fillMailboxKeys(): void {
+    const rows = this.#db.prepare(
+      `SELECT key, email FROM accounts
+       WHERE email IS NOT NULL AND email_key IS NULL`,
+    ).all() as { key: string; email: string }[];
+    if (rows.length === 0) return;
+    const update = this.#db.prepare(
+      "UPDATE accounts SET email_key = ? WHERE key = ?",
+    );
+    this.#transaction(() => {
+      for (const row of rows) update.run(mailboxKey(row.email), row.key);
+    });
   }
 
   // The search index's writer: a thread over `<db>-search`, or the pass

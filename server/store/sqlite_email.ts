@@ -1,4 +1,5 @@
 import type { StatementSync } from "node:sqlite";
+import { mailboxKey } from "../protocol/mailbox_key.ts";
 import type { EmailStore, EmailVerification, StoredEmail } from "./mod.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 
@@ -29,10 +30,11 @@ export class SqliteEmail implements EmailStore {
         this.#q("DELETE FROM password_resets WHERE user_key = ?").run(userKey);
         return Number(
           this.#q(
-            `UPDATE accounts SET email = ?, email_verified = 0,
+            `UPDATE accounts SET email = ?, email_key = ?, email_verified = 0,
                email_token_hash = ?, email_token_expires = ? WHERE key = ?`,
           ).run(
             address,
+            address === null ? null : mailboxKey(address),
             address === null ? null : verification?.tokenHash ?? null,
             address === null ? null : verification?.expiresAt ?? null,
             userKey,
@@ -71,10 +73,12 @@ export class SqliteEmail implements EmailStore {
   verifiedEmailAccounts(address: string, limit: number): Promise<string[]> {
     return this.#run(() =>
       (this.#q(
-        `SELECT key FROM accounts INDEXED BY accounts_verified_email
-         WHERE lower(email) = lower(?) AND email_verified = 1
+        `SELECT key FROM accounts INDEXED BY accounts_verified_email_key
+         WHERE email_key = ? AND email_verified = 1
          ORDER BY created_at, key LIMIT ?`,
-      ).all(address, limit) as { key: string }[]).map((row) => row.key)
+      ).all(mailboxKey(address), limit) as { key: string }[]).map((row) =>
+        row.key
+      )
     );
   }
 }

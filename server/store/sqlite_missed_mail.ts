@@ -104,7 +104,19 @@ export class SqliteMissedMail implements MissedMailStore {
         const { n } = this.#q(
           "SELECT count(*) AS n FROM missed_messages WHERE user_key = ?",
         ).get(userKey) as { n: number };
-        if (n >= max) return false;
+        if (n >= max) {
+          // Full: counted, unless queued already.
+          const queued = this.#q(
+            `SELECT 1 FROM missed_messages
+             WHERE user_key = ? AND message_id = ?`,
+          ).get(userKey, missed.id);
+          if (queued === undefined) {
+            this.#q(
+              "UPDATE missed_mails SET more = more + 1 WHERE user_key = ?",
+            ).run(userKey);
+          }
+          return false;
+        }
         const added = Number(
           this.#q(
             `INSERT INTO missed_messages (user_key, message_id, stream, at)
@@ -144,10 +156,20 @@ export class SqliteMissedMail implements MissedMailStore {
     );
   }
 
+  missedMore(userKey: string): Promise<number> {
+    return this.#run(() => {
+      const row = this.#q(
+        "SELECT more FROM missed_mails WHERE user_key = ?",
+      ).get(userKey) as { more: number } | undefined;
+      return row?.more ?? 0;
+    });
+  }
+
   confirmMissedMail(
     userKey: string,
     ids: readonly string[],
     nextDue: number,
+    told = 0,
   ): Promise<void> {
     return this.#run(() =>
       this.#context.transaction(() => {
@@ -164,8 +186,8 @@ export class SqliteMissedMail implements MissedMailStore {
           this.#q(
             `INSERT INTO missed_mails (user_key, due_at) VALUES (?, ?)
              ON CONFLICT (user_key) DO UPDATE SET due_at = excluded.due_at,
-               lease = NULL`,
-          ).run(userKey, nextDue);
+               lease = NULL, more = max(0, more - ?)`,
+          ).run(userKey, nextDue, told);
         }
       })
     );

@@ -536,6 +536,10 @@ export const TABLES: readonly TableSpec[] = [
       // link waiting, if any, is a secret: without them it is left behind
       // (its owner asks for another).
       text("email", { nullable: true, rule: emailAddressKept }),
+      // Its mailbox key (protocol/mailbox_key.ts): this server's reading
+      // of the address, computed again at import (import.ts) whatever the
+      // file says, as the skeleton is; absent from files exported before.
+      text("email_key", { nullable: true }),
       bool("email_verified", { missing: false }),
       text("email_token_hash", { nullable: true, secret: null }),
       int("email_token_expires", { nullable: true, secret: null }),

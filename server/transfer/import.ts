@@ -10,6 +10,7 @@ import { type FileContents, PLACED_LIST } from "../file_contents/mod.ts";
 import { reservedName } from "../accounts/reserved_names.ts";
 import { MAX_KEPT_EDITS } from "../protocol/limits.ts";
 import { nameKey } from "../protocol/names.ts";
+import { mailboxKey } from "../protocol/mailbox_key.ts";
 import { nameSkeleton } from "../protocol/skeleton.ts";
 import { GENERAL_ROOM } from "../protocol/types.ts";
 import { DELETED_OWNER } from "../store/mod.ts";
@@ -323,6 +324,9 @@ async function readLines(
     // one would leave the account's look-alikes free.
     if (found.spec.table === "accounts") {
       row.skeleton = nameSkeleton(String(row.username));
+      row.email_key = typeof row.email === "string"
+        ? mailboxKey(row.email)
+        : null;
       accounts.add(String(row.key));
     }
     if (found.spec.table === "rooms") {

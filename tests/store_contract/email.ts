@@ -157,4 +157,44 @@ export function emails(test: StoreTest): void {
       ["ann"],
     );
   });
+
+  test(
+    "verifiedEmailAccounts folds Unicode's case, not ASCII's alone: ÉLISE@ finds élise@ and the reverse, across a reopen, on every store",
+    async (store, reopen) => {
+      const now = 1_800_000_000_000;
+      await store.createAccount(account("elise"));
+      await store.createAccount(account("oscar"));
+      await store.setEmail("elise", "élise@example.com", {
+        tokenHash: "hash-elise",
+        expiresAt: now + 1000,
+      });
+      await store.setEmail("oscar", "ÖSCAR@Example.com", {
+        tokenHash: "hash-oscar",
+        expiresAt: now + 1000,
+      });
+      await store.verifyEmail("hash-elise", now);
+      await store.verifyEmail("hash-oscar", now);
+      for (const reading of [store, undefined]) {
+        const found = reading ?? await reopen();
+        assert.deepEqual(
+          await found.verifiedEmailAccounts("ÉLISE@example.com", 5),
+          ["elise"],
+        );
+        assert.deepEqual(
+          await found.verifiedEmailAccounts("öscar@example.COM", 5),
+          ["oscar"],
+        );
+        // Composed or not, one mailbox: E and U+0301 is É.
+        assert.deepEqual(
+          await found.verifiedEmailAccounts("E\u0301LISE@example.com", 5),
+          ["elise"],
+        );
+        // The address as kept, its spelling unchanged.
+        assert.deepEqual(await found.emailOf("oscar"), {
+          address: "ÖSCAR@Example.com",
+          verified: true,
+        });
+      }
+    },
+  );
 }

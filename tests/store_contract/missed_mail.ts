@@ -144,4 +144,27 @@ export function missedMails(test: StoreTest): void {
       [],
     );
   });
+
+  test("a full queue counts the messages past it (once each, none queued twice); a confirmation takes away the number told, and the count goes with the mail", async (store) => {
+    await store.createAccount(account("ann"));
+    const m = (id: string) => ({ id, stream: "general", at: NOW });
+    assert.equal(await store.missedMore("ann"), 0);
+    await store.queueMissed("ann", m("m1"), NOW, 2);
+    await store.queueMissed("ann", m("m2"), NOW, 2);
+    assert.equal(await store.queueMissed("ann", m("m3"), NOW, 2), false);
+    assert.equal(await store.queueMissed("ann", m("m4"), NOW, 2), false);
+    // Queued already: not one more.
+    assert.equal(await store.queueMissed("ann", m("m1"), NOW, 2), false);
+    assert.equal(await store.missedMore("ann"), 2);
+    await store.claimDueMissedMails(NOW, 10, NOW + 100);
+    // m5 comes while the mail of m1, m2 and 2 more is being sent.
+    await store.queueMissed("ann", m("m5"), NOW, 2);
+    assert.equal(await store.missedMore("ann"), 3);
+    // m5 came after the queue was full: not queued, counted.
+    await store.confirmMissedMail("ann", ["m1"], NOW + 500, 2);
+    assert.equal(await store.missedMore("ann"), 1);
+    await store.confirmMissedMail("ann", ["m2"], NOW + 900, 0);
+    assert.deepEqual(await store.missedMessages("ann"), []);
+    assert.equal(await store.missedMore("ann"), 0);
+  });
 }

@@ -393,6 +393,11 @@ export const MISSED_MAIL_MIGRATION =
  */
 export const SEARCH_AUDIENCE_MIGRATION =
   "CREATE TRIGGER search_changes_privacy";
+/**
+ * Text of the migration that keeps each address's mailbox key and a missed
+ * mail's count of the messages past those it holds.
+ */
+export const MAILBOX_KEY_MIGRATION = "Mails a team would expect";
 /** Text of the migration that keeps each account's profile card. */
 export const PROFILE_MIGRATION = "A profile card (set_profile)";
 
