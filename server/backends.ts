@@ -1,11 +1,15 @@
 import type { Redis } from "ioredis";
 import type { Throttle, ThrottleOptions } from "./accounts/login_throttle.ts";
 import type { BucketsOptions, KeyedBuckets } from "./buckets/mod.ts";
-import { dirname, join } from "node:path";
 import { MemoryBroker } from "./broker/memory.ts";
 import type { Broker } from "./broker/mod.ts";
 import type { Config } from "./config.ts";
 import { DiskFileContents } from "./file_contents/disk.ts";
+import {
+  defaultFilesDir,
+  filesInDatabase,
+  openFileContents,
+} from "./file_contents/open.ts";
 import type { FileContents } from "./file_contents/mod.ts";
 import { log } from "./log.ts";
 import { MemoryPresence } from "./presence/memory.ts";
@@ -163,46 +167,6 @@ async function openSqlite(
     logger.info("This build has no store threads: SQLite runs on the main one");
   }
   return await SqliteStore.open(config.db, sqliteOptions(config, threads));
-}
-
-/**
- * Where the bytes of shared files are: the database with `databaseUrl`
- * (unless `filesDir` names a folder), else a folder (`filesDir`, or
- * `files` beside the SQLite file). Export and import choose as a node does.
- * Uploads to the database stage in a folder in `tempDir` (default: the
- * system's temporary folder).
- */
-export async function openFileContents(
-  config: Pick<Config, "databaseUrl" | "filesDir" | "db">,
-  { tempDir }: { tempDir?: string } = {},
-): Promise<FileContents> {
-  return config.databaseUrl && filesInDatabase(config)
-    ? new (await import("./file_contents/postgres.ts")).PostgresFileContents(
-      config.databaseUrl,
-      { tempDir },
-    )
-    : config.filesDir === undefined && config.db === ":memory:"
-    ? new DiskFileContents(
-      Deno.makeTempDirSync({ prefix: "chat-files-" }),
-      { temporary: true },
-    )
-    : new DiskFileContents(config.filesDir ?? defaultFilesDir(config.db));
-}
-
-function filesInDatabase(
-  config: Pick<Config, "databaseUrl" | "filesDir">,
-): boolean {
-  return config.databaseUrl !== undefined && config.filesDir === undefined;
-}
-
-/**
- * Where a SQLite server keeps shared files without `--files-dir`: beside
- * the database. An in-memory database gets a temporary folder instead
- * (openFileContents), removed when the server stops: its files go with
- * the process, like its messages.
- */
-export function defaultFilesDir(db: string): string {
-  return join(dirname(db), "files");
 }
 
 /** How many files of an old folder a start compares with the database. */

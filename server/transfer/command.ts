@@ -5,17 +5,20 @@
  * go to stderr. Exit codes: 0 done, 1 failed (nothing imported), 2 bad
  * usage; an import stopped by Ctrl-C or SIGTERM 130 or 143 (nothing
  * imported).
+ *
+ * The store's module (PostgreSQL's or SQLite's, with the server's store
+ * each builds on) is loaded once the flags chose it: an import under a
+ * small heap does not carry the other's, nor either before its flags
+ * are checked (docs/performance.md "Imports' memory").
  */
 import { parseArgs } from "node:util";
-import { openFileContents } from "../backends.ts";
+import { openFileContents } from "../file_contents/open.ts";
 import { SettingError } from "../setting_kinds.ts";
 import { SETTINGS } from "../settings.ts";
 import { exportStore } from "./export.ts";
 import { ImportError, importStore, linesOf } from "./import.ts";
 import { Interrupted, Interruption } from "./interruption.ts";
 import { noteLeftovers } from "./leftovers.ts";
-import { PostgresSource, PostgresTarget } from "./postgres.ts";
-import { SqliteSource, SqliteTarget } from "./sqlite.ts";
 import { usageError } from "../usage_error.ts";
 
 /** The store flags' lines of a command's help. */
@@ -182,8 +185,13 @@ export async function exportCommand(args: string[]): Promise<number> {
   let source;
   try {
     source = options.databaseUrl
-      ? await PostgresSource.open(options.databaseUrl)
-      : await SqliteSource.open(options.db, options);
+      ? await (await import("./postgres.ts")).PostgresSource.open(
+        options.databaseUrl,
+      )
+      : await (await import("./sqlite.ts")).SqliteSource.open(
+        options.db,
+        options,
+      );
   } catch (error) {
     await contents?.close();
     console.error(`error: ${(error as Error).message}`);
@@ -253,8 +261,13 @@ export async function importInto(
   let target;
   try {
     target = options.databaseUrl
-      ? await PostgresTarget.open(options.databaseUrl)
-      : await SqliteTarget.open(options.db, options);
+      ? await (await import("./postgres.ts")).PostgresTarget.open(
+        options.databaseUrl,
+      )
+      : await (await import("./sqlite.ts")).SqliteTarget.open(
+        options.db,
+        options,
+      );
   } catch (error) {
     await undo().catch(() => {});
     console.error(`error: ${(error as Error).message}`);

@@ -8,7 +8,7 @@
  * kept in the database, go with the rolled-back transaction). What was
  * there before stays as it was.
  */
-import { defaultFilesDir } from "../backends.ts";
+import { defaultFilesDir } from "../file_contents/open.ts";
 
 /** Removes what the import made; nothing when it made nothing. */
 export type Undo = () => Promise<void>;

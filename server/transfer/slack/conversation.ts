@@ -18,6 +18,7 @@ import type { Row } from "../format.ts";
 import { type SlackNames, slackToMarkup } from "./markup.ts";
 import { slackReaction } from "./reactions.ts";
 import { compareTs, type SlackMessage, slackMs } from "./slack_json.ts";
+import type { ThreadBook } from "./thread_book.ts";
 
 /** An account made of a Slack user. */
 export interface Person {
@@ -76,17 +77,27 @@ const KEPT = new Set([
 ]);
 
 /**
- * Appends a conversation's messages to `rows`; returns its last seq.
- * `people` by Slack user id; `names` for the markup's mentions.
+ * Appends a conversation's messages to `rows`, a group of days at a time
+ * (`days`, each group's messages in the order of the export and groups in
+ * the order of their times), calling `spill` after each to take its rows
+ * away; returns its last seq. `people` by Slack user id; `names` for the
+ * markup's mentions. What a reply needs of the messages before is in
+ * `threads` (thread_book.ts) and the ids of its newest pins in `pins`:
+ * the conversation is never held whole, whatever its size.
  */
-export function convertConversation(
+export async function convertConversation(
   place: Place,
-  read: Read[],
+  days: AsyncIterable<Read[]> | Iterable<Read[]>,
   context: {
     people: Map<string, Person>;
     names: SlackNames;
     rows: Rows;
     tally: Tally;
+    threads: ThreadBook;
+    /** The pinned messages' ids kept (the newest MAX_PINS of a place). */
+    pins: Set<string>;
+    /** Takes the rows made so far (they are emptied in place). */
+    spill(): void;
     /**
      * The account of someone users.json does not list (a Slack Connect
      * guest, another workspace's member), made from a message's
@@ -97,19 +108,54 @@ export function convertConversation(
       profile: SlackMessage["user_profile"],
     ): Person | undefined;
   },
-): number {
-  const { people, rows, tally } = context;
-  const ordered = read.toSorted((a, b) =>
-    compareTs(a.message.ts, b.message.ts)
-  );
+): Promise<number> {
+  const { rows, threads } = context;
   // Ids by ts order within the conversation (a newer message's is
   // greater), their random part drawn from the stream: one export always
   // gives the same lines (`--jsonl` twice, a zip and its folder).
   const newId = monotonicFactory(seeded(place.stream));
-  const roots = new Map<string, { id: string; row: Row }>();
-  const threads = new Map<string, { last: Row; authors: Set<string> }>();
-  const pinned: Row[] = [];
+  // The newest pins so far: an older one past MAX_PINS is let go (its
+  // row, written already, loses its pin when it is read back).
+  const pinned: string[] = [];
   let seq = 0;
+  threads.begin();
+  for await (const read of days) {
+    seq = convertDays(place, read, context, { newId, pinned, seq });
+    context.spill();
+  }
+  for (const id of pinned) context.pins.add(id);
+  for (const thread of threads.threads()) {
+    const followers = place.sides
+      ? place.sides.map((side) => side.key)
+      : thread.authors;
+    for (const key of new Set(followers)) {
+      rows.follows.push({
+        kind: "thread_follow",
+        user_key: key,
+        root_id: thread.rootId,
+        last_at: thread.lastTs,
+        last_read_seq: thread.lastSeq,
+      });
+    }
+  }
+  threads.end();
+  context.spill();
+  return seq;
+}
+
+/** A group of days' messages as rows, in the order of their ts; the last seq. */
+function convertDays(
+  place: Place,
+  read: Read[],
+  context: Parameters<typeof convertConversation>[2],
+  state: { newId: (at: number) => string; pinned: string[]; seq: number },
+): number {
+  const { people, rows, tally, threads } = context;
+  const { newId, pinned } = state;
+  const ordered = read.toSorted((a, b) =>
+    compareTs(a.message.ts, b.message.ts)
+  );
+  let seq = state.seq;
   for (const { message, file } of ordered) {
     if (!KEPT.has(message.subtype)) {
       count(tally, `events (${message.subtype})`);
@@ -161,7 +207,7 @@ export function convertConversation(
     // A root's own thread_ts is its ts; a reply's is its root's.
     const inThread = message.thread_ts !== undefined &&
       message.thread_ts !== message.ts;
-    const root = inThread ? roots.get(message.thread_ts!) : undefined;
+    const root = inThread ? threads.root(message.thread_ts!) : undefined;
     if (inThread && !root) {
       count(
         tally,
@@ -197,40 +243,24 @@ export function convertConversation(
       first ??= row;
       last = row;
     }
-    if (!inThread) {
-      roots.set(message.ts, { id: String(first!.id), row: first! });
-    }
+    if (!inThread) threads.addRoot(message.ts, String(first!.id), author.key);
     if (root) {
       // Its last part: a follower has read the thread to its end.
-      const thread = threads.get(String(root.id)) ??
-        { last: last!, authors: new Set([String(root.row.user_key)]) };
-      thread.last = last!;
-      thread.authors.add(author.key);
-      threads.set(String(root.id), thread);
+      threads.reply(
+        root,
+        { ts: last!.ts as number, seq: last!.seq as number },
+        author.key,
+      );
     }
     reactionsOf(first!, message, people, rows, tally);
     if (message.pinned_to?.includes(place.slackId)) {
       first!.pinned_at = ts;
-      pinned.push(first!);
-    }
-  }
-  // The server keeps at most MAX_PINS pinned a place: the newest.
-  for (const row of pinned.slice(0, Math.max(0, pinned.length - MAX_PINS))) {
-    row.pinned_at = null;
-    count(tally, `pins past the newest ${MAX_PINS} of a place`);
-  }
-  for (const [rootId, thread] of threads) {
-    const followers = place.sides
-      ? place.sides.map((side) => side.key)
-      : [...thread.authors];
-    for (const key of new Set(followers)) {
-      rows.follows.push({
-        kind: "thread_follow",
-        user_key: key,
-        root_id: rootId,
-        last_at: thread.last.ts as number,
-        last_read_seq: thread.last.seq as number,
-      });
+      pinned.push(String(first!.id));
+      // The server keeps at most MAX_PINS pinned a place: the newest.
+      if (pinned.length > MAX_PINS) {
+        pinned.shift();
+        count(tally, `pins past the newest ${MAX_PINS} of a place`);
+      }
     }
   }
   return seq;

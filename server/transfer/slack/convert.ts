@@ -6,10 +6,13 @@
  * private rooms with their members, archived channels archived rooms,
  * DMs private conversations; every message in its place at its time.
  * Everything imported is read: each member's read position is the end.
- * A conversation's rows are made in memory, then written to temporary
- * files, one a table (spool.ts), and their lines made as the import reads
- * them, which writes them in one transaction: the converter holds the
- * lists (accounts, rooms, streams, memberships) and one conversation.
+ * A conversation's rows are made a group of days at a time (a day file,
+ * unless days overlap in time), then written to temporary files, one a
+ * table (spool.ts), and their lines made as the import reads them, which
+ * writes them in one transaction; what a reply needs of the messages
+ * before it is in a temporary SQLite file (thread_book.ts): the converter
+ * holds the lists (accounts, rooms, streams, memberships) and a day's
+ * messages, whatever the size of a conversation.
  */
 import { conversationKey } from "../../store/mod.ts";
 import { GENERAL_ROOM } from "../../protocol/types.ts";
@@ -32,8 +35,11 @@ import { SlackExportError, type SlackFiles } from "./export_files.ts";
 import { type SlackNames, slackToMarkup } from "./markup.ts";
 import { NameBook } from "./names.ts";
 import { RowSpool } from "./spool.ts";
+import { ThreadBook } from "./thread_book.ts";
 import {
+  compareTs,
   listOf,
+  SLACK_TS,
   type SlackChannel,
   slackChannel,
   type SlackDm,
@@ -92,10 +98,11 @@ interface Made {
   reads: Row[];
   tally: Tally;
   report: string[];
-  /** The earliest message's time, and the replies and pins among them. */
+  /** The earliest message's time, and the replies among them. */
   earliest: number;
   replies: number;
-  pins: number;
+  /** The ids of the pinned messages kept (a row's pin is dropped else). */
+  pins: Set<string>;
   /** The spooled rows by kind. */
   kinds: Map<string, number>;
 }
@@ -107,7 +114,18 @@ interface Spools {
   reactions: RowSpool;
   mentions: RowSpool;
   follows: RowSpool;
+  /** The conversation's thread roots and threads. */
+  threads: ThreadBook;
 }
+
+/** The spooled rows' kinds, in the order the end line counts them. */
+const KIND_ORDER = [
+  "thread_follow",
+  "message",
+  "reaction",
+  "mention",
+  "private_message",
+];
 
 /** Reads a Slack export and converts it; a bad one throws SlackExportError. */
 export async function convertSlack(
@@ -122,6 +140,7 @@ export async function convertSlack(
     reactions: new RowSpool(dir, "reactions"),
     mentions: new RowSpool(dir, "mentions"),
     follows: new RowSpool(dir, "follows"),
+    threads: new ThreadBook(`${dir}/threads.db`),
   };
   const close = async () => {
     for (const spool of Object.values(spools)) spool.close();
@@ -151,7 +170,7 @@ async function convert(
     report: [],
     earliest: Infinity,
     replies: 0,
-    pins: 0,
+    pins: new Set(),
     kinds: new Map(),
   };
   const { people, book } = readPeople(lists.users, made.report);
@@ -185,12 +204,14 @@ async function convert(
     names,
     rows: made.rows,
     tally: made.tally,
+    threads: spools.threads,
+    pins: made.pins,
+    spill: () => spill(made),
     external,
   };
   for (const room of plans) {
-    const read = room.folder === "" ? [] : await readDays(files, room.folder);
-    const last = convertConversation(room.place, read, context);
-    spill(made);
+    const days = room.folder === "" ? [] : dayGroups(files, room.folder);
+    const last = await convertConversation(room.place, days, context);
     addStream(made, room.place, last);
   }
   const byKey = new Map([...people.values()].map((p) => [p.key, p]));
@@ -213,12 +234,11 @@ async function convert(
       readers: new Set(sides.map((side) => side.key)),
       sides,
     };
-    const last = convertConversation(
+    const last = await convertConversation(
       place,
-      await readDays(files, dm.id),
+      dayGroups(files, dm.id),
       context,
     );
-    spill(made);
     // A conversation is made by its first message: none, none made.
     if (last > 0) addStream(made, place, last);
   }
@@ -259,18 +279,25 @@ async function convert(
   ];
   const counts: Record<string, number> = {};
   for (const section of sections) {
-    if (section instanceof RowSpool) continue;
+    if (!Array.isArray(section)) continue;
     for (const row of section) {
       counts[String(row.kind)] = (counts[String(row.kind)] ?? 0) + 1;
     }
   }
-  for (const [kind, n] of made.kinds) counts[kind] = n;
+  // In the order of the tables, as the converter that held every row
+  // counted them (follows are now spooled at a conversation's end).
+  const rank = (kind: string) => KIND_ORDER.indexOf(kind);
+  for (
+    const [kind, n] of [...made.kinds].sort(([a], [b]) => rank(a) - rank(b))
+  ) {
+    counts[kind] = n;
+  }
   // The header is line 1: the messages' lines follow the sections before.
   const firstMessage = 2 +
     sections.slice(0, sections.indexOf(spools.messages))
       .reduce(
         (sum, section) =>
-          sum + (section instanceof RowSpool ? section.count : section.length),
+          sum + (Array.isArray(section) ? section.length : section.count),
         0,
       );
   const header = {
@@ -290,9 +317,15 @@ async function convert(
       yield JSON.stringify(header);
       for (const section of sections) {
         const messages = section === spools.messages;
-        const rows = section instanceof RowSpool ? section.rows() : section;
+        const rows = Array.isArray(section) ? section : section.rows();
         for await (const row of rows) {
-          if (messages) row.sender = `${row.sender}${createdAt}`;
+          if (messages) {
+            row.sender = `${row.sender}${createdAt}`;
+            // A pin past its place's newest MAX_PINS (conversation.ts).
+            if (row.pinned_at && !made.pins.has(String(row.id))) {
+              row.pinned_at = null;
+            }
+          }
           yield JSON.stringify(withoutNulls(row));
         }
       }
@@ -324,7 +357,6 @@ function spill(made: Made): void {
   for (const row of rows.messages) {
     made.earliest = Math.min(made.earliest, Number(row.ts));
     if (row.reply_to !== null) made.replies++;
-    if (row.pinned_at) made.pins++;
   }
   for (
     const table of ["follows", "messages", "reactions", "mentions"] as const
@@ -573,15 +605,76 @@ function topicOf(
   return topic || null;
 }
 
-async function readDays(files: SlackFiles, folder: string): Promise<Read[]> {
-  const read: Read[] = [];
-  for (const path of await files.days(folder)) {
-    const file = path.slice(path.lastIndexOf(`${folder}/`));
-    for (const message of listOf(await files.day(path), slackMessage, file)) {
-      read.push({ message, file });
+/**
+ * A conversation's messages, a group of day files at a time: each day
+ * file on its own, unless days overlap in time (a message of one older
+ * than the last of an earlier one), when those that overlap come as one
+ * group, so that each group's messages sorted come in the order the whole
+ * conversation's sorted would, ties in the order of the export. The
+ * files are read twice (first for their times only), about a tenth of a
+ * second a 100,000 messages more, so that a day's messages alone are
+ * held, not the conversation's.
+ */
+async function* dayGroups(
+  files: SlackFiles,
+  folder: string,
+): AsyncGenerator<Read[]> {
+  const paths = await files.days(folder);
+  const spans: { at: number; first?: string; last?: string }[] = [];
+  for (const [at, path] of paths.entries()) {
+    const span: { at: number; first?: string; last?: string } = { at };
+    const list = await files.day(path);
+    // A ts the shape refuses is left to listOf's error, when it is read.
+    for (const entry of Array.isArray(list) ? list : []) {
+      const ts = (entry as { ts?: unknown } | null)?.ts;
+      if (typeof ts !== "string" || !SLACK_TS.test(ts)) continue;
+      if (span.first === undefined || compareTs(ts, span.first) < 0) {
+        span.first = ts;
+      }
+      if (span.last === undefined || compareTs(ts, span.last) > 0) {
+        span.last = ts;
+      }
+    }
+    spans.push(span);
+  }
+  const byTime = spans.toSorted((a, b) =>
+    a.first === undefined
+      ? -1
+      : b.first === undefined
+      ? 1
+      : compareTs(a.first, b.first)
+  );
+  let group: number[] = [];
+  let last: string | undefined;
+  const read = async (group: number[]) => {
+    const messages: Read[] = [];
+    for (const at of group.toSorted((a, b) => a - b)) {
+      const path = paths[at];
+      const file = path.slice(path.lastIndexOf(`${folder}/`));
+      for (const message of listOf(await files.day(path), slackMessage, file)) {
+        messages.push({ message, file });
+      }
+    }
+    return messages;
+  };
+  for (const span of byTime) {
+    // Sharing a ts with the group's last is overlapping too: a tie keeps
+    // the export's order only within a group.
+    const overlaps = span.first === undefined || last === undefined ||
+      compareTs(span.first, last) <= 0;
+    if (!overlaps && group.length > 0) {
+      yield await read(group);
+      group = [];
+    }
+    group.push(span.at);
+    if (
+      span.last !== undefined &&
+      (last === undefined || compareTs(span.last, last) > 0)
+    ) {
+      last = span.last;
     }
   }
-  return read;
+  if (group.length > 0) yield await read(group);
 }
 
 // Optional fields are left out of a line, as the export writes them.
@@ -596,10 +689,11 @@ function summary(
   users: SlackUser[],
   people: Map<string, Account>,
   plans: RoomPlan[],
-  { replies, pins, tally }: Made,
+  { replies, pins: kept, tally }: Made,
   counts: Record<string, number>,
 ): string {
   const n = (value: number) => value.toLocaleString("en");
+  const pins = kept.size;
   const bots = [...people.values()].filter((p) => p.bot).length;
   const external = [...people.values()].filter((p) => p.external).length;
   const deleted = users.filter((user) => user.deleted).length;

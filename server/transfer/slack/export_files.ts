@@ -300,10 +300,11 @@ async function zipFiles(path: string): Promise<SlackFiles> {
   const users = names.filter((name) => /(^|\/)users\.json$/.test(name))
     .sort((a, b) => a.length - b.length)[0];
   const prefix = users ? users.slice(0, -"users.json".length) : "";
-  // Each file is read once: its bytes go as it is read.
+  // A file is inflated each time it is read, and its bytes let go: the
+  // converter reads a day file twice (convert.ts dayGroups), and what an
+  // entry keeps is views of the zip's bytes, held anyway.
   const read = (name: string): unknown => {
     const entry = entries.get(name)!;
-    entries.delete(name);
     const where = name.slice(prefix.length);
     const raw = entry.chunks.length === 1
       ? entry.chunks[0]

@@ -7,7 +7,9 @@ import { z } from "zod";
 import { SlackExportError } from "./export_files.ts";
 
 const flag = z.boolean().optional();
-const TS = z.string().regex(/^\d{1,12}(\.\d{1,9})?$/, "a Slack ts (seconds)");
+/** A Slack ts's text ("1700000000.123456"): seconds, then a fraction. */
+export const SLACK_TS = /^\d{1,12}(\.\d{1,9})?$/;
+const TS = z.string().regex(SLACK_TS, "a Slack ts (seconds)");
 const topic = z.object({ value: z.string() }).optional();
 
 /** One entry of users.json. */
