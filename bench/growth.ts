@@ -22,7 +22,7 @@ import { parseArgs } from "node:util";
 import { commandLine } from "./command_line.ts";
 import { seedMessages } from "./seed.ts";
 import { cpuSeconds, eachLine, rssKiB, sleep, withTimeout } from "./proc.ts";
-import { CHILD_ENV, HOST, ROOT, serverArgs } from "./targets.ts";
+import { benchServerArgs, CHILD_ENV, HOST, ROOT } from "./targets.ts";
 import { stopChild } from "./children.ts";
 import { Prober } from "./prober.ts";
 import { msQuantiles } from "./stats.ts";
@@ -65,16 +65,10 @@ interface Server {
 async function startServer(db: string): Promise<Server> {
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: serverArgs([
-      "--rate-limits",
-      "off",
-      "--host",
-      HOST,
-      "--port",
-      "0",
-      "--db",
-      db,
-    ]),
+    // The limits off as every bench has them (one client here, so only
+    // the rate limits matter); the server's default log level, as an
+    // operator starts it: start-up is one of the figures.
+    args: benchServerArgs(db, { limitsOff: true, logLevel: null }),
     cwd: ROOT,
     env: CHILD_ENV,
     stdin: "null",

@@ -10,6 +10,7 @@ import { children, stopChild } from "./children.ts";
 import type { BenchOptions } from "./options.ts";
 import { round } from "./stats.ts";
 import { V8_FLAGS } from "../scripts/release.ts";
+import type { LogLevelName } from "../server/config.ts";
 
 /** The project's checkout (the bench's parent folder). */
 export const ROOT = new URL("../", import.meta.url).pathname;
@@ -59,12 +60,19 @@ export interface BenchServerOptions {
   limitsOff?: boolean;
   /** Deno's flags for the server (e.g. `--v8-flags=--trace-gc-nvp`), after V8_FLAGS. */
   denoFlags?: string[];
+  /**
+   * The server's `--log-level`; default `warning`, so that a bench's
+   * output is its figures. `null` leaves the flag out: the server's own
+   * default, as growth.ts measures start-up with what an operator runs.
+   */
+  logLevel?: LogLevelName | null;
 }
 
 /**
  * The arguments of `deno` that run the project's server as every bench
  * runs it: on {@link HOST}, a free port, the database `db`, warnings only
- * (each bench finds the port by its listening socket); through
+ * unless `options.logLevel` says otherwise (each bench finds the port by
+ * its listening socket); through
  * {@link serverArgs}, so BENCH_SERVER_FLAGS and BENCH_SERVER_ARGS apply.
  */
 export function benchServerArgs(
@@ -79,8 +87,9 @@ export function benchServerArgs(
     "0",
     "--db",
     db,
-    "--log-level",
-    "warning",
+    ...(options.logLevel === null
+      ? []
+      : ["--log-level", options.logLevel ?? "warning"]),
   ], options.denoFlags);
 }
 

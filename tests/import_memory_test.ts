@@ -16,6 +16,46 @@ import { FORMAT, FORMAT_VERSION } from "../server/transfer/format.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 
 /**
+ * Runs `script` (a path in the checkout) with `args` as its own process
+ * under a V8 heap of `mib` MiB, `options.input` (a file) on its stdin, and
+ * checks that it ended with 0 and did not run out of memory. Answers its
+ * stderr, and its stdout when `options.stdout` asks for it (else dropped).
+ */
+async function underHeap(
+  script: string,
+  args: string[],
+  mib: number,
+  options: { input?: string; stdout?: boolean } = {},
+): Promise<{ stderr: string; stdout: Uint8Array }> {
+  const run = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `--v8-flags=--max-old-space-size=${mib}`,
+      `${ROOT}${script}`,
+      ...args,
+    ],
+    cwd: ROOT,
+    stdin: options.input ? "piped" : "null",
+    stdout: options.stdout ? "piped" : "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const fed = options.input
+    ? (await Deno.open(options.input)).readable.pipeTo(run.stdin)
+    : undefined;
+  const [output] = await Promise.all([run.output(), fed]);
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.doesNotMatch(stderr, /out of memory/);
+  assert.equal(output.code, 0, stderr.slice(-2000));
+  return {
+    stderr,
+    // Deno throws on reading an output that was not piped.
+    stdout: options.stdout ? output.stdout : new Uint8Array(),
+  };
+}
+
+/**
  * A heap an import of any size fits in when it holds a batch at a time,
  * with a margin of twice for a busy machine's late GC (32 MiB, with the
  * Slack test's 26 needed, ran out on CI): the file below imports at 22 MiB
@@ -119,29 +159,12 @@ Deno.test("import: a file of 30,000 thread_follow and 30,000 reaction lines come
       file,
       linesOf({ accounts: 200, follows: 30_000, reactions: 30_000 }),
     );
-    const input = await Deno.open(file);
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `--v8-flags=--max-old-space-size=${HEAP_MIB}`,
-        `${ROOT}scripts/import.ts`,
-        "--db",
-        `${dir}/chat.db`,
-      ],
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    const [output] = await Promise.all([
-      run.output(),
-      input.readable.pipeTo(run.stdin),
-    ]);
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.doesNotMatch(stderr, /out of memory/);
-    assert.equal(output.code, 0, stderr.slice(-2000));
+    const { stderr } = await underHeap(
+      "scripts/import.ts",
+      ["--db", `${dir}/chat.db`],
+      HEAP_MIB,
+      { input: file },
+    );
     assert.match(
       stderr,
       /Imported 200 account, 1 room, 1 stream, 30,000 thread_follow, 300 message, 30,000 reaction/,
@@ -229,24 +252,11 @@ Deno.test("import-slack: a Slack export of 60,000 messages comes in with a V8 he
   try {
     await Deno.mkdir(`${dir}/export`);
     await writeSlackExport(`${dir}/export`, 60_000);
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `--v8-flags=--max-old-space-size=${SLACK_HEAP_MIB}`,
-        `${ROOT}scripts/import_slack.ts`,
-        `${dir}/export`,
-        "--db",
-        `${dir}/chat.db`,
-      ],
-      cwd: ROOT,
-      stdout: "null",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.doesNotMatch(stderr, /out of memory/);
-    assert.equal(output.code, 0, stderr.slice(-2000));
+    const { stderr } = await underHeap(
+      "scripts/import_slack.ts",
+      [`${dir}/export`, "--db", `${dir}/chat.db`],
+      SLACK_HEAP_MIB,
+    );
     assert.match(stderr, /60,000 room messages/);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -326,29 +336,18 @@ Deno.test("import-slack: one channel of 30,000 messages converts with a V8 heap 
   try {
     await Deno.mkdir(`${dir}/export`);
     await writeOneChannel(`${dir}/export`, 30_000);
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        `--v8-flags=--max-old-space-size=${CHANNEL_HEAP_MIB}`,
-        `${ROOT}scripts/import_slack.ts`,
-        `${dir}/export`,
-        "--jsonl",
-      ],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const stderr = new TextDecoder().decode(output.stderr);
-    assert.doesNotMatch(stderr, /out of memory/);
-    assert.equal(output.code, 0, stderr.slice(-2000));
+    const { stderr, stdout } = await underHeap(
+      "scripts/import_slack.ts",
+      [`${dir}/export`, "--jsonl"],
+      CHANNEL_HEAP_MIB,
+      { stdout: true },
+    );
     assert.match(
       stderr,
       /30,000 room messages, 0 private messages, 9,000 thread replies/,
     );
     // Its last line: every row came out (the counts the import checks).
-    const last = new TextDecoder().decode(output.stdout.slice(-400))
+    const last = new TextDecoder().decode(stdout.slice(-400))
       .trim().split("\n").at(-1)!;
     assert.deepEqual(JSON.parse(last).counts, {
       account: 100,

@@ -57,6 +57,11 @@ export interface ConvertedSlack {
   origin(line: number): Promise<string | undefined>;
   /** What became of the export, for stderr: renames, counts, skips. */
   report: string[];
+  /**
+   * How many names were looked at to give each account and room its own
+   * (NameBook.tried), so far: a test counts the work of choosing.
+   */
+  namesTried(): number;
   /** Removes the temporary files of its rows. */
   close(): Promise<void>;
 }
@@ -174,7 +179,11 @@ async function convert(
     kinds: new Map(),
   };
   const { people, book } = readPeople(lists.users, made.report);
-  const { plans, names, accountKeys } = planRooms(lists, people, made);
+  const { plans, names, accountKeys, rooms } = planRooms(
+    lists,
+    people,
+    made,
+  );
   const external = (
     id: string,
     profile: { name?: string | null; real_name?: string | null } | undefined,
@@ -333,6 +342,7 @@ async function convert(
     },
     origin: (line) => spools.origins.at(line - firstMessage),
     report: made.report,
+    namesTried: () => book.tried + rooms.tried,
     close,
   };
 }
@@ -458,7 +468,12 @@ function planRooms(
   lists: Lists,
   people: Map<string, Account>,
   made: Made,
-): { plans: RoomPlan[]; names: SlackNames; accountKeys: Set<string> } {
+): {
+  plans: RoomPlan[];
+  names: SlackNames;
+  accountKeys: Set<string>;
+  rooms: NameBook;
+} {
   const book = new NameBook("room", { people: false });
   book.reserve(GENERAL_ROOM);
   const roomNames = new Map<string, string>();
@@ -524,7 +539,7 @@ function planRooms(
   for (const { line, channel } of plans) {
     if (channel) line.topic = topicOf(channel, names, made.report);
   }
-  return { plans, names, accountKeys: accounts };
+  return { plans, names, accountKeys: accounts, rooms: book };
 }
 
 /** A conversation's stream, and its readers' read positions at its end. */

@@ -32,6 +32,7 @@ export class ThreadBook {
   #threads: StatementSync;
   /** Whether the conversation's transaction has begun (it has a root). */
   #open = false;
+  #transactions = 0;
 
   /** A book in the file at `path` (in a folder the caller removes). */
   constructor(path: string) {
@@ -85,10 +86,19 @@ export class ThreadBook {
     this.#open = false;
   }
 
+  /**
+   * How many transactions the book has begun: one a conversation with a
+   * root, none for one without (a test counts them, not their time).
+   */
+  get transactions(): number {
+    return this.#transactions;
+  }
+
   #opened(): void {
     if (this.#open) return;
     this.#db.exec("BEGIN");
     this.#open = true;
+    this.#transactions++;
   }
 
   /** A message a reply may answer, by its Slack ts. */
