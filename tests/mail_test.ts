@@ -137,6 +137,18 @@ Deno.test("set_email: a new address stops the old one's link; null removes the a
         "ann@example..org",
         "ann@example.org.",
         "ann@.example.org",
+        // Round 21: a label over 63 letters, as written or once encoded
+        // (60 `ä` are 66 letters as `xn--`), names no host: a relay
+        // refused it and its bounce went to --mail-from.
+        `ann@${"b".repeat(64)}.org`,
+        `ann@${"\u00e4".repeat(60)}.org`,
+        // Round 21: compatibility characters, which the mailbox key folds
+        // (NFKC) and a mail server does not: `\uFB00@x.org` is mailed as
+        // written, another mailbox, yet its verification mails spent
+        // ff@x.org's pace, so its owner's reset mails went silently.
+        "\uFB00@x.org",
+        "\uFF41nn@x.org",
+        "ann@\uFF45xample.org",
       ]
     ) {
       await expectError(ann, "set_email", { address: bad }, "invalid_message");
@@ -149,6 +161,15 @@ Deno.test("set_email: a new address stops the old one's link; null removes the a
       "forbidden",
     );
     assert.equal(smtp.mails.length, 2, "no mail for what was refused");
+    // 63 letters is a label still.
+    await ann.ok("set_email", { address: `ann@${"b".repeat(63)}.org` });
+    await smtp.next((m) => m.to === `ann@${"b".repeat(63)}.org`);
+    // A canonical spelling is kept as NFC: the Kelvin sign is K, so the
+    // address mailed is the one its key folds (case alone).
+    assert.equal(
+      (await ann.ok("set_email", { address: "\u212Ann@x.org" })).address,
+      "Knn@x.org",
+    );
   }, { rateLimits: NO_RATE_LIMITS });
   const plain = await startTestServer();
   const pool = new ClientPool(plain.wsUrl);

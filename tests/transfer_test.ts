@@ -827,6 +827,19 @@ Deno.test("import: bad input stops with its line number, imports nothing and lea
         /^line \d+: the account "bob" has the key "mallory", not its name's \("bob"\)/,
       ],
       [
+        // Round 21: names no host (set_email refuses it since).
+        "an account's email with a label over 63 letters",
+        lines.with(
+          account,
+          JSON.stringify({
+            ...accountLine,
+            email: `bob@${"b".repeat(64)}.org`,
+            email_key: `bob@${"b".repeat(64)}.org`,
+          }),
+        ),
+        /^line \d+: bad account: email/,
+      ],
+      [
         "a room whose key is not its name's",
         lines.with(room, JSON.stringify({ ...roomLine, name: "Ops" })),
         /^line \d+: the room "Ops" has the key "team", not its name's \("ops"\)/,

@@ -8,7 +8,9 @@
  * store and not the other. The address's other spellings a mail server
  * may fold (`+tags`, a Gmail address's dots) are not folded: they are
  * the mail server's own rules, and the client address's bucket bounds
- * those.
+ * those. NFKC's compatibility folds (`\uFB00` to `ff`) are not a mail
+ * server's either: set_email refuses such an address (schemas.ts,
+ * round 21), so past NFC this key folds case alone.
  */
 
 /** The address in lower case, NFKC: one key for one mailbox. */
