@@ -260,7 +260,7 @@ export const setStatusData = z.object({
 });
 
 /**
- * An email address as set_email keeps it: one line, no spaces, angle
+ * An email address as set_email kept it until round 21: one line, no spaces, angle
  * brackets, quotes or commas (nothing a mail header could read as a second
  * address or a header of its own), a name, `@` and a domain of labels
  * between dots, none empty, at most 254 characters (RFC 5321's path),
@@ -269,16 +269,25 @@ export const setStatusData = z.object({
  * and was mailed to xn--example-2z6c.org (round 18). No more than that:
  * the link mailed to it is the real test.
  */
-export const emailAddress = z.string().trim().max(254).regex(
+export const emailAddressBefore21 = z.string().trim().max(254).regex(
   /^[^\s@<>()",;:\\[\]\p{Cc}\p{Cf}]{1,64}@(?:[^\s@<>()",;:\\[\]\p{Cc}\p{Cf}.]+\.)+[^\s@<>()",;:\\[\]\p{Cc}\p{Cf}.]+$/u,
   "An email address looks like name@example.org.",
 ).transform((address) => {
   const at = address.lastIndexOf("@");
+  return address.slice(0, at + 1) + address.slice(at + 1).toLowerCase();
+});
+
+/**
+ * An email address as set_email keeps it now: `emailAddressBefore21`
+ * (what every server before round 21 kept, and so what an import of
+ * their dumps takes), in NFC, whose domain names a host, and that NFKC
+ * leaves as it is.
+ */
+export const emailAddress = emailAddressBefore21.transform((address) =>
   // NFC: what a mail server may take as one mailbox is one spelling (the
   // Kelvin sign is K, a decomposed é the composed one).
-  return (address.slice(0, at + 1) + address.slice(at + 1).toLowerCase())
-    .normalize("NFC");
-}).refine(
+  address.normalize("NFC")
+).refine(
   (address) => hostNamed(address.slice(address.lastIndexOf("@") + 1)),
   "An email address's domain has labels of at most 63 letters (encoded).",
 ).refine(
