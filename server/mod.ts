@@ -260,5 +260,6 @@ function mailSettings(config: Config): MailSettings | undefined {
   return {
     mailer: smtpMailer(config.smtpUrl, { from: config.mailFrom! }),
     publicUrl: publicBase(config.publicUrl!),
+    language: config.mailLanguage,
   };
 }

@@ -492,6 +492,18 @@ export const SETTINGS = {
     help:
       "with `--smtp-url`, how long a private message or a mention missed by someone away waits before it is mailed to them (those within this window go in one mail; one read meanwhile is left out)",
   }),
+  /**
+   * The language of the missed-message mails of accounts that never chose
+   * one (`set_missed_mail`; the web client sends its own when switched).
+   */
+  mailLanguage: setting({
+    flag: "mail-language",
+    placeholder: "LANGUAGE",
+    kind: choice(["en", "fr"]),
+    default: "en",
+    help:
+      "with `--smtp-url`, the language (`en` or `fr`) of the missed-message mails of accounts that never chose one",
+  }),
   /** The server's address as people open it: the links in mails start so. */
   publicUrl: setting({
     flag: "public-url",

@@ -118,7 +118,7 @@ Deno.test("missed mails: a private message and a mention reaching an account awa
     await off.body?.cancel();
     assert.deepEqual(await server.node.store.missedMailSetting("ann"), {
       enabled: false,
-      language: "en",
+      language: null,
     });
     // In the audit log, once: the link posted again adds nothing.
     const again = await unsubscribe(server, path);
@@ -218,7 +218,7 @@ Deno.test("missed mails: the unsubscribe link of an account deleted since does n
     assert.match(old.text, /This link is not valid/);
     assert.deepEqual(await server.node.store.missedMailSetting("ann"), {
       enabled: true,
-      language: "en",
+      language: null,
     });
     const page = await fetch(`${server.url}${path}`);
     assert.equal(page.status, 403);
@@ -367,6 +367,45 @@ Deno.test("set_missed_mail: the login tells the setting (on, English); off or Fr
     await pool.closeAll();
     await plain.close();
   }
+});
+
+Deno.test("missed mails on a server with --mail-language fr: an account that never chose a language is told French and mailed in French (its unsubscribe's event says French too); one that chose English is mailed in English", async () => {
+  await withMissedMail(async (server, pool, smtp) => {
+    const ann = await verified(server, pool, smtp, "ann");
+    const ben = await verified(server, pool, smtp, "ben");
+    const login = ann.received.find((f) => f.data.request === "register")!;
+    assert.deepEqual(login.data.missed_mail, {
+      enabled: true,
+      language: "fr",
+    });
+    // On or off alone leaves the language unchosen: the server's.
+    assert.deepEqual(
+      await ann.ok("set_missed_mail", { enabled: true }),
+      { request: "set_missed_mail", enabled: true, language: "fr" },
+    );
+    assert.deepEqual(
+      await ben.ok("set_missed_mail", { language: "en" }),
+      { request: "set_missed_mail", enabled: true, language: "en" },
+    );
+    const cid = await pool.register("cid");
+    await ann.ok("visibility", { hidden: true });
+    await ben.ok("visibility", { hidden: true });
+    await cid.ok("private_message", { to: "ann", text: "pour ann" });
+    await cid.ok("private_message", { to: "ben", text: "for ben" });
+    const french = await smtp.next((m) =>
+      m.to === "ann@example.org" && m.subject.includes("manqué")
+    );
+    assert.equal(french.subject, "Messages manqués de cid");
+    assert.match(french.text, /Bonjour ann, .* ce message :/);
+    const english = await smtp.next((m) =>
+      m.to === "ben@example.org" && m.subject.includes("missed")
+    );
+    assert.equal(english.subject, "Messages you missed from cid");
+    const off = await unsubscribe(server, unsubscribePath(french));
+    assert.equal(off.status, 200);
+    const event = await ann.event("missed_mail", (d) => d.enabled === false);
+    assert.equal(event.data.language, "fr");
+  }, { mailLanguage: "fr" });
 });
 
 Deno.test("missed mails: an account back (a page watching) before the delay runs out gets no mail; its queue is dropped", async () => {

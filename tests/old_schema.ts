@@ -32,7 +32,8 @@
  * addresses, with the index of their links' tokens; SQLite's trigger that
  * moves a room's words between the search index's audiences; the
  * addresses' mailbox keys, with the index by lower(email) they replaced, and
- * the missed mails' count of messages past those they hold).
+ * the missed mails' count of messages past those they hold; the missed
+ * mails' language, NOT NULL with 'en' for every account again).
  * Those that only delete rows (the
  * conversations no list may show: `STALE_CONVERSATIONS_MIGRATION`; the
  * drafts of rooms left, with PostgreSQL's functions it makes or replaces:
@@ -69,6 +70,7 @@ import {
   IGNORES_MIGRATION,
   KEY_BYTES_MIGRATION,
   LINK_PREVIEWS_MIGRATION,
+  MAIL_LANGUAGE_MIGRATION,
   MAILBOX_KEY_MIGRATION,
   MEMBER_PAGES_MIGRATION,
   MENTION_IDS_MIGRATION,
@@ -147,6 +149,13 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, MAIL_LANGUAGE_MIGRATION)) {
+    // As the old column was: 'en' for every account that never chose.
+    await sql`UPDATE accounts SET mail_language = 'en'
+      WHERE mail_language IS NULL`;
+    await sql`ALTER TABLE accounts ALTER COLUMN mail_language SET NOT NULL,
+      ALTER COLUMN mail_language SET DEFAULT 'en'`;
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, MAILBOX_KEY_MIGRATION)) {
     // The index by key goes with its column.
     await sql`ALTER TABLE accounts DROP COLUMN email_key`;
@@ -380,6 +389,17 @@ async function rewindPostgres(
 // Sets a SQLite database back to before the migration with `marker`.
 function rewindSqlite(db: DatabaseSync, marker: string): void {
   const before = versionBefore(SQLITE_MIGRATIONS, marker);
+  if (before <= versionBefore(SQLITE_MIGRATIONS, MAIL_LANGUAGE_MIGRATION)) {
+    // As the old column was: 'en' for every account that never chose.
+    db.exec(`ALTER TABLE accounts ADD COLUMN mail_language_old TEXT NOT NULL
+      DEFAULT 'en'`);
+    db.exec(`UPDATE accounts SET mail_language_old = mail_language
+      WHERE mail_language IS NOT NULL`);
+    db.exec("ALTER TABLE accounts DROP COLUMN mail_language");
+    db.exec(
+      "ALTER TABLE accounts RENAME COLUMN mail_language_old TO mail_language",
+    );
+  }
   if (before <= versionBefore(SQLITE_MIGRATIONS, MAILBOX_KEY_MIGRATION)) {
     // SQLite drops no column an index names: the index first.
     db.exec("DROP INDEX accounts_verified_email_key");

@@ -374,9 +374,10 @@ export function transferContract(
         address: "bob@example.org",
         verified: true,
       });
+      // Never chosen: carried as such, not as English.
       assert.deepEqual(await (await copy.store()).missedMailSetting("bob"), {
         enabled: false,
-        language: "en",
+        language: null,
       });
       assert.deepEqual(
         await (await copy.store()).missedMailSetting("alice"),
@@ -1108,7 +1109,8 @@ async function populate(store: Store): Promise<void> {
     expiresAt: later,
   });
   await store.verifyEmail("bob-link", now);
-  // bob's missed-message mails off; alice's in French.
+  // bob's missed-message mails off, their language never chosen; alice's
+  // in French.
   await store.setMissedMail("bob", { enabled: false });
   await store.setMissedMail("alice", { language: "fr" });
   await store.setEmail("alice", "alice@example.org", {

@@ -6,6 +6,7 @@
  */
 import type { ChatNode } from "../node.ts";
 import { fail, isFailure, type Outcome, succeed } from "../protocol/errors.ts";
+import { missedMailState } from "../mail/mail_language.ts";
 import { setMissedMailData } from "../protocol/schemas.ts";
 import type { MissedMailState } from "../protocol/types.ts";
 import { type MemberContext, parseData } from "./context.ts";
@@ -30,8 +31,11 @@ export async function setMissedMail(
   if (node.mail === undefined) return fail("forbidden", NO_MAIL);
   const setting = await node.store.setMissedMail(member.userKey, data);
   // A deleted account's sockets close with it: what was asked stands.
-  const state: MissedMailState = setting ??
-    { enabled: data.enabled ?? true, language: data.language ?? "en" };
+  const state = missedMailState(
+    setting ??
+      { enabled: data.enabled ?? true, language: data.language ?? null },
+    node.mail,
+  );
   return succeed(
     { ...state },
     () =>
@@ -51,6 +55,9 @@ export async function missedMailStateOf(
   node: ChatNode,
   userKey: string,
 ): Promise<MissedMailState> {
-  return await node.store.missedMailSetting(userKey) ??
-    { enabled: true, language: "en" };
+  return missedMailState(
+    await node.store.missedMailSetting(userKey) ??
+      { enabled: true, language: null },
+    node.mail,
+  );
 }

@@ -42,6 +42,11 @@ export interface MailSettings {
    * relative to.
    */
   publicUrl: string;
+  /**
+   * The language of the missed-message mails of accounts that never chose
+   * one (`--mail-language`); English unless given.
+   */
+  language?: "en" | "fr";
 }
 
 /** Options of {@link smtpMailer}. */

@@ -33,13 +33,17 @@ import { HERE_MENTION_KEY, mentionKeys } from "../mentions.ts";
 import type { ChatNode } from "../node.ts";
 import { type Notice, reaches } from "../notify_rule.ts";
 import { nameKey } from "../protocol/names.ts";
-import type { ChatMessage, PrivateMessage } from "../protocol/types.ts";
+import type {
+  ChatMessage,
+  MissedMailState,
+  PrivateMessage,
+} from "../protocol/types.ts";
 import {
   conversationKey,
   conversationUsers,
   type DueMissedMail,
-  type MissedMailSetting,
 } from "../store/mod.ts";
+import { missedMailState } from "./mail_language.ts";
 import { giveMailbox, takeMailbox } from "./mail_pace.ts";
 import type { Mail, MailSettings } from "./mailer.ts";
 import { unsubscribeLink } from "./unsubscribe.ts";
@@ -234,7 +238,7 @@ export class MissedMail {
           messages: shown,
           more,
           threads: await threadIds(account, shown, this.#mail.publicUrl),
-          setting,
+          setting: missedMailState(setting, this.#mail),
           publicUrl: this.#mail.publicUrl,
           unsubscribe,
         }),
@@ -387,7 +391,7 @@ export async function missedMail(options: {
   messages: readonly MailedMessage[];
   more?: number;
   threads?: MailThreads;
-  setting: MissedMailSetting;
+  setting: MissedMailState;
   publicUrl: string;
   unsubscribe: string;
 }): Promise<Mail> {

@@ -13,6 +13,7 @@ import { auditEntry, SERVER_ACTOR } from "../handlers/audit.ts";
 import { remoteAddressOf } from "../http/client_info.ts";
 import type { ChatNode } from "../node.ts";
 import type { Account } from "../store/mod.ts";
+import { missedMailState } from "./mail_language.ts";
 import { signedAccount, UNSUBSCRIBE_PATH } from "./unsubscribe.ts";
 
 function page(title: string, body: unknown): Promise<string> | string {
@@ -79,7 +80,11 @@ export function unsubscribeRoutes(node: ChatNode): Hono<Signed> {
     );
     // The account's pages show the change at once.
     if (setting !== undefined) {
-      node.publish({ kind: "user", key: account.key }, "missed_mail", setting);
+      node.publish(
+        { kind: "user", key: account.key },
+        "missed_mail",
+        missedMailState(setting, node.mail),
+      );
     }
     return c.html(
       await page(

@@ -40,10 +40,14 @@ export function missedMessage(row: MissedSqlRow): MissedMessage {
 
 /** An account's setting columns as a MissedMailSetting. */
 export function missedSetting(
-  row: { missed_mail: number | boolean; mail_language: string },
+  row: { missed_mail: number | boolean; mail_language: string | null },
 ): MissedMailSetting {
   return {
     enabled: row.missed_mail === true || row.missed_mail === 1,
-    language: row.mail_language === "fr" ? "fr" : "en",
+    language: row.mail_language === "fr"
+      ? "fr"
+      : row.mail_language === "en"
+      ? "en"
+      : null,
   };
 }

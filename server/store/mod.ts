@@ -2471,8 +2471,12 @@ export interface TotpStore {
 export interface MissedMailSetting {
   /** Whether it gets them (on unless turned off). */
   enabled: boolean;
-  /** The language its mails are written in. */
-  language: "en" | "fr";
+  /**
+   * The language it chose for its mails (`set_missed_mail`); null when it
+   * never chose one: its mails are then in the server's
+   * (`--mail-language`).
+   */
+  language: "en" | "fr" | null;
 }
 
 /** A message an account missed, queued for its next missed-message mail. */

@@ -33,7 +33,7 @@ export class PostgresMissedMail implements MissedMailStore {
   missedMailSetting(userKey: string): Promise<MissedMailSetting | undefined> {
     return this.#context.run(async (sql) => {
       const [row] = await sql<
-        { missed_mail: boolean; mail_language: string }[]
+        { missed_mail: boolean; mail_language: string | null }[]
       >`SELECT missed_mail, mail_language FROM accounts WHERE key = ${userKey}`;
       return row && missedSetting(row);
     });
@@ -51,7 +51,7 @@ export class PostgresMissedMail implements MissedMailStore {
         const [before] = await tx<{ missed_mail: boolean }[]>`
           SELECT missed_mail FROM accounts WHERE key = ${userKey} FOR UPDATE`;
         const [row] = await tx<
-          { missed_mail: boolean; mail_language: string }[]
+          { missed_mail: boolean; mail_language: string | null }[]
         >`UPDATE accounts
           SET missed_mail = coalesce(${
           change.enabled ?? null

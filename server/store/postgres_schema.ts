@@ -3773,4 +3773,17 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     WHERE email_verified;
   ALTER TABLE missed_mails ADD COLUMN more INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- A missed-message mail's language chosen or not (--mail-language): NULL
+  -- for an account that never chose one, whose mails are in the server's
+  -- language. The old column's 'en' was also its default, written for
+  -- every account, and no record tells the two apart: 'en' becomes NULL
+  -- (an account that did choose English on a server that mails French
+  -- chooses again; most never chose), 'fr' stays (only ever chosen).
+  -- Cost: one pass over the accounts, a new version of each 'en' row's,
+  -- once.
+  ALTER TABLE accounts ALTER COLUMN mail_language DROP NOT NULL,
+    ALTER COLUMN mail_language DROP DEFAULT;
+  UPDATE accounts SET mail_language = NULL WHERE mail_language = 'en';
+  `,
 ];

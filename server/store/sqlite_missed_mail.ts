@@ -39,7 +39,7 @@ export class SqliteMissedMail implements MissedMailStore {
       const row = this.#q(
         "SELECT missed_mail, mail_language FROM accounts WHERE key = ?",
       ).get(userKey) as
-        | { missed_mail: number; mail_language: string }
+        | { missed_mail: number; mail_language: string | null }
         | undefined;
       return row && missedSetting(row);
     });
@@ -63,7 +63,7 @@ export class SqliteMissedMail implements MissedMailStore {
           change.enabled === undefined ? null : change.enabled ? 1 : 0,
           change.language ?? null,
           userKey,
-        ) as { missed_mail: number; mail_language: string } | undefined;
+        ) as { missed_mail: number; mail_language: string | null } | undefined;
         if (row === undefined) return undefined;
         const setting = missedSetting(row);
         if (!setting.enabled) this.#forget(userKey);

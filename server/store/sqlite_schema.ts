@@ -1277,4 +1277,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE email_verified = 1;
   ALTER TABLE missed_mails ADD COLUMN more INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- A missed-message mail's language chosen or not (--mail-language): NULL
+  -- for an account that never chose one, whose mails are in the server's
+  -- language. The old column's 'en' was also its default, written for
+  -- every account, and no record tells the two apart: 'en' becomes NULL
+  -- (an account that did choose English on a server that mails French
+  -- chooses again; most never chose), 'fr' stays (only ever chosen).
+  -- SQLite changes no column's NOT NULL: a new column takes its place.
+  -- Cost: one pass over the accounts, rewriting their table, once.
+  ALTER TABLE accounts ADD COLUMN mail_language_chosen TEXT;
+  UPDATE accounts SET mail_language_chosen = mail_language
+  WHERE mail_language <> 'en';
+  ALTER TABLE accounts DROP COLUMN mail_language;
+  ALTER TABLE accounts RENAME COLUMN mail_language_chosen TO mail_language;
+  `,
 ];

@@ -550,12 +550,16 @@ export const TABLES: readonly TableSpec[] = [
       text("email_token_hash", { nullable: true, secret: null }),
       int("email_token_expires", { nullable: true, secret: null }),
       // Its missed-message mails setting (set_missed_mail); absent from
-      // files exported before it was kept: on, in English. The mails
+      // files exported before it was kept: on, its language never chosen
+      // (null: the mails are in --mail-language's). A file exported
+      // before a language could be left unchosen says "en" for both, as
+      // the store did: read as chosen (export from the upgraded server,
+      // whose migration made them null, to carry that). The mails
       // queued are not carried (missed_mails, missed_messages): they live
       // minutes, and an imported server may be another address
       // (--public-url) whose mail of them would come late, or twice.
       bool("missed_mail", { missing: true }),
-      text("mail_language", { missing: "en", pattern: /^(en|fr)$/ }),
+      text("mail_language", { nullable: true, pattern: /^(en|fr)$/ }),
     ],
     key: ["key"],
   },

@@ -331,7 +331,7 @@ export function auditedWrites(test: StoreTest): void {
         { enabled: false },
         entry("unsubscribe"),
       ),
-      { enabled: false, language: "en" },
+      { enabled: false, language: null },
     );
     await store.setMissedMail(
       "mallory",

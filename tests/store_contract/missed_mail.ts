@@ -10,14 +10,14 @@ const NOW = 1_800_000_000_000;
 /** The contract of the missed-message mails' setting and queue. */
 export function missedMails(test: StoreTest): void {
   test(
-    "missed mails are on in English by default; a change is kept across a reopen; only verified addresses with the mails on are targets",
+    "missed mails are on, their language never chosen (null), by default; a change is kept across a reopen; only verified addresses with the mails on are targets",
     async (store, reopen) => {
       for (const who of ["ann", "ben", "cid"]) {
         await store.createAccount(account(who));
       }
       assert.deepEqual(await store.missedMailSetting("ann"), {
         enabled: true,
-        language: "en",
+        language: null,
       });
       assert.equal(await store.missedMailSetting("nobody"), undefined);
       assert.equal(
@@ -34,7 +34,7 @@ export function missedMails(test: StoreTest): void {
       await store.verifyEmail("hash-ben", NOW);
       assert.deepEqual(await store.setMissedMail("ben", { enabled: false }), {
         enabled: false,
-        language: "en",
+        language: null,
       });
       assert.deepEqual(await store.setMissedMail("ann", { language: "fr" }), {
         enabled: true,
@@ -47,13 +47,38 @@ export function missedMails(test: StoreTest): void {
       });
       assert.deepEqual(await again.missedMailSetting("ben"), {
         enabled: false,
-        language: "en",
+        language: null,
       });
       assert.deepEqual(
         await again.missedMailTargets(["ann", "ben", "cid", "nobody"]),
         ["ann"],
       );
       assert.deepEqual(await again.missedMailTargets([]), []);
+    },
+  );
+
+  test(
+    "a missed mails language chosen, English included, is told apart from none chosen (null) and kept across a reopen; a change of on or off alone keeps it",
+    async (store, reopen) => {
+      for (const who of ["ann", "ben"]) {
+        await store.createAccount(account(who));
+      }
+      assert.deepEqual(await store.setMissedMail("ann", { language: "en" }), {
+        enabled: true,
+        language: "en",
+      });
+      await store.setMissedMail("ann", { enabled: false });
+      await store.setMissedMail("ben", { enabled: false });
+      await store.setMissedMail("ben", { enabled: true });
+      const again = await reopen();
+      assert.deepEqual(await again.missedMailSetting("ann"), {
+        enabled: false,
+        language: "en",
+      });
+      assert.deepEqual(await again.missedMailSetting("ben"), {
+        enabled: true,
+        language: null,
+      });
     },
   );
 

@@ -398,6 +398,12 @@ export const SEARCH_AUDIENCE_MIGRATION =
  * mail's count of the messages past those it holds.
  */
 export const MAILBOX_KEY_MIGRATION = "Mails a team would expect";
+/**
+ * Text of the migration that makes a missed mail's language nullable:
+ * none chosen, the server's (`--mail-language`).
+ */
+export const MAIL_LANGUAGE_MIGRATION =
+  "A missed-message mail's language chosen or not";
 /** Text of the migration that keeps each account's profile card. */
 export const PROFILE_MIGRATION = "A profile card (set_profile)";
 
