@@ -3778,8 +3778,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   -- (docs/performance.md, "What the audience rows cost a write"): the
   -- trigger of s56 called chat_search_audiences, an SQL function with a
   -- subquery, which PostgreSQL cannot inline, so it was planned again at
-  -- every message (a stored message cost PostgreSQL about twice its CPU
-  -- without the rows; now about 1.1 times). The same rows as that
+  -- every message (a stored message cost PostgreSQL about 2.4 times its
+  -- CPU without the rows; now about 1.4 times). The same rows as that
   -- function gives (the room trigger and the first fill still use it: a
   -- change to one is a change to both): the two people of a conversation
   -- ('@a:b'; a conversation with oneself gives one row), a private room's
