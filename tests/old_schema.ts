@@ -53,6 +53,7 @@ import { POSTGRES_MIGRATIONS } from "../server/store/postgres_schema.ts";
 import { SQLITE_MIGRATIONS } from "../server/store/sqlite_schema.ts";
 import {
   ARCHIVED_MIGRATION,
+  AUDIENCE_WRITE_MIGRATION,
   AVATARS_MIGRATION,
   CONVERSATIONS_MIGRATION,
   CUSTOM_EMOJI_MIGRATION,
@@ -149,6 +150,25 @@ async function rewindPostgres(
   marker: string,
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
+  if (before <= versionBefore(POSTGRES_MIGRATIONS, AUDIENCE_WRITE_MIGRATION)) {
+    // The message trigger's function as s56 made it: the same rows,
+    // through chat_search_audiences.
+    await sql.unsafe(`CREATE OR REPLACE FUNCTION chat_message_audiences()
+      RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF tg_op <> 'INSERT' THEN
+          DELETE FROM search_audiences WHERE id = old.id;
+        END IF;
+        IF tg_op <> 'DELETE' THEN
+          INSERT INTO search_audiences (audience, id, user_key)
+          SELECT DISTINCT a, new.id, new.user_key
+          FROM unnest(chat_search_audiences(new.stream)) a
+          ON CONFLICT DO NOTHING;
+          RETURN new;
+        END IF;
+        RETURN old;
+      END $$`);
+  }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, MAIL_LANGUAGE_MIGRATION)) {
     // As the old column was: 'en' for every account that never chose.
     await sql`UPDATE accounts SET mail_language = 'en'

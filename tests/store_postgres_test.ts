@@ -293,6 +293,76 @@ function registerTests(pg: PostgresService): void {
   );
 
   Deno.test(
+    "PostgresStore: a stored message's search audience rows are those chat_search_audiences names, written without calling it (an SQL function planned again at every call)",
+    async () => {
+      const db = await migratedDatabase(pg);
+      try {
+        // Every function's calls counted, on the store's connections too.
+        await inspect(db.url, (sql) =>
+          sql.unsafe(
+            `ALTER DATABASE ${db.name} SET track_functions = 'all'`,
+          ));
+        const store = await PostgresStore.open(db.url, OPTIONS);
+        try {
+          await store.createRoom("hidden", "hidden", {
+            private: true,
+            owner: "alice",
+          });
+          await store.appendMessage(draft("in public"));
+          await store.appendMessage(draft("in private", { roomKey: "hidden" }));
+          for (const toKey of ["bob", "alice"]) {
+            await store.appendPrivate({
+              fromKey: "alice",
+              from: "Alice",
+              toKey,
+              to: toKey,
+              text: `to ${toKey}`,
+              delivered: true,
+            });
+          }
+        } finally {
+          // Its connections report their counts as they end.
+          await store.close();
+        }
+        const calls = (name: string) =>
+          inspect(db.url, async (sql) => {
+            const [row] = await sql<{ calls: string }[]>`
+              SELECT calls FROM pg_stat_user_functions
+              WHERE funcname = ${name}`;
+            return Number(row?.calls ?? 0);
+          });
+        // The trigger's four calls and what it called come in one report.
+        await eventually(async () => {
+          assert.equal(await calls("chat_message_audiences"), 4);
+        }, { intervalMs: 200 });
+        assert.equal(await calls("chat_search_audiences"), 0);
+        await inspect(db.url, async (sql) => {
+          const rows = (query: Promise<{ a: string; text: string }[]>) =>
+            query.then((all) => all.map((r) => `${r.a} ${r.text}`).sort());
+          const written = await rows(sql`
+            SELECT s.audience AS a, m.text FROM search_audiences s
+            JOIN messages m ON m.id = s.id AND m.user_key = s.user_key`);
+          assert.deepEqual(written, [
+            "p in public",
+            "r:hidden in private",
+            "u:alice to alice",
+            "u:alice to bob",
+            "u:bob to bob",
+          ]);
+          assert.deepEqual(
+            await rows(sql`
+              SELECT DISTINCT a, m.text FROM messages m,
+                unnest(chat_search_audiences(m.stream)) a`),
+            written,
+          );
+        });
+      } finally {
+        await db.drop();
+      }
+    },
+  );
+
+  Deno.test(
     "PostgresStore: a burst of appends through two stores in one turn has no gap",
     withStores(2, async ([a, b]) => {
       const results = await Promise.all(

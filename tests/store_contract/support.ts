@@ -419,6 +419,9 @@ export const TOPICS_MIGRATION = "A room's topic (set_topic)";
 /** Text of PostgreSQL's migration that lists messages by search audience. */
 export const SEARCH_AUDIENCES_MIGRATION =
   "A search's audiences (postgres_search.ts)";
+/** Text of the migration that writes a message's audience rows in plpgsql. */
+export const AUDIENCE_WRITE_MIGRATION =
+  "A message's audience rows written by plpgsql statements alone";
 
 /** Text of the migration that lists each account's conversations. */
 export const CONVERSATIONS_MIGRATION =
