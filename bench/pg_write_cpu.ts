@@ -34,6 +34,7 @@
 import postgres from "postgres";
 import type { MessageDraft, PrivateDraft } from "../server/store/mod.ts";
 import { PostgresStore } from "../server/store/postgres.ts";
+import { S56_MESSAGE_AUDIENCES } from "../tests/old_schema.ts";
 import { startPostgres } from "../tests/services.ts";
 import { clkTck, cpuSeconds } from "./proc.ts";
 
@@ -44,22 +45,8 @@ const ROOMS = Array.from({ length: 20 }, (_, i) => `room${i}`);
 
 // A scratch change of the shipped schema, made after the migrations.
 const CHANGES: Record<Shape, string> = {
-  s56: `
-    CREATE OR REPLACE FUNCTION chat_message_audiences() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-      IF tg_op <> 'INSERT' THEN
-        DELETE FROM search_audiences WHERE id = old.id;
-      END IF;
-      IF tg_op <> 'DELETE' THEN
-        INSERT INTO search_audiences (audience, id, user_key)
-        SELECT DISTINCT a, new.id, new.user_key
-        FROM unnest(chat_search_audiences(new.stream)) a
-        ON CONFLICT DO NOTHING;
-        RETURN new;
-      END IF;
-      RETURN old;
-    END $$;`,
+  // The rewind's (tests/old_schema.ts).
+  s56: S56_MESSAGE_AUDIENCES,
   // As shipped (postgres_schema.ts).
   plpgsql: "",
   none: "DROP TRIGGER messages_search_audiences ON messages",

@@ -144,6 +144,27 @@ export async function rewindServerDatabase(
   }
 }
 
+/**
+ * The message trigger's function as s56 made it (the same rows as now,
+ * through chat_search_audiences): what the rewind past
+ * AUDIENCE_WRITE_MIGRATION restores, and bench/pg_write_cpu.ts measures.
+ */
+export const S56_MESSAGE_AUDIENCES = `CREATE OR REPLACE FUNCTION
+  chat_message_audiences() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF tg_op <> 'INSERT' THEN
+      DELETE FROM search_audiences WHERE id = old.id;
+    END IF;
+    IF tg_op <> 'DELETE' THEN
+      INSERT INTO search_audiences (audience, id, user_key)
+      SELECT DISTINCT a, new.id, new.user_key
+      FROM unnest(chat_search_audiences(new.stream)) a
+      ON CONFLICT DO NOTHING;
+      RETURN new;
+    END IF;
+    RETURN old;
+  END $$`;
+
 // Sets a PostgreSQL database back to before the migration with `marker`.
 async function rewindPostgres(
   sql: postgres.Sql,
@@ -151,23 +172,7 @@ async function rewindPostgres(
 ): Promise<void> {
   const before = versionBefore(POSTGRES_MIGRATIONS, marker);
   if (before <= versionBefore(POSTGRES_MIGRATIONS, AUDIENCE_WRITE_MIGRATION)) {
-    // The message trigger's function as s56 made it: the same rows,
-    // through chat_search_audiences.
-    await sql.unsafe(`CREATE OR REPLACE FUNCTION chat_message_audiences()
-      RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF tg_op <> 'INSERT' THEN
-          DELETE FROM search_audiences WHERE id = old.id;
-        END IF;
-        IF tg_op <> 'DELETE' THEN
-          INSERT INTO search_audiences (audience, id, user_key)
-          SELECT DISTINCT a, new.id, new.user_key
-          FROM unnest(chat_search_audiences(new.stream)) a
-          ON CONFLICT DO NOTHING;
-          RETURN new;
-        END IF;
-        RETURN old;
-      END $$`);
+    await sql.unsafe(S56_MESSAGE_AUDIENCES);
   }
   if (before <= versionBefore(POSTGRES_MIGRATIONS, MAIL_LANGUAGE_MIGRATION)) {
     // As the old column was: 'en' for every account that never chose.
